@@ -1,0 +1,206 @@
+package dev.flint.backend;
+
+import dev.flint.tensor.DType;
+
+/**
+ * The backend SPI: the small, closed set of primitives a backend implements. Everything else in
+ * Flint (the tensor ops, autograd, layers, losses, optimizers) is composed above it, once.
+ * {@link Primitive} lists the same set; the conformance suite tests every entry on every backend.
+ *
+ * <p>Contract for every primitive:
+ * <ul>
+ *   <li>Arguments were validated by the front end (shapes, dtypes, ranges, ownership), so a
+ *       backend checks nothing it need not; it must never read or write outside the sizes given.</li>
+ *   <li>Storage is contiguous and row-major; sizes and offsets count elements, not bytes.</li>
+ *   <li>Outputs are overwritten unless the method says it accumulates. An output never aliases an
+ *       input, except that elementwise primitives ({@link #unary}, {@link #binary} with equal shapes,
+ *       {@link #activationForward}) allow {@code out == input}.</li>
+ *   <li>Primitives may run asynchronously (CUDA); {@link #download} and {@link #synchronize} wait.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short lowercase name used to select the backend, such as {@code "cpu"} or {@code "cuda"}. */
+    String name();
+
+    /** Human-readable description of the device, such as {@code "NVIDIA H100 80GB (compute 9.0)"}. */
+    String deviceDescription();
+
+    // ---------------------------------------------------------------- memory and transfer
+
+    /** A new buffer of {@code size} elements; contents are undefined. */
+    Storage allocate(DType dtype, int size);
+
+    /** Copies {@code length} floats from the host into {@code dst} (FLOAT32) at {@code dstOffset}. */
+    void upload(float[] src, int srcOffset, Storage dst, int dstOffset, int length);
+
+    /** Copies {@code length} ints from the host into {@code dst} (INT32) at {@code dstOffset}. */
+    void upload(int[] src, int srcOffset, Storage dst, int dstOffset, int length);
+
+    /** Copies {@code length} floats of {@code src} (FLOAT32) to the host; waits for pending work. */
+    void download(Storage src, int srcOffset, float[] dst, int dstOffset, int length);
+
+    /** Copies {@code length} ints of {@code src} (INT32) to the host; waits for pending work. */
+    void download(Storage src, int srcOffset, int[] dst, int dstOffset, int length);
+
+    /** Sets {@code length} elements from {@code offset} to {@code value} (converted to int for INT32). */
+    void fill(Storage dst, int offset, int length, float value);
+
+    /**
+     * Strided block copy between buffers of the same dtype: for {@code i < blocks}, copies
+     * {@code blockLength} elements from {@code src[srcOffset + i * srcStride]} to
+     * {@code dst[dstOffset + i * dstStride]}. Slicing, concatenation and their gradients use it.
+     */
+    void copyBlocks(Storage src, int srcOffset, int srcStride, Storage dst, int dstOffset, int dstStride,
+                    int blocks, int blockLength);
+
+    /**
+     * Materializes a permutation of axes: {@code dst} has dims {@code srcDims[perm[i]]} and
+     * {@code dst[..., j_i, ...] = src[..., j_perm^-1 ...]} as in NumPy's {@code transpose(perm)}.
+     * Works for any dtype.
+     */
+    void permute(Storage src, int[] srcDims, int[] perm, Storage dst);
+
+    /** Converts {@code n} elements between FLOAT32 and INT32 (float to int truncates toward zero). */
+    void cast(Storage src, Storage dst, int n);
+
+    // ---------------------------------------------------------------- linear algebra
+
+    /**
+     * Batched row-major GEMM: for {@code p < batch},
+     * {@code C_p = alpha * op(A_p) * op(B_p) + beta * C_p}, with {@code op(A_p)} of shape m x k and
+     * {@code op(B_p)} of shape k x n. {@code A_p} starts at {@code aOffset + p * strideA} and is stored
+     * m x k (or k x m when {@code transA}); likewise B. A stride of 0 reuses one matrix for every
+     * batch entry. With {@code beta == 0}, C's old contents are ignored (even NaN).
+     */
+    void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
+              Storage a, int aOffset, int strideA, Storage b, int bOffset, int strideB,
+              float beta, Storage c, int cOffset, int strideC);
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** {@code y[i] = op(x[i]; p1, p2)} for {@code i < n}. */
+    void unary(UnaryOp op, Storage x, Storage y, int n, float p1, float p2);
+
+    /**
+     * Broadcasting binary op: {@code out} is contiguous with dims {@code outDims}; element at index
+     * vector {@code idx} reads {@code a[sum idx[d] * aStrides[d]]} and {@code b[sum idx[d] * bStrides[d]]}.
+     * A stride of 0 broadcasts that axis. All three arrays have the same length (the output rank, 0 for
+     * a scalar).
+     */
+    void binary(BinaryOp op, Storage a, int[] aStrides, Storage b, int[] bStrides, Storage out, int[] outDims);
+
+    // ---------------------------------------------------------------- reductions
+
+    /**
+     * Reduces the middle axis of {@code x} viewed as {@code (outer, extent, inner)} into {@code out}
+     * viewed as {@code (outer, inner)}. {@code extent >= 1}.
+     */
+    void reduce(ReduceOp op, Storage x, int outer, int extent, int inner, Storage out);
+
+    /**
+     * Index of the maximum along the middle axis of {@code (outer, extent, inner)}, written as INT32
+     * into {@code out (outer, inner)}; the first index wins ties; NaN counts as the maximum.
+     */
+    void argmax(Storage x, int outer, int extent, int inner, Storage out);
+
+    // ---------------------------------------------------------------- activations and softmax
+
+    /** {@code y = act(x)} for {@code n} elements. */
+    void activationForward(Activation act, float alpha, Storage x, Storage y, int n);
+
+    /**
+     * {@code dx = dy * act'(x)} for {@code n} elements; {@code x} is the input and {@code y} the
+     * output of the forward pass (backends use whichever is cheaper).
+     */
+    void activationBackward(Activation act, float alpha, Storage x, Storage y, Storage dy, Storage dx, int n);
+
+    /**
+     * Softmax (or log-softmax when {@code log}) of each row of {@code x (rows, cols)}, numerically
+     * stable (the row maximum is subtracted first).
+     */
+    void softmaxForward(boolean log, Storage x, Storage y, int rows, int cols);
+
+    /**
+     * Gradient of {@link #softmaxForward} from its output {@code y}: softmax
+     * {@code dx = y * (dy - sum(dy * y))}; log-softmax {@code dx = dy - exp(y) * sum(dy)}, sums per row.
+     */
+    void softmaxBackward(boolean log, Storage y, Storage dy, Storage dx, int rows, int cols);
+
+    /**
+     * Fused softmax cross-entropy: for each row r of {@code logits (rows, classes)} with INT32 label
+     * {@code labels[r]} in {@code [0, classes)}, writes {@code probs} = softmax of the row and
+     * {@code losses[r] = logsumexp(row) - row[label]}, computed stably.
+     */
+    void softmaxCrossEntropyForward(Storage logits, Storage labels, Storage probs, Storage losses,
+                                    int rows, int classes);
+
+    /**
+     * Gradient of the per-row losses: {@code dLogits[r, c] = dLosses[r] * (probs[r, c] - [c == labels[r]])}.
+     */
+    void softmaxCrossEntropyBackward(Storage probs, Storage labels, Storage dLosses, Storage dLogits,
+                                     int rows, int classes);
+
+    // ---------------------------------------------------------------- indexing
+
+    /** {@code out (rows, classes)} float32 one-hot rows of the INT32 {@code labels} (each in range). */
+    void oneHot(Storage labels, Storage out, int rows, int classes);
+
+    /** {@code dst[i, :] = src[indices[i], :]} for {@code i < count}, rows of {@code rowLength}. */
+    void gatherRows(Storage src, Storage indices, Storage dst, int count, int rowLength);
+
+    /**
+     * {@code dst[indices[i], :] += src[i, :]} for {@code i < count}; repeated indices accumulate.
+     * {@code dst} is not cleared first.
+     */
+    void scatterAddRows(Storage src, Storage indices, Storage dst, int count, int rowLength);
+
+    // ---------------------------------------------------------------- convolution and pooling
+
+    /** {@code y = conv2d(x, w) + bias} (bias may be null; one value per output channel). */
+    void conv2dForward(ConvGeometry g, Storage x, Storage w, Storage bias, Storage y);
+
+    /** Gradient with respect to the input: {@code dx} is overwritten. */
+    void conv2dBackwardData(ConvGeometry g, Storage dy, Storage w, Storage dx);
+
+    /** Gradient with respect to the weight: {@code dw} is overwritten. */
+    void conv2dBackwardWeight(ConvGeometry g, Storage x, Storage dy, Storage dw);
+
+    /**
+     * Max pooling; {@code indices} (INT32, like {@code y}) receives for each output the flat index
+     * {@code h * inW + w} of the winning input within its (n, c) plane; the first maximum wins ties.
+     */
+    void maxPool2dForward(PoolGeometry g, Storage x, Storage y, Storage indices);
+
+    /** Routes {@code dy} to the winning inputs; {@code dx} is overwritten (zeros elsewhere). */
+    void maxPool2dBackward(PoolGeometry g, Storage dy, Storage indices, Storage dx);
+
+    /** Average pooling; padded cells count as zeros in the kernel-sized average. */
+    void avgPool2dForward(PoolGeometry g, Storage x, Storage y);
+
+    /** Gradient of average pooling; {@code dx} is overwritten. */
+    void avgPool2dBackward(PoolGeometry g, Storage dy, Storage dx);
+
+    // ---------------------------------------------------------------- fused optimizer updates
+
+    /**
+     * One SGD step on {@code n} parameters in place; {@code velocity} is updated in place and may be
+     * null when {@code p.momentum() == 0}.
+     */
+    void sgdUpdate(Storage param, Storage grad, Storage velocity, int n, SgdParams p);
+
+    /** One Adam/AdamW step on {@code n} parameters; {@code m} and {@code v} updated in place. */
+    void adamUpdate(Storage param, Storage grad, Storage m, Storage v, int n, AdamParams p);
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Waits until every queued primitive has finished (a no-op on synchronous backends). */
+    void synchronize();
+
+    /** Memory statistics; backends without a pool report what they know. */
+    MemoryStats memoryStats();
+
+    /** Frees the backend's native resources; storage of a closed backend must not be used. */
+    @Override
+    void close();
+}
