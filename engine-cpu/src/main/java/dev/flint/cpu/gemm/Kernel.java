@@ -1,0 +1,20 @@
+package dev.flint.cpu.gemm;
+
+/** A GEMM implementation that computes one rectangular block of C for a validated call. */
+interface Kernel {
+
+    /**
+     * Computes {@code C[i0:i1, j0:j1] = alpha * op(A)[i0:i1, :] * op(B)[:, j0:j1] + beta * C[...]}
+     * on the calling thread. The arithmetic for an element must not depend on the block bounds.
+     */
+    void compute(GemmArgs g, int i0, int i1, int j0, int j1);
+
+    /** Column blocks handed to {@link #compute} start at multiples of this (its panel width). */
+    int columnAlign();
+
+    /** Row blocks handed to {@link #compute} start at multiples of this (its micro-tile height). */
+    int rowAlign();
+
+    /** A short name for the log line and the probe. */
+    String name();
+}

@@ -1,0 +1,122 @@
+package dev.flint.cpu.gemm;
+
+import dev.flint.cpu.parallel.Parallel;
+
+/**
+ * Row-major single-precision GEMM: {@code C = alpha * op(A) * op(B) + beta * C}.
+ *
+ * <pre>{@code
+ * // C (2 x 2) = A (2 x 3) * B (3 x 2)
+ * Sgemm.gemm(false, false, 2, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, c, 0, 2);
+ * }</pre>
+ *
+ * <p>The work is split over {@link Parallel} by output blocks only (never along k), and the
+ * summation order of every element of C is fixed by k alone, so results are bitwise identical for
+ * any thread count.
+ */
+public final class Sgemm {
+
+    /** Below this many multiply-adds a call runs on the calling thread: a fork costs more. */
+    static final long PARALLEL_MIN_WORK = 1L << 18;
+
+    private Sgemm() {
+    }
+
+    /**
+     * Row-major {@code C = alpha * op(A) * op(B) + beta * C}. op(A) is m x k: A is stored m x k with
+     * row stride lda (or k x m when transA); op(B) is k x n: B stored k x n with row stride ldb (n x k
+     * when transB); C is m x n with row stride ldc. {@code beta == 0} ignores C's old contents (even
+     * NaN). Multi-threaded through {@link Parallel} (a call from inside a parallel region runs on the
+     * calling thread only). Thread-safe; reuses per-thread packing buffers.
+     *
+     * <pre>{@code
+     * // y (4 x 10) = x (4 x 128) * w^T, with w stored 10 x 128
+     * Sgemm.gemm(false, true, 4, 10, 128, 1f, x, 0, 128, w, 0, 128, 0f, y, 0, 10);
+     * }</pre>
+     *
+     * @param a read only; {@code b} read only; {@code c} modified in its m x n window only
+     * @throws IllegalArgumentException when a size, stride or offset does not fit its array
+     */
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff, int ldc) {
+        gemm(VectorSupport.kernel(), transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** {@link #gemm} on a chosen kernel; tests use it to run both paths in one JVM. */
+    static void gemm(Kernel kernel, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm: sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
+        }
+        checkOperand("A", transA ? k : m, transA ? m : k, transA, a, aOff, lda, "lda");
+        checkOperand("B", transB ? n : k, transB ? k : n, transB, b, bOff, ldb, "ldb");
+        checkOperand("C", m, n, false, c, cOff, ldc, "ldc");
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        GemmArgs g = new GemmArgs(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        long work = (long) m * n * k;
+        if (work < PARALLEL_MIN_WORK || Parallel.threads() == 1) {
+            kernel.compute(g, 0, m, 0, n);
+            return;
+        }
+        // Split the longer side of C; each part is a whole output block, so no two threads ever
+        // write the same element and per-element arithmetic does not depend on the split.
+        int threads = Parallel.threads();
+        if (n >= m) {
+            int align = kernel.columnAlign();
+            int units = (n + align - 1) / align;
+            Parallel.forRange(0, units, Math.max(1, (units + threads - 1) / threads), (u0, u1) ->
+                    kernel.compute(g, 0, m, u0 * align, Math.min(n, u1 * align)));
+        } else {
+            int align = kernel.rowAlign();
+            int units = (m + align - 1) / align;
+            Parallel.forRange(0, units, Math.max(1, (units + threads - 1) / threads), (u0, u1) ->
+                    kernel.compute(g, u0 * align, Math.min(m, u1 * align), 0, n));
+        }
+    }
+
+    private static void checkOperand(String name, int rows, int cols, boolean trans, float[] x, int off,
+                                     int ld, String ldName) {
+        String shape = name + " (stored " + rows + " x " + cols + (trans ? ", transposed" : "") + ")";
+        if (x == null) {
+            throw new IllegalArgumentException("gemm: " + shape + " array is null");
+        }
+        if (off < 0) {
+            throw new IllegalArgumentException("gemm: " + name + " offset must be >= 0, got " + off);
+        }
+        if (rows == 0 || cols == 0) {
+            // an empty operand is never read, whatever its stride says
+            return;
+        }
+        if (ld < cols) {
+            throw new IllegalArgumentException("gemm: " + ldName + " must be >= " + cols + " for " + shape
+                    + ", got " + ld);
+        }
+        long last = off + (long) (rows - 1) * ld + cols - 1;
+        if (last >= x.length) {
+            throw new IllegalArgumentException("gemm: " + shape + " at offset " + off + " with " + ldName + "="
+                    + ld + " needs " + (last + 1) + " elements, array has " + x.length);
+        }
+    }
+
+    /** C = beta * C, where beta == 0 writes zeros even over NaN. */
+    static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            if (beta == 0f) {
+                java.util.Arrays.fill(c, row, row + n, 0f);
+            } else if (beta != 1f) {
+                for (int j = 0; j < n; j++) {
+                    c[row + j] *= beta;
+                }
+            }
+        }
+    }
+}

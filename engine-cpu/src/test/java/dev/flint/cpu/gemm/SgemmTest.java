@@ -1,0 +1,253 @@
+package dev.flint.cpu.gemm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.flint.cpu.parallel.Parallel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every kernel against a float64 triple loop, over awkward shapes, strides, offsets and scalars. */
+class SgemmTest {
+
+    /** The plain kernel always, the Vector API kernel when this JVM can run it. */
+    static Stream<Kernel> kernels() {
+        List<Kernel> list = new ArrayList<>();
+        list.add(PlainKernel.INSTANCE);
+        Kernel vector = VectorSupport.vectorKernelIfAvailable();
+        if (vector != null) {
+            list.add(vector);
+        }
+        return list.stream();
+    }
+
+    /** One call's inputs, laid out with padding and offsets so that strides are really exercised. */
+    private record Case(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta,
+                        int padA, int padB, int padC, int offA, int offB, int offC) {
+
+        int lda() {
+            return Math.max(1, (transA ? m : k) + padA);
+        }
+
+        int ldb() {
+            return Math.max(1, (transB ? k : n) + padB);
+        }
+
+        int ldc() {
+            return Math.max(1, n + padC);
+        }
+
+        float[] a(long seed) {
+            return random(offA + (transA ? k : m) * lda() + 3, seed);
+        }
+
+        float[] b(long seed) {
+            return random(offB + (transB ? n : k) * ldb() + 3, seed);
+        }
+
+        float[] c(long seed) {
+            return random(offC + m * ldc() + 3, seed);
+        }
+
+        @Override
+        public String toString() {
+            return (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k
+                    + " alpha=" + alpha + " beta=" + beta + " pads=" + padA + "/" + padB + "/" + padC
+                    + " offs=" + offA + "/" + offB + "/" + offC;
+        }
+    }
+
+    static float[] random(int size, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        return x;
+    }
+
+    /** C = alpha * op(A) op(B) + beta * C in float64, the same memory layout as the kernel sees. */
+    static double[] reference(Case t, float[] a, float[] b, float[] c) {
+        double[] out = new double[c.length];
+        for (int i = 0; i < c.length; i++) {
+            out[i] = c[i];
+        }
+        for (int i = 0; i < t.m; i++) {
+            for (int j = 0; j < t.n; j++) {
+                double sum = 0;
+                for (int p = 0; p < t.k; p++) {
+                    double av = t.transA ? a[t.offA + p * t.lda() + i] : a[t.offA + i * t.lda() + p];
+                    double bv = t.transB ? b[t.offB + j * t.ldb() + p] : b[t.offB + p * t.ldb() + j];
+                    sum += av * bv;
+                }
+                int idx = t.offC + i * t.ldc() + j;
+                double old = t.beta == 0f ? 0 : t.beta * (double) c[idx];
+                out[idx] = t.alpha * sum + old;
+            }
+        }
+        return out;
+    }
+
+    private static void check(Kernel kernel, Case t) {
+        float[] a = t.a(1);
+        float[] b = t.b(2);
+        float[] c = t.c(3);
+        if (t.beta == 0f && c.length > 0) {
+            // beta == 0 must ignore whatever C held, NaN included
+            for (int i = 0; i < c.length; i += 2) {
+                c[i] = Float.NaN;
+            }
+        }
+        double[] want = reference(t, a, b, c);
+        Sgemm.gemm(kernel, t.transA, t.transB, t.m, t.n, t.k, t.alpha, a, t.offA, t.lda(), b, t.offB, t.ldb(),
+                t.beta, c, t.offC, t.ldc());
+        double maxAbs = 1e-30;
+        for (int i = 0; i < t.m; i++) {
+            for (int j = 0; j < t.n; j++) {
+                maxAbs = Math.max(maxAbs, Math.abs(want[t.offC + i * t.ldc() + j]));
+            }
+        }
+        double tol = 1e-6 * Math.max(1, t.k) * maxAbs + 1e-6;
+        for (int idx = 0; idx < c.length; idx++) {
+            int rel = idx - t.offC;
+            boolean inside = rel >= 0 && rel / t.ldc() < t.m && rel % t.ldc() < t.n;
+            if (!inside) {
+                // outside the m x n window nothing may change, bit for bit (NaN stays NaN)
+                if (Float.floatToRawIntBits((float) want[idx]) != Float.floatToRawIntBits(c[idx])) {
+                    fail(kernel.name() + " " + t + ": wrote outside C's window at index " + idx);
+                }
+                continue;
+            }
+            double err = Math.abs(c[idx] - want[idx]);
+            if (!(err <= tol)) {
+                fail(kernel.name() + " " + t + ": C[" + rel / t.ldc() + ", " + rel % t.ldc() + "] = " + c[idx]
+                        + ", expected " + want[idx] + " (error " + err + " > " + tol + ")");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void shapesAndTransposes(Kernel kernel) {
+        int[][] shapes = {
+            {1, 1, 1}, {1, 1, 7}, {1, 9, 1}, {5, 1, 1}, {2, 3, 4}, {37, 53, 71}, {53, 37, 71}, {71, 37, 53},
+            {6, 32, 16}, {12, 64, 33}, {7, 33, 17}, {5, 31, 9}, {13, 47, 258}, {48, 96, 256}, {49, 97, 257},
+            {128, 10, 64}, {10, 128, 25}, {3, 700, 5}, {700, 3, 5}, {1, 513, 300}, {200, 1, 300},
+        };
+        for (int[] s : shapes) {
+            for (int tr = 0; tr < 4; tr++) {
+                check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 1f, 0f, 0, 0, 0, 0, 0, 0));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void stridesOffsetsAndScalars(Kernel kernel) {
+        float[][] scalars = {{1f, 1f}, {-0.5f, 0f}, {2f, -1.5f}, {0.75f, 1f}};
+        int[][] shapes = {{1, 1, 1}, {37, 53, 71}, {8, 49, 300}, {67, 130, 19}};
+        for (int[] s : shapes) {
+            for (float[] ab : scalars) {
+                for (int tr = 0; tr < 4; tr++) {
+                    check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], ab[0], ab[1],
+                            3, 5, 7, 11, 2, 13));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void largeEnoughForEveryBlockBoundaryAndBothThreads(Kernel kernel) {
+        for (int tr = 0; tr < 4; tr++) {
+            check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, 211, 1100, 530, 1f, 0.5f, 1, 0, 2, 0, 3, 1));
+            check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, 390, 97, 600, -1f, 0f, 0, 4, 0, 5, 0, 0));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void emptySizes(Kernel kernel) {
+        for (int tr = 0; tr < 4; tr++) {
+            boolean ta = (tr & 1) != 0;
+            boolean tb = (tr & 2) != 0;
+            check(kernel, new Case(ta, tb, 0, 5, 3, 1f, 0f, 0, 0, 0, 0, 0, 0));
+            check(kernel, new Case(ta, tb, 4, 0, 3, 1f, 0f, 0, 0, 0, 0, 0, 0));
+            // k == 0: C = beta * C, and beta == 0 clears even NaN
+            check(kernel, new Case(ta, tb, 4, 5, 0, 1f, 0f, 0, 0, 0, 0, 0, 0));
+            check(kernel, new Case(ta, tb, 4, 5, 0, 1f, 2f, 0, 0, 1, 0, 0, 2));
+        }
+    }
+
+    @Test
+    void alphaZeroOnlyScalesC() {
+        float[] a = {Float.NaN, 1, 2, 3};
+        float[] b = {1, 2, 3, 4};
+        float[] c = {Float.NaN, 1, 2, Float.NaN};
+        Sgemm.gemm(false, false, 2, 2, 2, 0f, a, 0, 2, b, 0, 2, 0f, c, 0, 2);
+        assertArrayEquals(new float[] {0, 0, 0, 0}, c);
+        float[] d = {1, 2, 3, 4};
+        Sgemm.gemm(false, false, 2, 2, 2, 0f, a, 0, 2, b, 0, 2, 3f, d, 0, 2);
+        assertArrayEquals(new float[] {3, 6, 9, 12}, d);
+    }
+
+    @Test
+    void smallExampleByHand() {
+        // [1 2 3; 4 5 6] * [1 2; 3 4; 5 6] = [22 28; 49 64]
+        float[] a = {1, 2, 3, 4, 5, 6};
+        float[] b = {1, 2, 3, 4, 5, 6};
+        float[] c = new float[4];
+        Sgemm.gemm(false, false, 2, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, c, 0, 2);
+        assertArrayEquals(new float[] {22, 28, 49, 64}, c);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void resultsDoNotDependOnThreadCount(Kernel kernel) {
+        int before = Parallel.threads();
+        try {
+            int[][] shapes = {{197, 611, 300}, {611, 197, 300}, {64, 1030, 40}, {1030, 33, 70}};
+            for (int[] s : shapes) {
+                for (int tr = 0; tr < 4; tr++) {
+                    Case t = new Case((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 1.5f, 0.25f, 1, 2, 3, 0, 0, 0);
+                    float[] a = t.a(7);
+                    float[] b = t.b(8);
+                    float[] one = t.c(9);
+                    float[] two = one.clone();
+                    Parallel.setThreads(1);
+                    Sgemm.gemm(kernel, t.transA, t.transB, t.m, t.n, t.k, t.alpha, a, 0, t.lda(), b, 0, t.ldb(),
+                            t.beta, one, 0, t.ldc());
+                    Parallel.setThreads(2);
+                    Sgemm.gemm(kernel, t.transA, t.transB, t.m, t.n, t.k, t.alpha, a, 0, t.lda(), b, 0, t.ldb(),
+                            t.beta, two, 0, t.ldc());
+                    assertArrayEquals(one, two, kernel.name() + " " + t + ": 1 and 2 threads differ");
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void rejectsOperandsThatDoNotFit() {
+        float[] x = new float[12];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Sgemm.gemm(false, false, 3, 4, 4, 1f, x, 0, 3, x, 0, 4, 0f, x, 0, 4));
+        assertTrue(e.getMessage().contains("lda must be >= 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Sgemm.gemm(false, false, 3, 4, 4, 1f, new float[12], 0, 4, x, 0, 4, 0f, x, 0, 4));
+        assertTrue(e.getMessage().contains("B (stored 4 x 4) at offset 0 with ldb=4 needs 16 elements, array has 12"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Sgemm.gemm(false, false, -1, 4, 4, 1f, x, 0, 4, x, 0, 4, 0f, x, 0, 4));
+        assertEquals("gemm: sizes must be >= 0, got m=-1 n=4 k=4", e.getMessage());
+    }
+}
