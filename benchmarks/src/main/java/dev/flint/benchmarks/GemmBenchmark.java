@@ -1,0 +1,59 @@
+package dev.flint.benchmarks;
+
+import dev.flint.backend.Backend;
+import dev.flint.backend.Storage;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Square float32 GEMM {@code C = A B} (n x n, no transposes, beta 0) through {@link Backend#gemm}.
+ * The report turns the time into GFLOP/s as {@code 2 n^3 / t}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@State(Scope.Benchmark)
+public class GemmBenchmark {
+
+    /** Backend name, as {@code Backends.get} takes it. */
+    @Param({"cpu", "cuda"})
+    public String backend;
+
+    /** Matrix size: m = n = k. */
+    @Param({"256", "512", "1024", "2048"})
+    public int n;
+
+    private Backend b;
+    private Storage a;
+    private Storage bMatrix;
+    private Storage c;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        b = BenchSupport.open(backend, "GemmBenchmark n=" + n);
+        a = BenchSupport.uniform(b, n * n, 1L, -1f, 1f);
+        bMatrix = BenchSupport.uniform(b, n * n, 2L, -1f, 1f);
+        c = BenchSupport.zeros(b, n * n);
+        b.synchronize();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        BenchSupport.release(a, bMatrix, c);
+    }
+
+    @Benchmark
+    public void gemm() {
+        b.gemm(false, false, 1, n, n, n, 1f, a, 0, 0, bMatrix, 0, 0, 0f, c, 0, 0);
+        b.synchronize();
+    }
+}
