@@ -1,0 +1,53 @@
+package dev.flint.cpu.gemm;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A quick throughput probe, not a unit test and not a benchmark of record (those are JMH, in the
+ * benchmarks module): times square GEMMs on each available kernel and prints the median GFLOP/s.
+ *
+ * <pre>{@code
+ * java --add-modules jdk.incubator.vector -cp ... dev.flint.cpu.gemm.GemmProbe 256 512 1024 2048
+ * }</pre>
+ */
+public final class GemmProbe {
+
+    private GemmProbe() {
+    }
+
+    public static void main(String[] args) {
+        int[] sizes = args.length == 0 ? new int[] {256, 512, 1024, 2048}
+                : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        List<Kernel> kernels = new ArrayList<>();
+        kernels.add(PlainKernel.INSTANCE);
+        Kernel vector = VectorSupport.vectorKernelIfAvailable();
+        if (vector != null) {
+            kernels.add(vector);
+        }
+        System.out.println("default kernel: " + VectorSupport.kernel().name());
+        for (Kernel kernel : kernels) {
+            for (int n : sizes) {
+                float[] a = SgemmTest.random(n * n, 1);
+                float[] b = SgemmTest.random(n * n, 2);
+                float[] c = new float[n * n];
+                double flops = 2.0 * n * n * n;
+                // enough calls for C2 to compile the kernel and for a stable median
+                int runs = (int) Math.max(5, Math.min(40, 4e10 / flops));
+                double[] gflops = new double[runs];
+                for (int w = 0; w < 3; w++) {
+                    Sgemm.gemm(kernel, false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+                }
+                for (int r = 0; r < runs; r++) {
+                    long t0 = System.nanoTime();
+                    Sgemm.gemm(kernel, false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+                    gflops[r] = flops / (System.nanoTime() - t0);
+                }
+                Arrays.sort(gflops);
+                System.out.printf("%-12s n=%5d  median %7.1f GFLOP/s  (best %7.1f, %d runs)%n",
+                        kernel.name(), n, gflops[runs / 2], gflops[runs - 1], runs);
+            }
+        }
+    }
+}
