@@ -1,0 +1,49 @@
+package dev.flint.cpu;
+
+import dev.flint.backend.Availability;
+import dev.flint.backend.Backend;
+import dev.flint.backend.BackendProvider;
+import dev.flint.cpu.parallel.Parallel;
+
+/**
+ * Registers the CPU backend with {@link java.util.ServiceLoader} under the name {@code "cpu"},
+ * priority 0: always usable, chosen by {@code Backends.auto()} when nothing faster is.
+ *
+ * <pre>{@code
+ * Backend cpu = Backends.get("cpu");   // found through this provider
+ * }</pre>
+ */
+public final class CpuBackendProvider implements BackendProvider {
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public int priority() {
+        return 0;
+    }
+
+    @Override
+    public Availability probe() {
+        return Availability.usable(describeThreads());
+    }
+
+    @Override
+    public Backend create() {
+        return new CpuBackend();
+    }
+
+    /** Such as {@code "2 threads, Vector API: on"}. */
+    static String describeThreads() {
+        int threads = Parallel.threads();
+        return threads + (threads == 1 ? " thread" : " threads") + ", Vector API: "
+                + (vectorApiPresent() ? "on" : "off");
+    }
+
+    /** The incubating Vector API is usable only when the JVM was started with it in the boot layer. */
+    static boolean vectorApiPresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+}

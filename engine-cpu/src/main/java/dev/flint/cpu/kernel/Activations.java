@@ -1,0 +1,81 @@
+package dev.flint.cpu.kernel;
+
+import dev.flint.backend.Activation;
+import dev.flint.cpu.parallel.Parallel;
+
+/**
+ * Pointwise activations and their gradients. Backward uses the forward output where that is cheaper
+ * (sigmoid, tanh) and the input where the output loses information (ReLU's sign at 0).
+ *
+ * <pre>{@code
+ * Activations.forward(Activation.RELU, 0f, x, y, n);
+ * Activations.backward(Activation.RELU, 0f, x, y, dy, dx, n);
+ * }</pre>
+ */
+public final class Activations {
+    private Activations() {
+    }
+
+    /** {@code y = act(x)}; {@code y} may be {@code x}. */
+    public static void forward(Activation act, float alpha, float[] x, float[] y, int n) {
+        int grain = act == Activation.RELU || act == Activation.LEAKY_RELU ? Elementwise.GRAIN : Elementwise.GRAIN_HEAVY;
+        Parallel.forRange(0, n, grain, (from, to) -> {
+            switch (act) {
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        y[i] = Math.max(x[i], 0f);
+                    }
+                }
+                case LEAKY_RELU -> {
+                    for (int i = from; i < to; i++) {
+                        float v = x[i];
+                        y[i] = v > 0f ? v : alpha * v;
+                    }
+                }
+                case SIGMOID -> {
+                    for (int i = from; i < to; i++) {
+                        // exp(-x) overflows to +inf for x < -88, giving exactly 0: no special case needed.
+                        y[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+                    }
+                }
+                case TANH -> {
+                    for (int i = from; i < to; i++) {
+                        y[i] = (float) Math.tanh(x[i]);
+                    }
+                }
+                default -> throw new IllegalArgumentException("activation: unknown " + act);
+            }
+        });
+    }
+
+    /** {@code dx = dy * act'(x)}, from the forward input {@code x} or output {@code y}. */
+    public static void backward(Activation act, float alpha, float[] x, float[] y, float[] dy, float[] dx, int n) {
+        Parallel.forRange(0, n, Elementwise.GRAIN, (from, to) -> {
+            switch (act) {
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        dx[i] = x[i] > 0f ? dy[i] : 0f;
+                    }
+                }
+                case LEAKY_RELU -> {
+                    for (int i = from; i < to; i++) {
+                        dx[i] = x[i] > 0f ? dy[i] : alpha * dy[i];
+                    }
+                }
+                case SIGMOID -> {
+                    for (int i = from; i < to; i++) {
+                        float s = y[i];
+                        dx[i] = dy[i] * s * (1f - s);
+                    }
+                }
+                case TANH -> {
+                    for (int i = from; i < to; i++) {
+                        float t = y[i];
+                        dx[i] = dy[i] * (1f - t * t);
+                    }
+                }
+                default -> throw new IllegalArgumentException("activation: unknown " + act);
+            }
+        });
+    }
+}

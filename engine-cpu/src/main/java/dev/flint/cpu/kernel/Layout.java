@@ -1,0 +1,185 @@
+package dev.flint.cpu.kernel;
+
+import dev.flint.cpu.parallel.Parallel;
+
+/**
+ * Data movement that changes layout: axis permutation (any rank, float or int) and dtype casts.
+ *
+ * <pre>{@code
+ * // NCHW -> NHWC
+ * Layout.permute(src, new int[] {n, c, h, w}, new int[] {0, 2, 3, 1}, dst);
+ * }</pre>
+ *
+ * <p>A permutation is first simplified: axes of size 1 are dropped and neighbours that stay
+ * neighbours merge, so a batched matrix transpose of any rank becomes a 3-axis problem. If the source's
+ * innermost axis is still innermost in the destination, whole rows are copied; otherwise the
+ * destination's innermost axis and the source's innermost axis form a transpose, done in
+ * {@value #TILE} x {@value #TILE} tiles so that both sides touch whole cache lines.
+ */
+public final class Layout {
+    static final int TILE = 32;
+
+    private Layout() {
+    }
+
+    /**
+     * {@code dst} = {@code src} with axes permuted as NumPy's {@code transpose(perm)}: dst axis i is
+     * src axis {@code perm[i]}. {@code src} and {@code dst} are both {@code float[]} or both {@code int[]}.
+     */
+    public static void permute(Object src, int[] srcDims, int[] perm, Object dst) {
+        int rank = srcDims.length;
+        int[] srcStrides = new int[rank];
+        int total = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+            srcStrides[d] = total;
+            total *= srcDims[d];
+        }
+        if (total == 0) {
+            return;
+        }
+        // Collapse in destination order: dims[i] with source stride strides[i].
+        int[] dims = new int[Math.max(rank, 1)];
+        int[] strides = new int[dims.length];
+        int r = 0;
+        for (int i = 0; i < rank; i++) {
+            int n = srcDims[perm[i]];
+            int s = srcStrides[perm[i]];
+            if (n == 1) {
+                continue;
+            }
+            if (r > 0 && strides[r - 1] == s * n) {
+                dims[r - 1] *= n;
+                strides[r - 1] = s;
+            } else {
+                dims[r] = n;
+                strides[r] = s;
+                r++;
+            }
+        }
+        if (r <= 1) {
+            System.arraycopy(src, 0, dst, 0, total);
+            return;
+        }
+        int[] dstStrides = new int[r];
+        for (int i = r - 1, s = 1; i >= 0; i--) {
+            dstStrides[i] = s;
+            s *= dims[i];
+        }
+        int k = 0;
+        while (strides[k] != 1) {
+            k++;
+        }
+        if (k == r - 1) {
+            copyRows(src, dst, dims, strides, dstStrides, r, total);
+        } else {
+            transposeTiles(src, dst, dims, strides, dstStrides, r, k, total);
+        }
+    }
+
+    /** The innermost axis is contiguous on both sides: one {@code arraycopy} per row. */
+    private static void copyRows(Object src, Object dst, int[] dims, int[] strides, int[] dstStrides, int r,
+                                 int total) {
+        int row = dims[r - 1];
+        int rows = total / row;
+        Parallel.forRange(0, rows, Math.max(1, Elementwise.GRAIN / row), (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                int rest = q;
+                int s = 0;
+                int d = 0;
+                for (int i = r - 2; i >= 0; i--) {
+                    int idx = rest % dims[i];
+                    rest /= dims[i];
+                    s += idx * strides[i];
+                    d += idx * dstStrides[i];
+                }
+                System.arraycopy(src, s, dst, d, row);
+            }
+        });
+    }
+
+    /**
+     * Destination axis {@code k} is the source's innermost (stride 1) and destination axis r-1 is the
+     * destination's innermost: for every combination of the other axes, transpose a
+     * {@code dims[k] x dims[r-1]} matrix tile by tile. Work units are strips of {@value #TILE} rows.
+     */
+    private static void transposeTiles(Object src, Object dst, int[] dims, int[] strides, int[] dstStrides, int r,
+                                       int k, int total) {
+        int rowsK = dims[k];
+        int cols = dims[r - 1];
+        int srcColStride = strides[r - 1];
+        int dstRowStride = dstStrides[k];
+        int strips = (rowsK + TILE - 1) / TILE;
+        int batches = total / (rowsK * cols);
+        int grain = Math.max(1, Elementwise.GRAIN / (TILE * cols));
+        Parallel.forRange(0, batches * strips, grain, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int rest = t / strips;
+                int i0 = (t % strips) * TILE;
+                int s = 0;
+                int d = 0;
+                for (int i = r - 2; i >= 0; i--) {
+                    if (i == k) {
+                        continue;
+                    }
+                    int idx = rest % dims[i];
+                    rest /= dims[i];
+                    s += idx * strides[i];
+                    d += idx * dstStrides[i];
+                }
+                int i1 = Math.min(rowsK, i0 + TILE);
+                for (int j0 = 0; j0 < cols; j0 += TILE) {
+                    int j1 = Math.min(cols, j0 + TILE);
+                    if (src instanceof float[] fs) {
+                        tile(fs, s, srcColStride, (float[]) dst, d, dstRowStride, i0, i1, j0, j1);
+                    } else {
+                        tile((int[]) src, s, srcColStride, (int[]) dst, d, dstRowStride, i0, i1, j0, j1);
+                    }
+                }
+            }
+        });
+    }
+
+    private static void tile(float[] src, int s, int srcColStride, float[] dst, int d, int dstRowStride,
+                             int i0, int i1, int j0, int j1) {
+        for (int i = i0; i < i1; i++) {
+            int out = d + i * dstRowStride;
+            int in = s + i;
+            for (int j = j0; j < j1; j++) {
+                dst[out + j] = src[in + j * srcColStride];
+            }
+        }
+    }
+
+    private static void tile(int[] src, int s, int srcColStride, int[] dst, int d, int dstRowStride,
+                             int i0, int i1, int j0, int j1) {
+        for (int i = i0; i < i1; i++) {
+            int out = d + i * dstRowStride;
+            int in = s + i;
+            for (int j = j0; j < j1; j++) {
+                dst[out + j] = src[in + j * srcColStride];
+            }
+        }
+    }
+
+    /**
+     * Converts {@code n} elements: float to int truncates toward zero (NaN gives 0, out-of-range values
+     * saturate, as Java's cast does); int to float rounds to nearest. Same-type casts copy.
+     */
+    public static void cast(Object src, Object dst, int n) {
+        if (src instanceof float[] f && dst instanceof int[] out) {
+            Parallel.forRange(0, n, Elementwise.GRAIN, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = (int) f[i];
+                }
+            });
+        } else if (src instanceof int[] in && dst instanceof float[] out) {
+            Parallel.forRange(0, n, Elementwise.GRAIN, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = in[i];
+                }
+            });
+        } else {
+            System.arraycopy(src, 0, dst, 0, n);
+        }
+    }
+}

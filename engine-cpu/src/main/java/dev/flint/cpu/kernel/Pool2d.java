@@ -1,0 +1,146 @@
+package dev.flint.cpu.kernel;
+
+import dev.flint.backend.PoolGeometry;
+import dev.flint.cpu.parallel.Parallel;
+import java.util.Arrays;
+
+/**
+ * 2-D max and average pooling in NCHW layout, forward and backward. Each (n, c) plane is independent,
+ * so threads split the planes and the backward passes scatter into their own plane without races.
+ *
+ * <pre>{@code
+ * Pool2d.maxForward(g, x, y, indices);    // indices[o] = h * inW + w of the winner in its plane
+ * Pool2d.maxBackward(g, dy, indices, dx);
+ * }</pre>
+ *
+ * <p>Windows are clipped to the input: max pooling never sees padding, average pooling counts padded
+ * cells as zeros and always divides by {@code kernelH * kernelW}.
+ */
+public final class Pool2d {
+    private Pool2d() {
+    }
+
+    /** Max pooling; the first maximum in row-major window order wins ties, and the first NaN wins outright. */
+    public static void maxForward(PoolGeometry g, float[] x, float[] y, int[] indices) {
+        int inHw = g.inH() * g.inW();
+        int outHw = g.outH() * g.outW();
+        Parallel.forRange(0, g.batch() * g.channels(), grain(g), (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                int in = p * inHw;
+                int out = p * outHw;
+                for (int oh = 0; oh < g.outH(); oh++) {
+                    int h0 = oh * g.strideH() - g.padH();
+                    int hLo = Math.max(h0, 0);
+                    int hHi = Math.min(h0 + g.kernelH(), g.inH());
+                    for (int ow = 0; ow < g.outW(); ow++) {
+                        int w0 = ow * g.strideW() - g.padW();
+                        int wLo = Math.max(w0, 0);
+                        int wHi = Math.min(w0 + g.kernelW(), g.inW());
+                        // padding is at most half the kernel, so every window holds at least one input
+                        int bestIdx = hLo * g.inW() + wLo;
+                        float best = x[in + bestIdx];
+                        for (int h = hLo; h < hHi && best == best; h++) {
+                            for (int w = wLo; w < wHi; w++) {
+                                int idx = h * g.inW() + w;
+                                float v = x[in + idx];
+                                if (v > best || v != v) {
+                                    best = v;
+                                    bestIdx = idx;
+                                    if (v != v) {
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        y[out + oh * g.outW() + ow] = best;
+                        indices[out + oh * g.outW() + ow] = bestIdx;
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@code dx} = zeros plus each {@code dy} added at its winner's position. */
+    public static void maxBackward(PoolGeometry g, float[] dy, int[] indices, float[] dx) {
+        int inHw = g.inH() * g.inW();
+        int outHw = g.outH() * g.outW();
+        Parallel.forRange(0, g.batch() * g.channels(), grain(g), (p0, p1) -> {
+            Arrays.fill(dx, p0 * inHw, p1 * inHw, 0f);
+            for (int p = p0; p < p1; p++) {
+                int in = p * inHw;
+                int out = p * outHw;
+                for (int o = 0; o < outHw; o++) {
+                    dx[in + indices[out + o]] += dy[out + o];
+                }
+            }
+        });
+    }
+
+    /** Average pooling with padded cells counted as zeros. */
+    public static void avgForward(PoolGeometry g, float[] x, float[] y) {
+        int inHw = g.inH() * g.inW();
+        int outHw = g.outH() * g.outW();
+        float scale = 1f / (g.kernelH() * g.kernelW());
+        Parallel.forRange(0, g.batch() * g.channels(), grain(g), (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                int in = p * inHw;
+                int out = p * outHw;
+                for (int oh = 0; oh < g.outH(); oh++) {
+                    int h0 = oh * g.strideH() - g.padH();
+                    int hLo = Math.max(h0, 0);
+                    int hHi = Math.min(h0 + g.kernelH(), g.inH());
+                    for (int ow = 0; ow < g.outW(); ow++) {
+                        int w0 = ow * g.strideW() - g.padW();
+                        int wLo = Math.max(w0, 0);
+                        int wHi = Math.min(w0 + g.kernelW(), g.inW());
+                        float sum = 0f;
+                        for (int h = hLo; h < hHi; h++) {
+                            int row = in + h * g.inW();
+                            for (int w = wLo; w < wHi; w++) {
+                                sum += x[row + w];
+                            }
+                        }
+                        y[out + oh * g.outW() + ow] = sum * scale;
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@code dx} = each {@code dy / (kernelH * kernelW)} spread over the input cells of its window. */
+    public static void avgBackward(PoolGeometry g, float[] dy, float[] dx) {
+        int inHw = g.inH() * g.inW();
+        int outHw = g.outH() * g.outW();
+        float scale = 1f / (g.kernelH() * g.kernelW());
+        Parallel.forRange(0, g.batch() * g.channels(), grain(g), (p0, p1) -> {
+            Arrays.fill(dx, p0 * inHw, p1 * inHw, 0f);
+            for (int p = p0; p < p1; p++) {
+                int in = p * inHw;
+                int out = p * outHw;
+                for (int oh = 0; oh < g.outH(); oh++) {
+                    int h0 = oh * g.strideH() - g.padH();
+                    int hLo = Math.max(h0, 0);
+                    int hHi = Math.min(h0 + g.kernelH(), g.inH());
+                    for (int ow = 0; ow < g.outW(); ow++) {
+                        int w0 = ow * g.strideW() - g.padW();
+                        int wLo = Math.max(w0, 0);
+                        int wHi = Math.min(w0 + g.kernelW(), g.inW());
+                        float v = dy[out + oh * g.outW() + ow] * scale;
+                        for (int h = hLo; h < hHi; h++) {
+                            int row = in + h * g.inW();
+                            for (int w = wLo; w < wHi; w++) {
+                                dx[row + w] += v;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** Planes per chunk so that a chunk is a few tens of thousands of window reads. */
+    private static int grain(PoolGeometry g) {
+        int work = g.outH() * g.outW() * g.kernelH() * g.kernelW();
+        return Math.max(1, Elementwise.GRAIN / Math.max(1, work));
+    }
+}

@@ -1,0 +1,132 @@
+package dev.flint.cpu.kernel;
+
+import dev.flint.cpu.parallel.Parallel;
+
+/**
+ * Row-wise softmax, log-softmax and fused softmax cross-entropy on {@code (rows, cols)} matrices.
+ * Every row subtracts its maximum before exponentiating, so large logits never overflow, and sums
+ * of exponentials accumulate in double.
+ *
+ * <pre>{@code
+ * Softmax.forward(false, logits, probs, rows, cols);
+ * Softmax.crossEntropyForward(logits, labels, probs, losses, rows, classes);
+ * }</pre>
+ */
+public final class Softmax {
+    private Softmax() {
+    }
+
+    /** Softmax (or log-softmax when {@code log}) of each row of {@code x} into {@code y}. */
+    public static void forward(boolean log, float[] x, float[] y, int rows, int cols) {
+        Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int off = r * cols;
+                float max = rowMax(x, off, cols);
+                if (log) {
+                    double sum = 0;
+                    for (int c = 0; c < cols; c++) {
+                        sum += Math.exp(x[off + c] - max);
+                    }
+                    float shift = max + (float) Math.log(sum);
+                    for (int c = 0; c < cols; c++) {
+                        y[off + c] = x[off + c] - shift;
+                    }
+                } else {
+                    double sum = 0;
+                    for (int c = 0; c < cols; c++) {
+                        float e = (float) Math.exp(x[off + c] - max);
+                        y[off + c] = e;
+                        sum += e;
+                    }
+                    float inv = (float) (1.0 / sum);
+                    for (int c = 0; c < cols; c++) {
+                        y[off + c] *= inv;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Gradient from the forward output {@code y}: softmax {@code dx = y (dy - sum(dy y))}, log-softmax
+     * {@code dx = dy - exp(y) sum(dy)}, sums per row.
+     */
+    public static void backward(boolean log, float[] y, float[] dy, float[] dx, int rows, int cols) {
+        Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int off = r * cols;
+                double sum = 0;
+                if (log) {
+                    for (int c = 0; c < cols; c++) {
+                        sum += dy[off + c];
+                    }
+                    float s = (float) sum;
+                    for (int c = 0; c < cols; c++) {
+                        dx[off + c] = dy[off + c] - (float) Math.exp(y[off + c]) * s;
+                    }
+                } else {
+                    for (int c = 0; c < cols; c++) {
+                        sum += (double) dy[off + c] * y[off + c];
+                    }
+                    float s = (float) sum;
+                    for (int c = 0; c < cols; c++) {
+                        dx[off + c] = y[off + c] * (dy[off + c] - s);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * {@code probs} = softmax of each row of {@code logits}; {@code losses[r] = logsumexp(row) - row[label]}.
+     */
+    public static void crossEntropyForward(float[] logits, int[] labels, float[] probs, float[] losses, int rows,
+                                           int classes) {
+        Parallel.forRange(0, rows, grain(classes), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int off = r * classes;
+                float max = rowMax(logits, off, classes);
+                double sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    float e = (float) Math.exp(logits[off + c] - max);
+                    probs[off + c] = e;
+                    sum += e;
+                }
+                // loss = log(sum) + max - x[label], kept in double so a confident right answer gives ~0, not noise.
+                losses[r] = (float) (Math.log(sum) + max - logits[off + labels[r]]);
+                float inv = (float) (1.0 / sum);
+                for (int c = 0; c < classes; c++) {
+                    probs[off + c] *= inv;
+                }
+            }
+        });
+    }
+
+    /** {@code dLogits[r, c] = dLosses[r] * (probs[r, c] - [c == labels[r]])}. */
+    public static void crossEntropyBackward(float[] probs, int[] labels, float[] dLosses, float[] dLogits, int rows,
+                                            int classes) {
+        Parallel.forRange(0, rows, grain(classes), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int off = r * classes;
+                float g = dLosses[r];
+                for (int c = 0; c < classes; c++) {
+                    dLogits[off + c] = g * probs[off + c];
+                }
+                dLogits[off + labels[r]] = g * (probs[off + labels[r]] - 1f);
+            }
+        });
+    }
+
+    private static float rowMax(float[] x, int off, int n) {
+        float max = x[off];
+        for (int c = 1; c < n; c++) {
+            max = Math.max(max, x[off + c]);
+        }
+        return max;
+    }
+
+    /** Rows per chunk so that a chunk holds a few thousand exponentials. */
+    private static int grain(int cols) {
+        return Math.max(1, Elementwise.GRAIN_HEAVY / Math.max(1, cols));
+    }
+}
