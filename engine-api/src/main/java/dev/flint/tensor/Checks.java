@@ -1,0 +1,51 @@
+package dev.flint.tensor;
+
+/** Argument checks shared by every op, so that their messages read alike. */
+final class Checks {
+    private Checks() {
+    }
+
+    /** Open, float32, and (for two or more) on one backend. */
+    static void floats(String op, Tensor... tensors) {
+        open(op, tensors);
+        for (Tensor t : tensors) {
+            if (t.dtype() != DType.FLOAT32) {
+                throw new IllegalArgumentException(op + ": expected a float32 tensor, got " + t.dtype() + " of shape "
+                        + t.shape());
+            }
+        }
+        sameBackend(op, tensors);
+    }
+
+    static void open(String op, Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (t == null) {
+                throw new NullPointerException(op + ": tensor argument is null");
+            }
+            t.checkOpen(op);
+        }
+    }
+
+    static void sameBackend(String op, Tensor... tensors) {
+        for (int i = 1; i < tensors.length; i++) {
+            if (tensors[i].backend() != tensors[0].backend()) {
+                throw new IllegalArgumentException(op + ": tensors on different backends: '" + tensors[0].backend().name()
+                        + "' " + tensors[0].shape() + " and '" + tensors[i].backend().name() + "' " + tensors[i].shape()
+                        + " (move one with to(backend))");
+            }
+        }
+    }
+
+    static void int32(String op, String what, Tensor t) {
+        open(op, t);
+        if (t.dtype() != DType.INT32) {
+            throw new IllegalArgumentException(op + ": " + what + " must be int32, got " + t.dtype() + " of shape " + t.shape());
+        }
+    }
+
+    static void rank(String op, String what, Tensor t, int rank) {
+        if (t.rank() != rank) {
+            throw new IllegalArgumentException(op + ": " + what + " must be " + rank + "-D, got shape " + t.shape());
+        }
+    }
+}

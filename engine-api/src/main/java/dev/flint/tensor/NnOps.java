@@ -1,0 +1,159 @@
+package dev.flint.tensor;
+
+import dev.flint.backend.Activation;
+import dev.flint.backend.Backend;
+import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.PoolGeometry;
+
+/** Activations, softmax, convolution, pooling and dropout. */
+final class NnOps {
+    private NnOps() {
+    }
+
+    static Tensor activation(Activation act, Tensor x, float alpha) {
+        String op = act.name().toLowerCase(java.util.Locale.ROOT);
+        Checks.floats(op, x);
+        Backend be = x.backend();
+        Tensor y = Tensor.empty(be, x.shape(), DType.FLOAT32);
+        be.activationForward(act, alpha, x.storage(), y.storage(), x.size());
+        // dx = dy * act'(x), computed by the backend from x and y (relu: x > 0; sigmoid: y(1-y); tanh: 1-y^2)
+        return Tensor.record(y, op, g -> {
+            Tensor dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
+            be.activationBackward(act, alpha, x.storage(), y.storage(), g.storage(), dx.storage(), x.size());
+            return new Tensor[] {dx};
+        }, x);
+    }
+
+    static Tensor softmax(Tensor x, int dim, boolean log) {
+        String op = log ? "log_softmax" : "softmax";
+        Checks.floats(op, x);
+        if (x.rank() == 0) {
+            throw new IllegalArgumentException(op + ": needs at least one dimension, got a scalar");
+        }
+        int axis = x.shape().axis(dim, op);
+        int last = x.rank() - 1;
+        if (axis != last) {
+            // The primitive works on rows; move the axis last and back (both steps are differentiable).
+            return softmax(x.transpose(axis, last), last, log).transpose(axis, last);
+        }
+        Backend be = x.backend();
+        int cols = x.shape().dim(last);
+        int rows = cols == 0 ? 0 : x.size() / cols;
+        Tensor y = Tensor.empty(be, x.shape(), DType.FLOAT32);
+        if (x.size() > 0) {
+            be.softmaxForward(log, x.storage(), y.storage(), rows, cols);
+        }
+        // softmax: dx = y (dy - sum(dy y)); log-softmax: dx = dy - e^y sum(dy), per row
+        return Tensor.record(y, op, g -> {
+            Tensor dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
+            if (x.size() > 0) {
+                be.softmaxBackward(log, y.storage(), g.storage(), dx.storage(), rows, cols);
+            }
+            return new Tensor[] {dx};
+        }, x);
+    }
+
+    static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW) {
+        if (bias == null) {
+            Checks.floats("conv2d", x, w);
+        } else {
+            Checks.floats("conv2d", x, w, bias);
+        }
+        Checks.rank("conv2d", "input (N, C, H, W)", x, 4);
+        Checks.rank("conv2d", "weight (O, C, kH, kW)", w, 4);
+        if (x.shape().dim(1) != w.shape().dim(1)) {
+            throw new IllegalArgumentException("conv2d: input " + x.shape() + " has " + x.shape().dim(1)
+                    + " channels, weight " + w.shape() + " expects " + w.shape().dim(1));
+        }
+        if (bias != null && (bias.rank() != 1 || bias.shape().dim(0) != w.shape().dim(0))) {
+            throw new IllegalArgumentException("conv2d: bias " + bias.shape() + " must be [" + w.shape().dim(0)
+                    + "] for weight " + w.shape());
+        }
+        ConvGeometry geo;
+        try {
+            geo = new ConvGeometry(x.shape().dim(0), x.shape().dim(1), x.shape().dim(2), x.shape().dim(3),
+                    w.shape().dim(0), w.shape().dim(2), w.shape().dim(3), strideH, strideW, padH, padW);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (input " + x.shape() + ", weight " + w.shape() + ")", e);
+        }
+        Backend be = x.backend();
+        Tensor y = Tensor.empty(be, Shape.of(geo.batch(), geo.outChannels(), geo.outH(), geo.outW()), DType.FLOAT32);
+        be.conv2dForward(geo, x.storage(), w.storage(), bias == null ? null : bias.storage(), y.storage());
+        // dx = conv_transpose(dy, w); dw = correlate(x, dy); db = sum of dy over (N, H, W)
+        return Tensor.record(y, "conv2d", g -> {
+            Tensor dx = null;
+            Tensor dw = null;
+            Tensor db = null;
+            if (x.requiresGrad()) {
+                dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
+                be.conv2dBackwardData(geo, g.storage(), w.storage(), dx.storage());
+            }
+            if (w.requiresGrad()) {
+                dw = Tensor.empty(be, w.shape(), DType.FLOAT32);
+                be.conv2dBackwardWeight(geo, x.storage(), g.storage(), dw.storage());
+            }
+            if (bias != null && bias.requiresGrad()) {
+                db = g.sum(new int[] {0, 2, 3}, false);
+            }
+            return new Tensor[] {dx, dw, db};
+        }, x, w, bias);
+    }
+
+    private static PoolGeometry pool(String op, Tensor x, int kernelH, int kernelW, int strideH, int strideW,
+                                     int padH, int padW) {
+        Checks.floats(op, x);
+        Checks.rank(op, "input (N, C, H, W)", x, 4);
+        try {
+            return new PoolGeometry(x.shape().dim(0), x.shape().dim(1), x.shape().dim(2), x.shape().dim(3),
+                    kernelH, kernelW, strideH, strideW, padH, padW);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": " + e.getMessage() + " (input " + x.shape() + ")", e);
+        }
+    }
+
+    static Tensor maxPool2d(Tensor x, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+        PoolGeometry geo = pool("maxPool2d", x, kernelH, kernelW, strideH, strideW, padH, padW);
+        Backend be = x.backend();
+        Shape out = Shape.of(geo.batch(), geo.channels(), geo.outH(), geo.outW());
+        Tensor y = Tensor.empty(be, out, DType.FLOAT32);
+        Tensor indices = Tensor.empty(be, out, DType.INT32);
+        be.maxPool2dForward(geo, x.storage(), y.storage(), indices.storage());
+        // dx = dy routed to the winning input of each window
+        return Tensor.record(y, "max_pool2d", g -> {
+            Tensor dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
+            be.maxPool2dBackward(geo, g.storage(), indices.storage(), dx.storage());
+            return new Tensor[] {dx};
+        }, x);
+    }
+
+    static Tensor avgPool2d(Tensor x, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+        PoolGeometry geo = pool("avgPool2d", x, kernelH, kernelW, strideH, strideW, padH, padW);
+        Backend be = x.backend();
+        Tensor y = Tensor.empty(be, Shape.of(geo.batch(), geo.channels(), geo.outH(), geo.outW()), DType.FLOAT32);
+        be.avgPool2dForward(geo, x.storage(), y.storage());
+        // dx = dy / (kH kW) spread over each window
+        return Tensor.record(y, "avg_pool2d", g -> {
+            Tensor dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
+            be.avgPool2dBackward(geo, g.storage(), dx.storage());
+            return new Tensor[] {dx};
+        }, x);
+    }
+
+    static Tensor dropout(Tensor x, float p, boolean training, Rng rng) {
+        Checks.floats("dropout", x);
+        if (!(p >= 0f && p < 1f)) {
+            throw new IllegalArgumentException("dropout: probability must be in [0, 1), got " + p);
+        }
+        if (!training || p == 0f) {
+            return x;
+        }
+        float keep = 1f / (1f - p);
+        float[] mask = new float[x.size()];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = rng.nextFloat() >= p ? keep : 0f;
+        }
+        Tensor m = Tensor.fromFloats(mask, x.shape(), x.backend());
+        // the mask is a constant: mul's backward gives g * mask
+        return x.mul(m);
+    }
+}

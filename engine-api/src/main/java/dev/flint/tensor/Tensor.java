@@ -1,0 +1,863 @@
+package dev.flint.tensor;
+
+import dev.flint.autograd.GradMode;
+import dev.flint.autograd.Node;
+import dev.flint.backend.Backend;
+import dev.flint.backend.Backends;
+import dev.flint.backend.Storage;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An n-dimensional array of float32 (or int32 labels) on one backend, and a node of the computational
+ * graph when it takes part in training. Storage is contiguous and row-major. Every op returns a new
+ * tensor; ops between tensors of two backends are an error.
+ *
+ * <pre>{@code
+ * Tensor w = Tensor.randn(Shape.of(3, 2), new Rng(1)).requiresGrad(true);
+ * Tensor x = Tensor.fromFloats(new float[] {1, 2, 3}, Shape.of(1, 3));
+ * Tensor loss = x.matmul(w).relu().sum();
+ * loss.backward();
+ * float[] dw = w.grad().toFloatArray();
+ * }</pre>
+ *
+ * <p>Tensors are {@link AutoCloseable}: closing frees the storage (vital on a GPU); closing twice is
+ * harmless, and any use after close throws. A {@link Scope} closes every tensor made inside it.
+ */
+public final class Tensor implements AutoCloseable {
+    private final Backend backend;
+    private final Shape shape;
+    private final DType dtype;
+    private Storage storage;
+    private boolean closed;
+
+    private boolean requiresGrad;
+    private Node gradFn;
+    private Tensor grad;
+    /** The scope that owns this tensor, or null. */
+    Scope owner;
+
+    Tensor(Backend backend, Shape shape, DType dtype, Storage storage) {
+        this.backend = backend;
+        this.shape = shape;
+        this.dtype = dtype;
+        this.storage = storage;
+        Scope scope = Scope.current();
+        if (scope != null) {
+            scope.adopt(this);
+        }
+    }
+
+    /** A new tensor with freshly allocated, undefined contents. */
+    static Tensor empty(Backend backend, Shape shape, DType dtype) {
+        return new Tensor(backend, shape, dtype, backend.allocate(dtype, shape.size()));
+    }
+
+    // =========================================================================== factories
+
+    /** Zeros on the default backend. */
+    public static Tensor zeros(Shape shape) {
+        return full(shape, 0f, Backends.defaultBackend());
+    }
+
+    /** Zeros on {@code backend}. */
+    public static Tensor zeros(Shape shape, Backend backend) {
+        return full(shape, 0f, backend);
+    }
+
+    /** Ones on the default backend. */
+    public static Tensor ones(Shape shape) {
+        return full(shape, 1f, Backends.defaultBackend());
+    }
+
+    /** Ones on {@code backend}. */
+    public static Tensor ones(Shape shape, Backend backend) {
+        return full(shape, 1f, backend);
+    }
+
+    /** Every element {@code value}, on the default backend. */
+    public static Tensor full(Shape shape, float value) {
+        return full(shape, value, Backends.defaultBackend());
+    }
+
+    /** Every element {@code value}, on {@code backend}. */
+    public static Tensor full(Shape shape, float value, Backend backend) {
+        Tensor t = empty(backend, shape, DType.FLOAT32);
+        backend.fill(t.storage, 0, shape.size(), value);
+        return t;
+    }
+
+    /** A rank-0 tensor holding {@code value}, on the default backend. */
+    public static Tensor scalar(float value) {
+        return full(Shape.scalar(), value, Backends.defaultBackend());
+    }
+
+    /** A rank-0 tensor holding {@code value}, on {@code backend}. */
+    public static Tensor scalar(float value, Backend backend) {
+        return full(Shape.scalar(), value, backend);
+    }
+
+    /** A copy of {@code data} laid out as {@code shape}, on the default backend. */
+    public static Tensor fromFloats(float[] data, Shape shape) {
+        return fromFloats(data, shape, Backends.defaultBackend());
+    }
+
+    /** A copy of {@code data} laid out as {@code shape}, on {@code backend}. */
+    public static Tensor fromFloats(float[] data, Shape shape, Backend backend) {
+        if (data.length != shape.size()) {
+            throw new IllegalArgumentException("fromFloats: " + data.length + " values do not fill shape " + shape
+                    + " (" + shape.size() + " elements)");
+        }
+        Tensor t = empty(backend, shape, DType.FLOAT32);
+        backend.upload(data, 0, t.storage, 0, data.length);
+        return t;
+    }
+
+    /** An INT32 copy of {@code data} (class labels, indices) laid out as {@code shape}, on the default backend. */
+    public static Tensor fromInts(int[] data, Shape shape) {
+        return fromInts(data, shape, Backends.defaultBackend());
+    }
+
+    /** An INT32 copy of {@code data} laid out as {@code shape}, on {@code backend}. */
+    public static Tensor fromInts(int[] data, Shape shape, Backend backend) {
+        if (data.length != shape.size()) {
+            throw new IllegalArgumentException("fromInts: " + data.length + " values do not fill shape " + shape
+                    + " (" + shape.size() + " elements)");
+        }
+        Tensor t = empty(backend, shape, DType.INT32);
+        backend.upload(data, 0, t.storage, 0, data.length);
+        return t;
+    }
+
+    /** {@code [0, 1, ..., n-1]} as float32, on the default backend. */
+    public static Tensor arange(int n) {
+        return arange(n, Backends.defaultBackend());
+    }
+
+    /** {@code [0, 1, ..., n-1]} as float32, on {@code backend}. */
+    public static Tensor arange(int n, Backend backend) {
+        if (n < 0) {
+            throw new IllegalArgumentException("arange: n must be >= 0, got " + n);
+        }
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = i;
+        }
+        return fromFloats(v, Shape.of(n), backend);
+    }
+
+    /** The n x n identity, on the default backend. */
+    public static Tensor eye(int n) {
+        return eye(n, Backends.defaultBackend());
+    }
+
+    /** The n x n identity, on {@code backend}. */
+    public static Tensor eye(int n, Backend backend) {
+        if (n < 0) {
+            throw new IllegalArgumentException("eye: n must be >= 0, got " + n);
+        }
+        float[] v = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            v[i * n + i] = 1f;
+        }
+        return fromFloats(v, Shape.of(n, n), backend);
+    }
+
+    /** Uniform in [0, 1), drawn on the host from {@code rng}, on the default backend. */
+    public static Tensor rand(Shape shape, Rng rng) {
+        return uniform(shape, 0f, 1f, rng, Backends.defaultBackend());
+    }
+
+    /** Uniform in [0, 1), drawn on the host from {@code rng}, on {@code backend}. */
+    public static Tensor rand(Shape shape, Rng rng, Backend backend) {
+        return uniform(shape, 0f, 1f, rng, backend);
+    }
+
+    /** Uniform in [lo, hi), drawn on the host, on the default backend. */
+    public static Tensor uniform(Shape shape, float lo, float hi, Rng rng) {
+        return uniform(shape, lo, hi, rng, Backends.defaultBackend());
+    }
+
+    /** Uniform in [lo, hi), drawn on the host, on {@code backend}. */
+    public static Tensor uniform(Shape shape, float lo, float hi, Rng rng, Backend backend) {
+        if (!(hi >= lo)) {
+            throw new IllegalArgumentException("uniform: need lo <= hi, got [" + lo + ", " + hi + ")");
+        }
+        float[] v = new float[shape.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = lo + (hi - lo) * rng.nextFloat();
+        }
+        return fromFloats(v, shape, backend);
+    }
+
+    /** Standard normal, drawn on the host, on the default backend. */
+    public static Tensor randn(Shape shape, Rng rng) {
+        return randn(shape, rng, Backends.defaultBackend());
+    }
+
+    /** Standard normal, drawn on the host, on {@code backend}. */
+    public static Tensor randn(Shape shape, Rng rng, Backend backend) {
+        float[] v = new float[shape.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rng.nextGaussian();
+        }
+        return fromFloats(v, shape, backend);
+    }
+
+    /** Concatenation along {@code dim}; every other dimension must agree. */
+    public static Tensor concat(List<Tensor> tensors, int dim) {
+        return ShapeOps.concat(tensors, dim);
+    }
+
+    // =========================================================================== info
+
+    /** The shape. */
+    public Shape shape() {
+        return shape;
+    }
+
+    /** The element type. */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** The backend that holds the storage. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Number of elements. */
+    public int size() {
+        return shape.size();
+    }
+
+    /** Number of dimensions. */
+    public int rank() {
+        return shape.rank();
+    }
+
+    /** Size of dimension {@code axis} (negative counts from the end). */
+    public int dim(int axis) {
+        return shape.dim(axis);
+    }
+
+    /**
+     * The backend storage, for optimizers, serializers and backends. Advanced: writes through it
+     * bypass autograd.
+     */
+    public Storage storage() {
+        checkOpen("storage");
+        return storage;
+    }
+
+    /** A host copy of a FLOAT32 tensor's elements, row-major. Waits for the backend. */
+    public float[] toFloatArray() {
+        checkOpen("toFloatArray");
+        if (dtype != DType.FLOAT32) {
+            throw new IllegalStateException("toFloatArray: tensor is " + dtype + ", expected float32 (use toIntArray)");
+        }
+        float[] out = new float[size()];
+        backend.download(storage, 0, out, 0, out.length);
+        return out;
+    }
+
+    /** A host copy of an INT32 tensor's elements, row-major. Waits for the backend. */
+    public int[] toIntArray() {
+        checkOpen("toIntArray");
+        if (dtype != DType.INT32) {
+            throw new IllegalStateException("toIntArray: tensor is " + dtype + ", expected int32 (use toFloatArray)");
+        }
+        int[] out = new int[size()];
+        backend.download(storage, 0, out, 0, out.length);
+        return out;
+    }
+
+    /** The single value of a one-element tensor, as float. */
+    public float item() {
+        checkOpen("item");
+        if (size() != 1) {
+            throw new IllegalStateException("item: tensor of shape " + shape + " has " + size()
+                    + " elements, expected exactly 1");
+        }
+        return dtype == DType.INT32 ? toIntArray()[0] : toFloatArray()[0];
+    }
+
+    /** Like {@code Tensor[2, 3] float32 on cpu [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}; at most 8 values. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Tensor").append(shape).append(' ').append(dtype).append(" on ")
+                .append(backend.name());
+        if (requiresGrad) {
+            sb.append(" requiresGrad");
+        }
+        if (gradFn != null) {
+            sb.append(" (").append(gradFn.op()).append(')');
+        }
+        if (closed) {
+            return sb.append(" [closed]").toString();
+        }
+        int n = Math.min(size(), 8);
+        sb.append(" [");
+        if (dtype == DType.INT32) {
+            int[] v = new int[n];
+            backend.download(storage, 0, v, 0, n);
+            for (int i = 0; i < n; i++) {
+                sb.append(i == 0 ? "" : ", ").append(v[i]);
+            }
+        } else {
+            float[] v = new float[n];
+            backend.download(storage, 0, v, 0, n);
+            for (int i = 0; i < n; i++) {
+                sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4g", v[i]));
+            }
+        }
+        return sb.append(size() > n ? ", ...]" : "]").toString();
+    }
+
+    // =========================================================================== autograd
+
+    /**
+     * Marks a leaf tensor as a parameter whose gradient {@link #backward()} computes. Returns this.
+     */
+    public Tensor requiresGrad(boolean requires) {
+        if (gradFn != null) {
+            throw new IllegalStateException("requiresGrad: only leaf tensors can be marked; this one was made by "
+                    + gradFn.op() + " (use detach() first)");
+        }
+        if (requires && dtype != DType.FLOAT32) {
+            throw new IllegalStateException("requiresGrad: only float32 tensors can have gradients, this one is " + dtype);
+        }
+        this.requiresGrad = requires;
+        return this;
+    }
+
+    /** Whether gradients flow to or through this tensor. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Whether this tensor was made by the user rather than by a recorded op. */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** The graph node that produced this tensor, or null for a leaf. */
+    public Node gradFn() {
+        return gradFn;
+    }
+
+    /** The accumulated gradient of a leaf after {@link #backward()}, or null. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Frees and forgets the gradient. */
+    public void zeroGrad() {
+        if (grad != null) {
+            grad.close();
+            grad = null;
+        }
+    }
+
+    /** Replaces the gradient (optimizers and gradient clipping use it); the tensor takes ownership. */
+    public void setGrad(Tensor g) {
+        if (g != null && !g.shape.equals(shape)) {
+            throw new IllegalArgumentException("setGrad: gradient shape " + g.shape + " differs from tensor shape " + shape);
+        }
+        if (grad != null && grad != g) {
+            grad.close();
+        }
+        if (g != null && g.owner != null) {
+            g.owner.disown(g);
+            g.owner = null;
+        }
+        grad = g;
+    }
+
+    /** A tensor sharing this one's storage but cut from the graph (no gradient flows through it). */
+    public Tensor detach() {
+        checkOpen("detach");
+        storage.retain();
+        return new Tensor(backend, shape, dtype, storage);
+    }
+
+    /**
+     * Computes the gradient of this scalar with respect to every leaf that requires it, accumulating
+     * into their {@link #grad()}.
+     */
+    public void backward() {
+        checkOpen("backward");
+        if (size() != 1) {
+            throw new IllegalStateException("backward: only a scalar (one element) can start backward, got shape "
+                    + shape + "; reduce it first, for example with sum() or mean()");
+        }
+        if (!requiresGrad) {
+            throw new IllegalStateException("backward: this tensor does not require a gradient (no input requires one,"
+                    + " or it was computed in a no-grad scope)");
+        }
+        BackwardEngine.run(this, full(shape, 1f, backend));
+    }
+
+    /** Called by the engine: adds {@code g} (already of this shape) into the leaf gradient. */
+    void accumulateGrad(Tensor g) {
+        if (grad == null) {
+            Tensor copy = g.owner == null && g.gradFn == null ? g : ElementwiseOps.copy(g);
+            if (copy.owner != null) {
+                copy.owner.disown(copy);
+                copy.owner = null;
+            }
+            grad = copy;
+        } else {
+            backend.binary(dev.flint.backend.BinaryOp.ADD, grad.storage, shape.strides(), g.storage(),
+                    shape.strides(), grad.storage, shape.dims());
+        }
+    }
+
+    /** Records {@code node} as this tensor's producer when recording is on and an input requires grad. */
+    static Tensor record(Tensor out, String op, Node.Backward backward, Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return out;
+        }
+        boolean any = false;
+        for (Tensor in : inputs) {
+            if (in != null && in.requiresGrad) {
+                any = true;
+                break;
+            }
+        }
+        if (any) {
+            out.requiresGrad = true;
+            out.gradFn = new Node(op, inputs, out.shape, backward);
+        }
+        return out;
+    }
+
+    // =========================================================================== memory
+
+    /** Frees the storage (shared storage is freed when its last tensor closes). Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (owner != null) {
+            owner.disown(this);
+            owner = null;
+        }
+        storage.release();
+        if (grad != null) {
+            grad.close();
+            grad = null;
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    void checkOpen(String op) {
+        if (closed) {
+            throw new IllegalStateException(op + ": tensor " + shape + " " + dtype + " on '" + backend.name()
+                    + "' was closed");
+        }
+    }
+
+    /**
+     * Copies {@code src}'s values into this tensor in place (same shape and dtype, any backend); not
+     * recorded by autograd.
+     */
+    public Tensor copyFrom(Tensor src) {
+        checkOpen("copyFrom");
+        src.checkOpen("copyFrom");
+        if (!src.shape.equals(shape) || src.dtype != dtype) {
+            throw new IllegalArgumentException("copyFrom: source " + src.shape + " " + src.dtype
+                    + " does not match destination " + shape + " " + dtype);
+        }
+        if (src.backend == backend) {
+            backend.copyBlocks(src.storage, 0, 0, storage, 0, 0, 1, size());
+        } else if (dtype == DType.FLOAT32) {
+            backend.upload(src.toFloatArray(), 0, storage, 0, size());
+        } else {
+            backend.upload(src.toIntArray(), 0, storage, 0, size());
+        }
+        return this;
+    }
+
+    /** Sets every element to {@code value} in place; not recorded by autograd. */
+    public Tensor fill(float value) {
+        checkOpen("fill");
+        backend.fill(storage, 0, size(), value);
+        return this;
+    }
+
+    // =========================================================================== shape ops
+
+    /** The same elements with a new shape (a view; one dimension may be -1). */
+    public Tensor reshape(int... dims) {
+        return ShapeOps.reshape(this, dims);
+    }
+
+    /** All dimensions flattened into one. */
+    public Tensor flatten() {
+        return ShapeOps.reshape(this, size());
+    }
+
+    /** Dimensions from {@code startDim} on flattened into one: (N, C, H, W).flatten(1) is (N, C*H*W). */
+    public Tensor flatten(int startDim) {
+        int s = shape.axis(startDim, "flatten");
+        int[] dims = new int[s + 1];
+        for (int i = 0; i < s; i++) {
+            dims[i] = shape.dim(i);
+        }
+        dims[s] = shape.sizeBetween(s, rank());
+        return ShapeOps.reshape(this, dims);
+    }
+
+    /** Transpose of a 2-D tensor. */
+    public Tensor t() {
+        if (rank() != 2) {
+            throw new IllegalArgumentException("t: expected a 2-D tensor, got shape " + shape);
+        }
+        return ShapeOps.permute(this, 1, 0);
+    }
+
+    /** Swaps two dimensions. */
+    public Tensor transpose(int dim0, int dim1) {
+        int a = shape.axis(dim0, "transpose");
+        int b = shape.axis(dim1, "transpose");
+        int[] perm = new int[rank()];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        perm[a] = b;
+        perm[b] = a;
+        return ShapeOps.permute(this, perm);
+    }
+
+    /** Reorders dimensions: result dimension i is this tensor's dimension {@code perm[i]}. */
+    public Tensor permute(int... perm) {
+        return ShapeOps.permute(this, perm);
+    }
+
+    /** Rows {@code [from, to)} along dimension 0 (a batch). */
+    public Tensor slice(int from, int to) {
+        return ShapeOps.slice(this, from, to);
+    }
+
+    /** Rows along dimension 0 picked by an INT32 index tensor (repeats allowed). */
+    public Tensor indexSelect(Tensor indices) {
+        return ShapeOps.indexSelect(this, indices);
+    }
+
+    /** This tensor on {@code target} (this same tensor when already there); gradients flow back. */
+    public Tensor to(Backend target) {
+        return ShapeOps.to(this, target);
+    }
+
+    /** Converted to {@code target} dtype (float to int truncates toward zero); not differentiable. */
+    public Tensor castTo(DType target) {
+        return ElementwiseOps.cast(this, target);
+    }
+
+    // =========================================================================== elementwise
+
+    /** {@code this + other} with broadcasting. */
+    public Tensor add(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.ADD, this, other);
+    }
+
+    /** {@code this - other} with broadcasting. */
+    public Tensor sub(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.SUB, this, other);
+    }
+
+    /** {@code this * other} elementwise with broadcasting. */
+    public Tensor mul(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.MUL, this, other);
+    }
+
+    /** {@code this / other} elementwise with broadcasting. */
+    public Tensor div(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.DIV, this, other);
+    }
+
+    /** {@code this ^ other} elementwise with broadcasting. */
+    public Tensor pow(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.POW, this, other);
+    }
+
+    /** Elementwise maximum with broadcasting (ties split the gradient evenly). */
+    public Tensor maximum(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.MAX, this, other);
+    }
+
+    /** Elementwise minimum with broadcasting (ties split the gradient evenly). */
+    public Tensor minimum(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.MIN, this, other);
+    }
+
+    /** Mask (1 where equal, else 0). */
+    public Tensor eq(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.EQ, this, other);
+    }
+
+    /** Mask (1 where not equal). */
+    public Tensor ne(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.NE, this, other);
+    }
+
+    /** Mask (1 where {@code this < other}). */
+    public Tensor lt(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.LT, this, other);
+    }
+
+    /** Mask (1 where {@code this <= other}). */
+    public Tensor le(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.LE, this, other);
+    }
+
+    /** Mask (1 where {@code this > other}). */
+    public Tensor gt(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.GT, this, other);
+    }
+
+    /** Mask (1 where {@code this >= other}). */
+    public Tensor ge(Tensor other) {
+        return ElementwiseOps.binary(dev.flint.backend.BinaryOp.GE, this, other);
+    }
+
+    /** Mask (1 where {@code this == value}). */
+    public Tensor eq(float value) {
+        return ElementwiseOps.compareScalar(dev.flint.backend.BinaryOp.EQ, this, value);
+    }
+
+    /** Mask (1 where {@code this < value}). */
+    public Tensor lt(float value) {
+        return ElementwiseOps.compareScalar(dev.flint.backend.BinaryOp.LT, this, value);
+    }
+
+    /** Mask (1 where {@code this <= value}). */
+    public Tensor le(float value) {
+        return ElementwiseOps.compareScalar(dev.flint.backend.BinaryOp.LE, this, value);
+    }
+
+    /** Mask (1 where {@code this > value}). */
+    public Tensor gt(float value) {
+        return ElementwiseOps.compareScalar(dev.flint.backend.BinaryOp.GT, this, value);
+    }
+
+    /** Mask (1 where {@code this >= value}). */
+    public Tensor ge(float value) {
+        return ElementwiseOps.compareScalar(dev.flint.backend.BinaryOp.GE, this, value);
+    }
+
+    /** {@code this + value}. */
+    public Tensor add(float value) {
+        return ElementwiseOps.affine(this, 1f, value);
+    }
+
+    /** {@code this - value}. */
+    public Tensor sub(float value) {
+        return ElementwiseOps.affine(this, 1f, -value);
+    }
+
+    /** {@code this * value}. */
+    public Tensor mul(float value) {
+        return ElementwiseOps.affine(this, value, 0f);
+    }
+
+    /** {@code this / value}. */
+    public Tensor div(float value) {
+        return ElementwiseOps.affine(this, 1f / value, 0f);
+    }
+
+    /** {@code -this}. */
+    public Tensor neg() {
+        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.NEG, this, 0f, 0f);
+    }
+
+    /** {@code e^this}. */
+    public Tensor exp() {
+        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.EXP, this, 0f, 0f);
+    }
+
+    /** Natural logarithm. */
+    public Tensor log() {
+        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.LOG, this, 0f, 0f);
+    }
+
+    /** Square root. */
+    public Tensor sqrt() {
+        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.SQRT, this, 0f, 0f);
+    }
+
+    /** {@code this * this}. */
+    public Tensor square() {
+        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.SQUARE, this, 0f, 0f);
+    }
+
+    /** {@code this ^ exponent}. */
+    public Tensor pow(float exponent) {
+        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.POW, this, exponent, 0f);
+    }
+
+    /** Absolute value (gradient 0 at 0). */
+    public Tensor abs() {
+        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.ABS, this, 0f, 0f);
+    }
+
+    /** Clamped into [lo, hi] (gradient 1 inside, 0 outside). */
+    public Tensor clamp(float lo, float hi) {
+        if (lo > hi) {
+            throw new IllegalArgumentException("clamp: lo " + lo + " > hi " + hi);
+        }
+        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.CLAMP, this, lo, hi);
+    }
+
+    // =========================================================================== linear algebra
+
+    /**
+     * Matrix product: (m, k) x (k, n); batched (b, m, k) x (b, k, n); or (b, m, k) x (k, n), which
+     * applies one matrix to every batch entry.
+     */
+    public Tensor matmul(Tensor other) {
+        return LinalgOps.matmul(this, other);
+    }
+
+    // =========================================================================== reductions
+
+    /** Sum of all elements (a scalar). */
+    public Tensor sum() {
+        return ReduceOps.reduce(ReduceOps.Kind.SUM, this, ReduceOps.allAxes(rank()), false);
+    }
+
+    /** Sum along {@code axis}. */
+    public Tensor sum(int axis, boolean keepDims) {
+        return ReduceOps.reduce(ReduceOps.Kind.SUM, this, new int[] {axis}, keepDims);
+    }
+
+    /** Sum along several axes. */
+    public Tensor sum(int[] axes, boolean keepDims) {
+        return ReduceOps.reduce(ReduceOps.Kind.SUM, this, axes, keepDims);
+    }
+
+    /** Mean of all elements (a scalar). */
+    public Tensor mean() {
+        return ReduceOps.reduce(ReduceOps.Kind.MEAN, this, ReduceOps.allAxes(rank()), false);
+    }
+
+    /** Mean along {@code axis}. */
+    public Tensor mean(int axis, boolean keepDims) {
+        return ReduceOps.reduce(ReduceOps.Kind.MEAN, this, new int[] {axis}, keepDims);
+    }
+
+    /** Mean along several axes. */
+    public Tensor mean(int[] axes, boolean keepDims) {
+        return ReduceOps.reduce(ReduceOps.Kind.MEAN, this, axes, keepDims);
+    }
+
+    /** Maximum of all elements (ties share the gradient). */
+    public Tensor max() {
+        return ReduceOps.reduce(ReduceOps.Kind.MAX, this, ReduceOps.allAxes(rank()), false);
+    }
+
+    /** Maximum along {@code axis} (ties share the gradient). */
+    public Tensor max(int axis, boolean keepDims) {
+        return ReduceOps.reduce(ReduceOps.Kind.MAX, this, new int[] {axis}, keepDims);
+    }
+
+    /** Maximum along several axes. */
+    public Tensor max(int[] axes, boolean keepDims) {
+        return ReduceOps.reduce(ReduceOps.Kind.MAX, this, axes, keepDims);
+    }
+
+    /** INT32 index of the maximum along {@code axis} (the axis is removed; first index wins ties). */
+    public Tensor argmax(int axis) {
+        return ReduceOps.argmax(this, axis);
+    }
+
+    // =========================================================================== activations
+
+    /** {@code max(0, x)}. */
+    public Tensor relu() {
+        return NnOps.activation(dev.flint.backend.Activation.RELU, this, 0f);
+    }
+
+    /** {@code x > 0 ? x : slope * x}. */
+    public Tensor leakyRelu(float slope) {
+        return NnOps.activation(dev.flint.backend.Activation.LEAKY_RELU, this, slope);
+    }
+
+    /** {@code 1 / (1 + e^-x)}. */
+    public Tensor sigmoid() {
+        return NnOps.activation(dev.flint.backend.Activation.SIGMOID, this, 0f);
+    }
+
+    /** Hyperbolic tangent. */
+    public Tensor tanh() {
+        return NnOps.activation(dev.flint.backend.Activation.TANH, this, 0f);
+    }
+
+    /** Softmax along {@code dim}, numerically stable. */
+    public Tensor softmax(int dim) {
+        return NnOps.softmax(this, dim, false);
+    }
+
+    /** Log-softmax along {@code dim}, numerically stable. */
+    public Tensor logSoftmax(int dim) {
+        return NnOps.softmax(this, dim, true);
+    }
+
+    // =========================================================================== losses
+
+    /** Mean squared error against {@code target} of the same shape: {@code mean((this - target)^2)}. */
+    public Tensor mse(Tensor target) {
+        return LossOps.mse(this, target);
+    }
+
+    /**
+     * Mean cross-entropy of logits (N, C) against INT32 labels (N,), fused with the softmax:
+     * {@code mean_i(logsumexp(x_i) - x_i[y_i])}.
+     */
+    public Tensor crossEntropy(Tensor labels) {
+        return LossOps.crossEntropy(this, labels);
+    }
+
+    /**
+     * Multiclass hinge (SVM) loss of scores (N, C) against INT32 labels (N,):
+     * {@code mean_i sum_{j != y_i} max(0, s_ij - s_iy_i + margin)}.
+     */
+    public Tensor hinge(Tensor labels, float margin) {
+        return LossOps.hinge(this, labels, margin);
+    }
+
+    // =========================================================================== convolution and pooling
+
+    /**
+     * 2-D convolution of this (N, C, H, W) input with {@code weight} (O, C, kH, kW) and an optional
+     * {@code bias} (O), zero padding.
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, int strideH, int strideW, int padH, int padW) {
+        return NnOps.conv2d(this, weight, bias, strideH, strideW, padH, padW);
+    }
+
+    /** 2-D max pooling of this (N, C, H, W) input. */
+    public Tensor maxPool2d(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+        return NnOps.maxPool2d(this, kernelH, kernelW, strideH, strideW, padH, padW);
+    }
+
+    /** 2-D average pooling of this (N, C, H, W) input; padding counts as zeros. */
+    public Tensor avgPool2d(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+        return NnOps.avgPool2d(this, kernelH, kernelW, strideH, strideW, padH, padW);
+    }
+
+    /**
+     * Inverted dropout: when {@code training}, zeroes each element with probability {@code p} (mask
+     * drawn on the host from {@code rng}) and scales the rest by {@code 1/(1-p)}; otherwise returns this.
+     */
+    public Tensor dropout(float p, boolean training, Rng rng) {
+        return NnOps.dropout(this, p, training, rng);
+    }
+}
