@@ -27,9 +27,11 @@ public final class Softmax {
                     for (int c = 0; c < cols; c++) {
                         sum += Math.exp(x[off + c] - max);
                     }
-                    float shift = max + (float) Math.log(sum);
+                    // (x - max) is exact for nearby values; folding max into the log term first would
+                    // round it at the scale of max and lose digits of small outputs.
+                    float logSum = (float) Math.log(sum);
                     for (int c = 0; c < cols; c++) {
-                        y[off + c] = x[off + c] - shift;
+                        y[off + c] = (x[off + c] - max) - logSum;
                     }
                 } else {
                     double sum = 0;

@@ -1,0 +1,175 @@
+package dev.flint.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.flint.backend.BinaryOp;
+import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.ReduceOp;
+import dev.flint.backend.Storage;
+import dev.flint.cpu.parallel.Parallel;
+import dev.flint.tensor.DType;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every parallel kernel gives bitwise the same result with 1, 2 and 3 threads: work is split only over
+ * independent outputs, and partial sums are formed in fixed groups. Sizes are chosen so that each
+ * kernel really splits (above its sequential threshold).
+ */
+class ThreadCountIndependenceTest {
+    private static final int[] THREADS = {1, 2, 3};
+    private final CpuBackend cpu = new CpuBackend();
+    private final Random random = new Random(42);
+    private int savedThreads;
+
+    @BeforeEach
+    void saveThreads() {
+        savedThreads = Parallel.threads();
+    }
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(savedThreads);
+    }
+
+    /** Runs {@code op} with each thread count and asserts every result equals the 1-thread one bitwise. */
+    private void assertSameForAllThreadCounts(String what, Function<Integer, float[]> op) {
+        Parallel.setThreads(THREADS[0]);
+        float[] expected = op.apply(THREADS[0]);
+        for (int t = 1; t < THREADS.length; t++) {
+            Parallel.setThreads(THREADS[t]);
+            assertArrayEquals(expected, op.apply(THREADS[t]), what + ": " + THREADS[t] + " threads vs 1");
+        }
+    }
+
+    private Storage randomStorage(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        Storage s = cpu.allocate(DType.FLOAT32, n);
+        cpu.upload(v, 0, s, 0, n);
+        return s;
+    }
+
+    private float[] read(Storage s) {
+        float[] v = new float[s.size()];
+        cpu.download(s, 0, v, 0, v.length);
+        return v;
+    }
+
+    @Test
+    void conv2dForwardAndBothGradients() {
+        ConvGeometry[] geometries = {
+            new ConvGeometry(6, 3, 17, 15, 8, 3, 3, 2, 2, 1, 1),
+            new ConvGeometry(1, 4, 20, 20, 16, 5, 3, 1, 1, 2, 1),   // batch of one: the GEMM splits instead
+            new ConvGeometry(11, 8, 9, 9, 12, 1, 1, 1, 1, 0, 0),    // pointwise: no im2col
+        };
+        for (ConvGeometry g : geometries) {
+            Storage x = randomStorage(g.inputSize());
+            Storage w = randomStorage(g.weightSize());
+            Storage bias = randomStorage(g.outChannels());
+            Storage dy = randomStorage(g.outputSize());
+            assertSameForAllThreadCounts("conv2d forward " + g, t -> {
+                Storage y = cpu.allocate(DType.FLOAT32, g.outputSize());
+                cpu.conv2dForward(g, x, w, bias, y);
+                return read(y);
+            });
+            assertSameForAllThreadCounts("conv2d backward data " + g, t -> {
+                Storage dx = cpu.allocate(DType.FLOAT32, g.inputSize());
+                cpu.conv2dBackwardData(g, dy, w, dx);
+                return read(dx);
+            });
+            assertSameForAllThreadCounts("conv2d backward weight " + g, t -> {
+                Storage dw = cpu.allocate(DType.FLOAT32, g.weightSize());
+                cpu.conv2dBackwardWeight(g, x, dy, dw);
+                return read(dw);
+            });
+        }
+    }
+
+    @Test
+    void gemmSingleAndBatched() {
+        int m = 150;
+        int n = 170;
+        int k = 190;
+        Storage a = randomStorage(3 * m * k);
+        Storage b = randomStorage(3 * k * n);
+        Storage c0 = randomStorage(m * n);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                assertSameForAllThreadCounts("gemm ta=" + ta + " tb=" + tb, t -> {
+                    Storage c = cpu.allocate(DType.FLOAT32, m * n);
+                    cpu.copyBlocks(c0, 0, 0, c, 0, 0, 1, m * n);
+                    cpu.gemm(ta, tb, 1, m, n, k, 1.5f, a, 0, 0, b, 0, 0, 0.5f, c, 0, 0);
+                    return read(c);
+                });
+            }
+        }
+        assertSameForAllThreadCounts("batched small gemm", t -> {
+            Storage c = cpu.allocate(DType.FLOAT32, 7 * 20 * 30);
+            cpu.gemm(false, true, 7, 20, 30, 25, 1f, a, 0, 20 * 25, b, 0, 30 * 25, 0f, c, 0, 20 * 30);
+            return read(c);
+        });
+    }
+
+    @Test
+    void reduceRowsColumnsAndLongRows() {
+        int[][] shapes = {{300, 400, 1}, {1, 300, 700}, {5, 60, 300}, {2, 200_000, 1}, {1, 50, 5000}};
+        for (int[] s : shapes) {
+            Storage x = randomStorage(s[0] * s[1] * s[2]);
+            for (ReduceOp op : ReduceOp.values()) {
+                assertSameForAllThreadCounts("reduce " + op + " " + s[0] + "x" + s[1] + "x" + s[2], t -> {
+                    Storage out = cpu.allocate(DType.FLOAT32, s[0] * s[2]);
+                    cpu.reduce(op, x, s[0], s[1], s[2], out);
+                    return read(out);
+                });
+            }
+        }
+    }
+
+    @Test
+    void softmaxAndLogSoftmax() {
+        int rows = 513;
+        int cols = 77;
+        Storage x = randomStorage(rows * cols);
+        Storage dy = randomStorage(rows * cols);
+        for (boolean log : new boolean[] {false, true}) {
+            assertSameForAllThreadCounts("softmax log=" + log, t -> {
+                Storage y = cpu.allocate(DType.FLOAT32, rows * cols);
+                cpu.softmaxForward(log, x, y, rows, cols);
+                Storage dx = cpu.allocate(DType.FLOAT32, rows * cols);
+                cpu.softmaxBackward(log, y, dy, dx, rows, cols);
+                float[] both = new float[2 * rows * cols];
+                cpu.download(y, 0, both, 0, rows * cols);
+                cpu.download(dx, 0, both, rows * cols, rows * cols);
+                return both;
+            });
+        }
+    }
+
+    @Test
+    void binaryWithBroadcasting() {
+        // out (7, 90, 130) = a (7, 90, 130) op b (90, 1): a column broadcast over rows and batches
+        int[] dims = {7, 90, 130};
+        Storage a = randomStorage(7 * 90 * 130);
+        Storage b = randomStorage(90);
+        int[] aStrides = {90 * 130, 130, 1};
+        int[] bStrides = {0, 1, 0};
+        for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.DIV, BinaryOp.POW, BinaryOp.GT}) {
+            assertSameForAllThreadCounts("binary " + op, t -> {
+                Storage out = cpu.allocate(DType.FLOAT32, 7 * 90 * 130);
+                cpu.binary(op, a, aStrides, b, bStrides, out, dims);
+                return read(out);
+            });
+            assertSameForAllThreadCounts("binary " + op + " swapped", t -> {
+                Storage out = cpu.allocate(DType.FLOAT32, 7 * 90 * 130);
+                cpu.binary(op, b, bStrides, a, aStrides, out, dims);
+                return read(out);
+            });
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.flint.cpu.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.flint.backend.ConvGeometry;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** im2col + GEMM against a direct seven-loop convolution in double. */
+class Conv2dTest {
+    private final Random random = new Random(3);
+
+    private float[] random(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    /** Calls {@code visit(xIndex, wIndex, yIndex)} for every multiply of the direct convolution. */
+    private interface Tap {
+        void visit(int xi, int wi, int yi);
+    }
+
+    private static void direct(ConvGeometry g, Tap tap) {
+        int oh = g.outH();
+        int ow = g.outW();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int o = 0; o < g.outChannels(); o++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int x = 0; x < ow; x++) {
+                        int yi = ((n * g.outChannels() + o) * oh + y) * ow + x;
+                        for (int c = 0; c < g.inChannels(); c++) {
+                            for (int i = 0; i < g.kernelH(); i++) {
+                                for (int j = 0; j < g.kernelW(); j++) {
+                                    int h = y * g.strideH() - g.padH() + i;
+                                    int w = x * g.strideW() - g.padW() + j;
+                                    if (h < 0 || h >= g.inH() || w < 0 || w >= g.inW()) {
+                                        continue;
+                                    }
+                                    int xi = ((n * g.inChannels() + c) * g.inH() + h) * g.inW() + w;
+                                    int wi = ((o * g.inChannels() + c) * g.kernelH() + i) * g.kernelW() + j;
+                                    tap.visit(xi, wi, yi);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertClose(double[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])), what + " at " + i);
+        }
+    }
+
+    private void checkAll(ConvGeometry g, boolean withBias) {
+        float[] x = random(g.inputSize());
+        float[] w = random(g.weightSize());
+        float[] bias = withBias ? random(g.outChannels()) : null;
+        float[] dy = random(g.outputSize());
+        int outHw = g.outH() * g.outW();
+
+        double[] y = new double[g.outputSize()];
+        double[] dx = new double[g.inputSize()];
+        double[] dw = new double[g.weightSize()];
+        direct(g, (xi, wi, yi) -> {
+            y[yi] += (double) x[xi] * w[wi];
+            dx[xi] += (double) dy[yi] * w[wi];
+            dw[wi] += (double) dy[yi] * x[xi];
+        });
+        if (bias != null) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] += bias[(i / outHw) % g.outChannels()];
+            }
+        }
+        float[] gotY = new float[g.outputSize()];
+        float[] gotDx = random(g.inputSize());   // stale contents must be overwritten
+        float[] gotDw = random(g.weightSize());
+        Conv2d.forward(g, x, w, bias, gotY);
+        Conv2d.backwardData(g, dy, w, gotDx);
+        Conv2d.backwardWeight(g, x, dy, gotDw);
+        assertClose(y, gotY, "forward " + g);
+        assertClose(dx, gotDx, "backward data " + g);
+        assertClose(dw, gotDw, "backward weight " + g);
+    }
+
+    @Test
+    void strideTwoWithPadding() {
+        checkAll(new ConvGeometry(3, 2, 9, 8, 4, 3, 3, 2, 2, 1, 1), true);
+        checkAll(new ConvGeometry(2, 3, 7, 10, 5, 3, 2, 2, 3, 1, 1), false);
+    }
+
+    @Test
+    void paddingWiderThanTheKernelReach() {
+        // pad 3 with a 2x2 kernel: whole output rows and columns see only padding
+        checkAll(new ConvGeometry(2, 2, 5, 4, 3, 2, 2, 1, 1, 3, 3), true);
+    }
+
+    @Test
+    void pointwiseAndLargeBatchGroups() {
+        checkAll(new ConvGeometry(13, 4, 5, 6, 7, 1, 1, 1, 1, 0, 0), true);
+        checkAll(new ConvGeometry(1, 3, 12, 12, 8, 5, 5, 1, 1, 2, 2), true);
+        checkAll(new ConvGeometry(19, 1, 6, 6, 2, 3, 3, 3, 3, 0, 0), false);
+    }
+}
