@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""Peer baselines for Flint's benchmarks: the same workloads, same shapes, in NumPy and PyTorch (CPU).
+
+Workloads (ids shared with report.py):
+  gemm/N            C = A @ B, N x N float32: NumPy (OpenBLAS) and PyTorch
+  copy/16777216     copy of 16M floats (64 MiB; NumPy, and PyTorch's threaded copy_): the bandwidth the
+                    ReLU target is measured against (8 bytes moved per element: 4 read, 4 written)
+  softmax_fwd/RxC   row softmax; softmax_bwd/RxC its gradient from the output
+  relu_fwd/16777216 relu_bwd/16777216
+  conv_fwd/convL    conv_bwd/convL (data and weight gradients), LeNet layers, batch 64
+  mlp_step          784-512-256-10 MLP, batch 128, cross-entropy, SGD momentum 0.9: one training step
+  cnn_step          LeNet-style CNN, batch 64, same loss and optimizer: one training step
+
+Operator benchmarks write into preallocated outputs (out= variants) where PyTorch has them, as
+Flint's benchmarks reuse their outputs: on this machine freshly allocated memory costs more than the
+op. Training steps are what a PyTorch user writes (zero_grad, forward, loss, backward, step).
+
+PyTorch is timed at 1 and 2 threads, and, in a child process, with each CPU capability it can use
+(its default, and AVX-512 when the processor has it, via ATEN_CPU_CAPABILITY); the report takes the
+best of them and says which. Each figure is the median of several samples after a warm-up.
+
+Run through peers.sh, which installs the packages and unsets OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE.
+Needs Debian's python3-numpy and python3-torch: run with /usr/bin/python3.
+"""
+import argparse
+import ctypes
+import ctypes.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+GEMM_SIZES = {"quick": [256, 512, 1024, 2048], "full": [256, 512, 1024, 2048]}
+SOFTMAX_SHAPES = [(4096, 4096), (256, 10)]
+RELU_SIZE = 16 * 1024 * 1024
+CONV_LAYERS = {
+    # name: (batch, in_ch, h, w, out_ch, k, pad)
+    "conv1": (64, 1, 28, 28, 6, 5, 2),
+    "conv2": (64, 6, 14, 14, 16, 5, 0),
+}
+# (warm-up seconds, seconds per sample, samples)
+TIMING = {"quick": (0.2, 0.05, 5), "full": (1.0, 0.25, 11)}
+
+
+def measure(fn, mode):
+    """Median seconds per call of fn: warm up, size the inner loop to the sample time, take samples."""
+    warmup, per_sample, samples = TIMING[mode]
+    start = time.perf_counter()
+    calls = 0
+    while calls < 2 or time.perf_counter() - start < warmup:
+        fn()
+        calls += 1
+    one = (time.perf_counter() - start) / calls
+    inner = max(1, int(per_sample / max(one, 1e-9)))
+    times = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - t0) / inner)
+    return statistics.median(times), times
+
+
+def openblas_info():
+    """The OpenBLAS core NumPy's BLAS runs (the kernel the environment variables could have forced)."""
+    info = {"OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+            "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE")}
+    for name in ("libopenblas.so.0", ctypes.util.find_library("openblas"), "libblas.so.3"):
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            info["corename"] = lib.openblas_get_corename().decode()
+            info["config"] = lib.openblas_get_config().decode()
+            info["threads"] = lib.openblas_get_num_threads()
+            return info
+        except (OSError, AttributeError):
+            continue
+    info["corename"] = None
+    info["note"] = "OpenBLAS not found: NumPy may be on the reference BLAS (install libopenblas0-pthread)"
+    return info
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def has_avx512():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return " avx512f" in f.read()
+    except OSError:
+        return False
+
+
+def numpy_section(mode):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    results = []
+    for n in GEMM_SIZES[mode]:
+        a = rng.uniform(-1, 1, (n, n)).astype(np.float32)
+        b = rng.uniform(-1, 1, (n, n)).astype(np.float32)
+        c = np.empty((n, n), np.float32)
+        sec, _ = measure(lambda: np.matmul(a, b, out=c), mode)
+        results.append({"workload": "gemm/%d" % n, "peer": "numpy", "config": "OpenBLAS", "seconds": sec})
+    src = rng.uniform(-1, 1, RELU_SIZE).astype(np.float32)
+    dst = np.empty_like(src)
+    sec, _ = measure(lambda: np.copyto(dst, src), mode)
+    results.append({"workload": "copy/%d" % RELU_SIZE, "peer": "numpy", "config": "np.copyto",
+                    "seconds": sec, "bytes": 8 * RELU_SIZE})
+    return {"numpy": np.__version__, "openblas": openblas_info()}, results
+
+
+def torch_section(mode, threads_list):
+    """Runs in a child process (its ATEN_CPU_CAPABILITY is fixed at import)."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    capability = None
+    for line in torch.__config__.show().splitlines():
+        if "CPU capability usage" in line:
+            capability = line.split(":", 1)[1].strip()
+    if hasattr(torch.backends, "cpu") and hasattr(torch.backends.cpu, "get_cpu_capability"):
+        capability = torch.backends.cpu.get_cpu_capability()
+    aten = torch.ops.aten
+    results = []
+
+    def add(workload, threads, fn, note=""):
+        sec, _ = measure(fn, mode)
+        results.append({"workload": workload, "peer": "torch", "threads": threads, "capability": capability,
+                        "config": note, "seconds": sec})
+
+    for threads in threads_list:
+        torch.set_num_threads(threads)
+        with torch.no_grad():
+            for n in GEMM_SIZES[mode]:
+                a = torch.rand(n, n) * 2 - 1
+                b = torch.rand(n, n) * 2 - 1
+                c = torch.empty(n, n)
+                add("gemm/%d" % n, threads, lambda: torch.mm(a, b, out=c))
+            for rows, cols in SOFTMAX_SHAPES:
+                x = torch.rand(rows, cols) * 8 - 4
+                y = torch.empty(rows, cols)
+                dy = torch.rand(rows, cols) * 2 - 1
+                dx = torch.empty(rows, cols)
+                aten._softmax.out(x, 1, False, out=y)
+                add("softmax_fwd/%dx%d" % (rows, cols), threads, lambda: aten._softmax.out(x, 1, False, out=y))
+                add("softmax_bwd/%dx%d" % (rows, cols), threads,
+                    lambda: aten._softmax_backward_data.out(dy, y, 1, torch.float32, grad_input=dx))
+            x = torch.rand(RELU_SIZE) * 2 - 1
+            y = torch.empty(RELU_SIZE)
+            dy = torch.rand(RELU_SIZE) * 2 - 1
+            dx = torch.empty(RELU_SIZE)
+            # Copy bandwidth with PyTorch's threads too: NumPy's copy is single-threaded.
+            add("copy/%d" % RELU_SIZE, threads, lambda: y.copy_(x), "Tensor.copy_")
+            add("relu_fwd/%d" % RELU_SIZE, threads, lambda: torch.clamp_min(x, 0.0, out=y), "clamp_min (relu's kernel)")
+            add("relu_bwd/%d" % RELU_SIZE, threads,
+                lambda: aten.threshold_backward.grad_input(dy, x, 0.0, grad_input=dx))
+            for name, (batch, cin, h, w, cout, k, pad) in CONV_LAYERS.items():
+                x = torch.rand(batch, cin, h, w) * 2 - 1
+                wt = (torch.rand(cout, cin, k, k) * 2 - 1) * 0.2
+                bias = (torch.rand(cout) * 2 - 1) * 0.1
+                out = F.conv2d(x, wt, bias, padding=pad)
+                dy = torch.rand_like(out) * 2 - 1
+                add("conv_fwd/%s" % name, threads, lambda: F.conv2d(x, wt, bias, padding=pad))
+                add("conv_bwd/%s" % name, threads,
+                    lambda: aten.convolution_backward(dy, x, wt, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], 1,
+                                                      [True, True, False]), "data + weight gradients")
+
+        # Training steps, as a PyTorch user writes them.
+        mlp = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
+        add("mlp_step", threads, training_step(torch, mlp, torch.rand(128, 784), torch.randint(0, 10, (128,))))
+        cnn = nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+        add("cnn_step", threads, training_step(torch, cnn, torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))))
+    return {"torch": torch.__version__, "capability": capability}, results
+
+
+def training_step(torch, model, x, labels):
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), labels)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def torch_children(mode, threads_list):
+    """One child per CPU capability: the default, and AVX-512 forced where the processor has it."""
+    capabilities = [None] + (["avx512"] if has_avx512() else [])
+    infos, results = [], []
+    for cap in capabilities:
+        env = dict(os.environ)
+        if cap:
+            env["ATEN_CPU_CAPABILITY"] = cap
+        cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", "--mode", mode,
+               "--threads", ",".join(str(t) for t in threads_list)]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            print("peers: PyTorch run (ATEN_CPU_CAPABILITY=%s) failed:\n%s" % (cap, proc.stderr), file=sys.stderr)
+            continue
+        data = json.loads(proc.stdout)
+        data["info"]["forced_capability"] = cap
+        infos.append(data["info"])
+        for r in data["results"]:
+            r["forced_capability"] = cap
+        results.extend(data["results"])
+    return infos, results
+
+
+def best_of(results):
+    """Per workload and peer, the fastest configuration."""
+    best = {}
+    for r in results:
+        key = (r["workload"], r["peer"])
+        if key not in best or r["seconds"] < best[key]["seconds"]:
+            best[key] = r
+    return sorted(best.values(), key=lambda r: (r["workload"], r["peer"]))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mode", choices=["quick", "full"], default="quick")
+    parser.add_argument("--threads", default="1,2", help="PyTorch thread counts to try")
+    parser.add_argument("--out", help="write the JSON here (else standard output)")
+    parser.add_argument("--skip-torch", action="store_true")
+    parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    threads_list = [int(t) for t in args.threads.split(",")]
+
+    if args.torch_worker:
+        info, results = torch_section(args.mode, threads_list)
+        json.dump({"info": info, "results": results}, sys.stdout)
+        return
+
+    started = time.time()
+    np_info, results = numpy_section(args.mode)
+    torch_infos = []
+    if not args.skip_torch:
+        torch_infos, torch_results = torch_children(args.mode, threads_list)
+        results.extend(torch_results)
+    report = {
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()},
+        "numpy": np_info,
+        "torch": torch_infos,
+        "mode": args.mode,
+        "seconds_taken": round(time.time() - started, 1),
+        "results": results,
+        "best": best_of(results),
+    }
+    text = json.dumps(report, indent=1)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+    for r in report["best"]:
+        extra = ""
+        if r["peer"] == "torch":
+            extra = " (threads %s, %s)" % (r["threads"], r["capability"])
+        print("peers: %-24s %-6s %10.3f ms%s" % (r["workload"], r["peer"], r["seconds"] * 1e3, extra),
+              file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Peer baselines (NumPy with OpenBLAS, PyTorch CPU) for the same workloads as Flint's benchmarks.
+#
+#   benchmarks/scripts/peers.sh [quick|full] [OUT.json]
+#
+# Installs what is missing with apt-get (Debian's python3-numpy, python3-torch, and OpenBLAS:
+# without libopenblas0-pthread, Debian's NumPy runs on the slow reference BLAS). They are Debian
+# packages, so this runs the system /usr/bin/python3, not a pyenv python3 that may come first on PATH.
+#
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for this command only: where the environment sets
+# them (older OpenBLAS builds need them on some processors) they halve OpenBLAS's speed here.
+# peers.py records which OpenBLAS core then runs.
+set -euo pipefail
+
+mode="${1:-quick}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${2:-$here/../results/peers-$mode.json}"
+py=/usr/bin/python3
+
+case "$mode" in
+  quick|full) ;;
+  *) echo "usage: $0 [quick|full] [OUT.json]" >&2; exit 2 ;;
+esac
+
+missing=()
+[ -x "$py" ] || missing+=(python3)
+"$py" -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+"$py" -c 'import torch' 2>/dev/null || missing+=(python3-torch)
+[ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || \
+  ls /usr/lib/*/openblas-pthread/libblas.so.3 >/dev/null 2>&1 || missing+=(libopenblas0-pthread)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "peers: installing ${missing[*]} with apt-get (python3-torch is large: a few minutes)" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "peers: need root for apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
+mkdir -p "$(dirname "$out")"
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" "$here/peers.py" --mode "$mode" --out "$out"
+echo "peers: wrote $out" >&2
