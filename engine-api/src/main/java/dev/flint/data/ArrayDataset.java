@@ -1,5 +1,6 @@
 package dev.flint.data;
 
+import dev.flint.tensor.Shape;
 import java.util.Arrays;
 
 /**
@@ -17,8 +18,15 @@ public final class ArrayDataset implements Dataset {
     private final float[] features;
     private final int[] labels;
     private final int numClasses;
-    private final int[] sampleDims;
+    private final Shape sampleShape;
     private final int sampleSize;
+
+    /**
+     * Same as {@link #ArrayDataset(float[], int[], int, int...)} with the sample shape as a {@link Shape}.
+     */
+    public ArrayDataset(float[] features, int[] labels, int numClasses, Shape sampleShape) {
+        this(features, labels, numClasses, sampleShape.dims());
+    }
 
     /**
      * @param features {@code labels.length * product(sampleDims)} floats, not copied
@@ -53,7 +61,7 @@ public final class ArrayDataset implements Dataset {
         this.features = features;
         this.labels = labels;
         this.numClasses = numClasses;
-        this.sampleDims = sampleDims.clone();
+        this.sampleShape = Shape.of(sampleDims);
         this.sampleSize = (int) size;
     }
 
@@ -67,9 +75,9 @@ public final class ArrayDataset implements Dataset {
         return sampleSize;
     }
 
-    /** A copy of the sample's dimensions. */
-    public int[] sampleDims() {
-        return sampleDims.clone();
+    @Override
+    public Shape sampleShape() {
+        return sampleShape;
     }
 
     @Override
@@ -91,7 +99,7 @@ public final class ArrayDataset implements Dataset {
 
     @Override
     public String toString() {
-        return "ArrayDataset(" + labels.length + " samples of " + Arrays.toString(sampleDims) + ", "
+        return "ArrayDataset(" + labels.length + " samples of " + sampleShape + ", "
                 + numClasses + " classes)";
     }
 }

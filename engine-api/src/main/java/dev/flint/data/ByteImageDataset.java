@@ -1,5 +1,6 @@
 package dev.flint.data;
 
+import dev.flint.tensor.Shape;
 import java.util.Arrays;
 
 /**
@@ -21,6 +22,7 @@ public final class ByteImageDataset implements Dataset {
     private final int rows;
     private final int cols;
     private final int sampleSize;
+    private final Shape sampleShape;
     private final float[] table = new float[256];
     private final Mnist.Normalization normalization;
 
@@ -49,6 +51,7 @@ public final class ByteImageDataset implements Dataset {
         this.rows = rows;
         this.cols = cols;
         this.sampleSize = rows * cols;
+        this.sampleShape = Shape.of(1, rows, cols);
         this.normalization = normalization;
         for (int b = 0; b < 256; b++) {
             table[b] = normalization.apply(b);
@@ -58,6 +61,12 @@ public final class ByteImageDataset implements Dataset {
     @Override
     public int size() {
         return labels.length;
+    }
+
+    /** {@code (1, rows, cols)}: one grey channel. */
+    @Override
+    public Shape sampleShape() {
+        return sampleShape;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.flint.data;
 
+import dev.flint.tensor.Shape;
+
 /**
  * A finite, indexed collection of labelled samples for classification: sample {@code i} is
  * {@link #sampleSize()} floats (row-major in the sample's shape) and an int label in
@@ -19,8 +21,13 @@ public interface Dataset {
     /** Number of samples. */
     int size();
 
-    /** Number of floats in one sample (the product of its shape's dimensions). */
-    int sampleSize();
+    /** The shape of one sample's features, such as {@code (1, 28, 28)} for an MNIST image. */
+    Shape sampleShape();
+
+    /** Number of floats in one sample: {@code sampleShape().size()}. */
+    default int sampleSize() {
+        return sampleShape().size();
+    }
 
     /** Number of classes; every label lies in {@code [0, numClasses())}. */
     int numClasses();

@@ -1,5 +1,7 @@
 package dev.flint.data;
 
+import dev.flint.tensor.Shape;
+
 /** A view of some samples of another dataset, in a given order; made by {@link Datasets#subset}. */
 final class Subset implements Dataset {
     private final Dataset source;
@@ -19,6 +21,11 @@ final class Subset implements Dataset {
     @Override
     public int size() {
         return indices.length;
+    }
+
+    @Override
+    public Shape sampleShape() {
+        return source.sampleShape();
     }
 
     @Override

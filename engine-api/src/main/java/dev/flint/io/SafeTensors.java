@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flint.backend.Backend;
 import dev.flint.tensor.DType;
+import dev.flint.tensor.Shape;
+import dev.flint.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -64,6 +67,66 @@ public final class SafeTensors {
             metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
             tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
         }
+    }
+
+    // ------------------------------------------------------------------------------ tensors
+
+    /** Writes {@code tensors} without metadata; see {@link #write(Path, Map, Map)}. */
+    public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
+        write(file, tensors, Map.of());
+    }
+
+    /**
+     * Writes {@code tensors} (FLOAT32 as {@code F32}, INT32 as {@code I32}) in the map's iteration order,
+     * with {@code metadata} as the header's {@value #METADATA_KEY} (omitted when empty). The values are
+     * downloaded from their backends first; the tensors are left open.
+     *
+     * <pre>{@code
+     * Map<String, Tensor> params = new LinkedHashMap<>();
+     * params.put("fc.weight", w);
+     * params.put("fc.bias", b);
+     * SafeTensors.write(Path.of("model.safetensors"), params, Map.of("format", "pt"));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when a name is empty or {@value #METADATA_KEY}
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        Map<String, HostTensor> host = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            int[] dims = t.shape().dims();
+            host.put(e.getKey(), t.dtype() == DType.FLOAT32 ? HostTensor.ofFloats(dims, t.toFloatArray())
+                    : HostTensor.ofInts(dims, t.toIntArray()));
+        }
+        writeHost(file, host, metadata);
+    }
+
+    /**
+     * Reads every tensor of {@code file} onto {@code backend}, in header order. The caller owns the
+     * tensors (they join the current {@link dev.flint.tensor.Scope}, if one is open).
+     *
+     * <pre>{@code
+     * Map<String, Tensor> params = SafeTensors.read(Path.of("model.safetensors"), Backends.get("cpu"));
+     * }</pre>
+     *
+     * @throws CorruptFileException when the file is malformed (see the class comment)
+     */
+    public static Map<String, Tensor> read(Path file, Backend backend) throws IOException {
+        Contents contents = readHost(file);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, HostTensor> e : contents.tensors().entrySet()) {
+                HostTensor h = e.getValue();
+                Shape shape = Shape.of(h.shape());
+                out.put(e.getKey(), h.dtype() == DType.FLOAT32 ? Tensor.fromFloats(h.floats(), shape, backend)
+                        : Tensor.fromInts(h.ints(), shape, backend));
+            }
+        } catch (RuntimeException e) {
+            out.values().forEach(Tensor::close);
+            throw e;
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     // ------------------------------------------------------------------------------ writing
