@@ -1,0 +1,143 @@
+package dev.flint.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flint.backend.Backend;
+import dev.flint.tensor.Rng;
+import dev.flint.tensor.Shape;
+import dev.flint.tensor.Tensor;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Bad input in every op family is rejected before any backend call, with a message that names the
+ * op and what was expected and what came, and the inputs are unchanged afterwards.
+ */
+public abstract class InputValidationSuite {
+
+    protected abstract Backend backend();
+
+    private Tensor t(int... dims) {
+        return Tensor.uniform(Shape.of(dims), -1, 1, new Rng(dims.length * 31L + dims[0]), backend());
+    }
+
+    /** Asserts {@code call} throws IllegalArgumentException mentioning each fragment, and inputs keep their values. */
+    private void rejects(Executable call, List<Tensor> inputs, String... fragments) {
+        List<float[]> before = inputs.stream().map(x -> x.dtype() == dev.flint.tensor.DType.FLOAT32
+                ? x.toFloatArray() : null).toList();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), () -> "message '" + e.getMessage() + "' should mention '" + f + "'");
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            if (before.get(i) != null) {
+                assertArrayEquals(before.get(i), inputs.get(i).toFloatArray(), "input " + i + " changed by a rejected call");
+            }
+        }
+    }
+
+    @Test
+    void elementwiseShapeMismatchNamesOpAndBothShapes() {
+        Tensor a = t(2, 3);
+        Tensor b = t(4, 3);
+        rejects(() -> a.add(b), List.of(a, b), "add", "[2, 3]", "[4, 3]");
+        rejects(() -> a.mul(b), List.of(a, b), "mul", "[2, 3]", "[4, 3]");
+        rejects(() -> a.maximum(b), List.of(a, b), "max", "[2, 3]", "[4, 3]");
+        rejects(() -> a.lt(b), List.of(a, b), "lt", "[2, 3]", "[4, 3]");
+    }
+
+    @Test
+    void matmulShapeMismatch() {
+        Tensor a = t(2, 3);
+        Tensor b = t(4, 5);
+        rejects(() -> a.matmul(b), List.of(a, b), "matmul", "[2, 3]", "[4, 5]", "3 != 4");
+        Tensor c = t(2, 3, 4);
+        Tensor d = t(3, 4, 5);
+        rejects(() -> c.matmul(d), List.of(c, d), "matmul", "batch", "[2, 3, 4]", "[3, 4, 5]");
+        Tensor v = t(3);
+        rejects(() -> v.matmul(a), List.of(v, a), "matmul", "[3]");
+    }
+
+    @Test
+    void reductionsRejectBadAxes() {
+        Tensor a = t(2, 3);
+        rejects(() -> a.sum(2, false), List.of(a), "sum", "axis 2", "[2, 3]");
+        rejects(() -> a.mean(-3, true), List.of(a), "mean", "axis -3");
+        rejects(() -> a.sum(new int[] {1, 1}, false), List.of(a), "sum", "repeated");
+        rejects(() -> a.argmax(5), List.of(a), "argmax", "axis 5");
+        rejects(() -> a.softmax(2), List.of(a), "softmax", "axis 2");
+    }
+
+    @Test
+    void shapeOpsRejectBadArguments() {
+        Tensor a = t(2, 3);
+        rejects(() -> a.reshape(4, 2), List.of(a), "reshape", "[2, 3]", "[4, 2]");
+        rejects(() -> a.reshape(-1, -1), List.of(a), "reshape", "-1");
+        rejects(() -> a.permute(0, 0), List.of(a), "permute", "repeats");
+        rejects(() -> a.permute(0), List.of(a), "permute", "[2, 3]");
+        rejects(() -> a.slice(1, 3), List.of(a), "slice", "[1, 3)", "[2, 3]");
+        rejects(() -> a.indexSelect(Tensor.fromInts(new int[] {0, 2}, Shape.of(2), backend())), List.of(a),
+                "indexSelect", "index 2", "[0, 2)");
+        rejects(() -> a.indexSelect(t(2)), List.of(a), "indexSelect", "int32");
+        Tensor b = t(3, 2);
+        rejects(() -> Tensor.concat(List.of(a, b), 0), List.of(a, b), "concat", "[2, 3]", "[3, 2]");
+        rejects(() -> Shape.of(2, -1), List.of(), "negative");
+        rejects(() -> Tensor.fromFloats(new float[5], Shape.of(2, 3), backend()), List.of(), "fromFloats", "5", "[2, 3]");
+    }
+
+    @Test
+    void lossesRejectBadLabels() {
+        Tensor logits = t(3, 4);
+        Tensor outOfRange = Tensor.fromInts(new int[] {0, 4, 1}, Shape.of(3), backend());
+        rejects(() -> logits.crossEntropy(outOfRange), List.of(logits), "crossEntropy", "label 4", "[0, 4)");
+        Tensor negative = Tensor.fromInts(new int[] {0, -1, 1}, Shape.of(3), backend());
+        rejects(() -> logits.hinge(negative, 1f), List.of(logits), "hinge", "label -1");
+        Tensor wrongCount = Tensor.fromInts(new int[] {0, 1}, Shape.of(2), backend());
+        rejects(() -> logits.crossEntropy(wrongCount), List.of(logits), "crossEntropy", "[3, 4]", "[2]");
+        Tensor floatLabels = t(3);
+        rejects(() -> logits.crossEntropy(floatLabels), List.of(logits), "crossEntropy", "int32");
+        Tensor target = t(3, 5);
+        rejects(() -> logits.mse(target), List.of(logits, target), "mse", "[3, 4]", "[3, 5]");
+    }
+
+    @Test
+    void convAndPoolRejectMismatchedShapes() {
+        Tensor x = t(2, 3, 8, 8);
+        Tensor w = t(4, 2, 3, 3);
+        rejects(() -> x.conv2d(w, null, 1, 1, 0, 0), List.of(x, w), "conv2d", "[2, 3, 8, 8]", "[4, 2, 3, 3]");
+        Tensor w3 = t(4, 3, 3, 3);
+        Tensor bias = t(5);
+        rejects(() -> x.conv2d(w3, bias, 1, 1, 0, 0), List.of(x, w3, bias), "conv2d", "bias", "[5]");
+        rejects(() -> x.conv2d(w3, null, 0, 1, 0, 0), List.of(x, w3), "conv2d", "stride");
+        Tensor big = t(4, 3, 9, 9);
+        rejects(() -> x.conv2d(big, null, 1, 1, 0, 0), List.of(x, big), "conv2d", "larger");
+        Tensor flat = t(2, 3);
+        rejects(() -> flat.conv2d(w3, null, 1, 1, 0, 0), List.of(flat), "conv2d", "[2, 3]", "4-D");
+        rejects(() -> x.maxPool2d(9, 9, 1, 1, 0, 0), List.of(x), "maxPool2d", "larger");
+        rejects(() -> x.avgPool2d(2, 2, 2, 2, 3, 0), List.of(x), "avgPool2d", "padding");
+        rejects(() -> flat.maxPool2d(2, 2, 2, 2, 0, 0), List.of(flat), "maxPool2d", "4-D");
+    }
+
+    @Test
+    void activationsAndDropoutRejectBadArguments() {
+        Tensor x = t(2, 3);
+        rejects(() -> x.dropout(1f, true, new Rng(1)), List.of(x), "dropout", "[0, 1)");
+        rejects(() -> x.dropout(-0.1f, true, new Rng(1)), List.of(x), "dropout");
+        Tensor labels = Tensor.fromInts(new int[] {1, 2}, Shape.of(2), backend());
+        rejects(labels::relu, List.of(), "relu", "float32", "int32");
+        rejects(() -> x.clamp(1, -1), List.of(x), "clamp");
+    }
+
+    @Test
+    void closedTensorsAreRejected() {
+        Tensor x = t(2);
+        x.close();
+        Supplier<Tensor> use = () -> x.add(x);
+        IllegalStateException e = assertThrows(IllegalStateException.class, use::get);
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+}

@@ -1,0 +1,1586 @@
+package dev.flint.conformance;
+
+import static dev.flint.backend.Primitive.ACTIVATION_BACKWARD;
+import static dev.flint.backend.Primitive.ACTIVATION_FORWARD;
+import static dev.flint.backend.Primitive.ADAM_UPDATE;
+import static dev.flint.backend.Primitive.ALLOCATE;
+import static dev.flint.backend.Primitive.ARGMAX;
+import static dev.flint.backend.Primitive.AVG_POOL2D_BACKWARD;
+import static dev.flint.backend.Primitive.AVG_POOL2D_FORWARD;
+import static dev.flint.backend.Primitive.BINARY;
+import static dev.flint.backend.Primitive.CAST;
+import static dev.flint.backend.Primitive.CONV2D_BACKWARD_DATA;
+import static dev.flint.backend.Primitive.CONV2D_BACKWARD_WEIGHT;
+import static dev.flint.backend.Primitive.CONV2D_FORWARD;
+import static dev.flint.backend.Primitive.COPY_BLOCKS;
+import static dev.flint.backend.Primitive.DOWNLOAD;
+import static dev.flint.backend.Primitive.FILL;
+import static dev.flint.backend.Primitive.GATHER_ROWS;
+import static dev.flint.backend.Primitive.GEMM;
+import static dev.flint.backend.Primitive.MAX_POOL2D_BACKWARD;
+import static dev.flint.backend.Primitive.MAX_POOL2D_FORWARD;
+import static dev.flint.backend.Primitive.ONE_HOT;
+import static dev.flint.backend.Primitive.PERMUTE;
+import static dev.flint.backend.Primitive.REDUCE;
+import static dev.flint.backend.Primitive.SCATTER_ADD_ROWS;
+import static dev.flint.backend.Primitive.SGD_UPDATE;
+import static dev.flint.backend.Primitive.SOFTMAX_BACKWARD;
+import static dev.flint.backend.Primitive.SOFTMAX_CROSS_ENTROPY_BACKWARD;
+import static dev.flint.backend.Primitive.SOFTMAX_CROSS_ENTROPY_FORWARD;
+import static dev.flint.backend.Primitive.SOFTMAX_FORWARD;
+import static dev.flint.backend.Primitive.UNARY;
+import static dev.flint.backend.Primitive.UPLOAD;
+import static dev.flint.conformance.Tolerance.FLOAT_EPS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flint.backend.Activation;
+import dev.flint.backend.AdamParams;
+import dev.flint.backend.Backend;
+import dev.flint.backend.BinaryOp;
+import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.PoolGeometry;
+import dev.flint.backend.ReduceOp;
+import dev.flint.backend.SgdParams;
+import dev.flint.backend.Storage;
+import dev.flint.backend.UnaryOp;
+import dev.flint.tensor.DType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every {@link dev.flint.backend.Primitive} of a backend against the float64 {@link Reference}. A backend
+ * module runs it by subclassing:
+ *
+ * <pre>{@code
+ * class CpuPrimitiveConformanceTest extends PrimitiveConformanceSuite {
+ *     @Override
+ *     protected Backend backend() { return Backends.get("cpu"); }
+ * }
+ * }</pre>
+ *
+ * <p>What every test also checks, beyond the values:
+ * <ul>
+ *   <li>outputs are fully overwritten: they start as NaN (or -99 for INT32), so an element the backend
+ *       forgets shows up as NaN;</li>
+ *   <li>nothing is written past the sizes given: outputs are followed by guard elements that must keep
+ *       their sentinel value;</li>
+ *   <li>inputs are not modified (scratch use of an input buffer is a bug the next op would inherit).</li>
+ * </ul>
+ * Inputs come from a {@link Random} seeded per test, so a failure reproduces exactly. Tolerances are
+ * {@code atol + rtol * scale} per element (see {@link Tolerance}); sums are judged against the sum of the
+ * absolute values of their terms, scaled with {@code sqrt(terms)}.
+ */
+public abstract class PrimitiveConformanceSuite {
+
+    /** Guard elements after each output buffer. */
+    private static final int GUARD = 5;
+    private static final float SENTINEL = -7777.25f;
+    private static final int INT_SENTINEL = -7777;
+    /** What an output holds before the primitive runs: NaN so that unwritten elements cannot pass. */
+    private static final int INT_UNWRITTEN = -99;
+
+    private static final Tolerance TRANSCENDENTAL = new Tolerance(1e-37, 8 * FLOAT_EPS);
+    private static final Tolerance POW_TOLERANCE = new Tolerance(1e-37, 16 * FLOAT_EPS);
+    /** Sigmoid and tanh: a few roundings, plus the absolute error of e^x-based formulas near 0. */
+    private static final Tolerance SQUASH = new Tolerance(2e-7, 8 * FLOAT_EPS);
+    private static final Tolerance OPTIMIZER = new Tolerance(1e-7, 8 * FLOAT_EPS);
+
+    private Backend backend;
+    private final List<Storage> allocated = new ArrayList<>();
+    private final Map<Storage, Object> inputs = new IdentityHashMap<>();
+    private final Map<Storage, Integer> guarded = new IdentityHashMap<>();
+
+    /** The backend under test; called once per test. */
+    protected abstract Backend backend();
+
+    @BeforeEach
+    void openBackend() {
+        backend = backend();
+        assertNotNull(backend, "backend() returned null");
+    }
+
+    /** Checks that no test modified an input, then frees everything the test allocated. */
+    @AfterEach
+    void checkInputsAndRelease() {
+        try {
+            for (Map.Entry<Storage, Object> e : inputs.entrySet()) {
+                Storage s = e.getKey();
+                if (e.getValue() instanceof float[] original) {
+                    float[] now = new float[original.length];
+                    backend.download(s, 0, now, 0, now.length);
+                    Approx.assertClose("input left unchanged", new int[] {original.length}, now,
+                            Reference.widen(original), Tolerance.EXACT);
+                } else {
+                    int[] original = (int[]) e.getValue();
+                    int[] now = new int[original.length];
+                    backend.download(s, 0, now, 0, now.length);
+                    Approx.assertEqualInts("input left unchanged", new int[] {original.length}, now, original);
+                }
+            }
+        } finally {
+            for (Storage s : allocated) {
+                s.release();
+            }
+            allocated.clear();
+            inputs.clear();
+            guarded.clear();
+        }
+    }
+
+    // ==================================================================== memory and transfer
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 4096, 1 << 20})
+    @Covers(ALLOCATE)
+    void allocateGivesIndependentBuffersOfTheRequestedSize(int size) {
+        for (DType dtype : DType.values()) {
+            Storage a = track(backend.allocate(dtype, size));
+            Storage b = track(backend.allocate(dtype, size));
+            assertSame(backend, a.backend(), "allocate: storage must name its backend");
+            assertEquals(dtype, a.dtype(), "allocate: dtype");
+            assertEquals(size, a.size(), "allocate: size");
+            assertFalse(a.isReleased(), "allocate: a new buffer is live");
+            if (dtype == DType.FLOAT32) {
+                backend.fill(a, 0, size, 1.5f);
+                backend.fill(b, 0, size, -2f);
+                float[] ra = new float[size];
+                float[] rb = new float[size];
+                backend.download(a, 0, ra, 0, size);
+                backend.download(b, 0, rb, 0, size);
+                assertEquals(1.5f, ra[size - 1], "allocate: two buffers share memory");
+                assertEquals(-2f, rb[0], "allocate: two buffers share memory");
+            } else {
+                backend.fill(a, 0, size, 3f);
+                backend.fill(b, 0, size, -4f);
+                int[] ra = new int[size];
+                int[] rb = new int[size];
+                backend.download(a, 0, ra, 0, size);
+                backend.download(b, 0, rb, 0, size);
+                assertEquals(3, ra[size - 1], "allocate: two buffers share memory");
+                assertEquals(-4, rb[0], "allocate: two buffers share memory");
+            }
+        }
+    }
+
+    @Test
+    @Covers(ALLOCATE)
+    void storageIsReferenceCounted() {
+        Storage s = backend.allocate(DType.FLOAT32, 16);
+        s.retain();
+        s.release();
+        assertFalse(s.isReleased(), "storage: retained once, released once, must still be live");
+        s.release();
+        assertTrue(s.isReleased(), "storage: the last release must free the buffer");
+        s.release();
+        assertTrue(s.isReleased(), "storage: extra releases are ignored");
+        assertThrows(IllegalStateException.class, s::retain, "storage: retain after free must throw");
+    }
+
+    @Test
+    @Covers({UPLOAD, DOWNLOAD})
+    void floatRoundTripIsBitExact() {
+        float[] special = {0f, -0f, 1f, -1f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE,
+            -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-40f, 3.1415927f};
+        float[] data = concat(special, uniform(new Random(11), 1000, -1e6f, 1e6f));
+        Storage s = track(backend.allocate(DType.FLOAT32, data.length));
+        backend.upload(data, 0, s, 0, data.length);
+        float[] back = new float[data.length];
+        backend.download(s, 0, back, 0, data.length);
+        for (int i = 0; i < data.length; i++) {
+            if (Float.floatToIntBits(back[i]) != Float.floatToIntBits(data[i])) {
+                throw new AssertionError("upload/download [" + data.length + "]: element " + i + " came back as "
+                        + back[i] + " (bits " + Integer.toHexString(Float.floatToRawIntBits(back[i])) + "), sent "
+                        + data[i] + " (bits " + Integer.toHexString(Float.floatToRawIntBits(data[i])) + ")");
+            }
+        }
+    }
+
+    @Test
+    @Covers({UPLOAD, DOWNLOAD})
+    void intRoundTripIsExact() {
+        int[] data = concat(new int[] {0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 16777217},
+                randomInts(new Random(12), 1000, -1_000_000, 1_000_000));
+        Storage s = track(backend.allocate(DType.INT32, data.length));
+        backend.upload(data, 0, s, 0, data.length);
+        int[] back = new int[data.length];
+        backend.download(s, 0, back, 0, data.length);
+        Approx.assertEqualInts("upload/download int32", new int[] {data.length}, back, data);
+    }
+
+    @Test
+    @Covers(UPLOAD)
+    void uploadWithOffsetsWritesOnlyItsRange() {
+        Random rnd = new Random(13);
+        float[] base = uniform(rnd, 40, -1, 1);
+        float[] src = uniform(rnd, 30, 5, 6);
+        Storage s = track(backend.allocate(DType.FLOAT32, base.length));
+        backend.upload(base, 0, s, 0, base.length);
+        backend.upload(src, 7, s, 11, 17);
+        float[] expected = base.clone();
+        System.arraycopy(src, 7, expected, 11, 17);
+        Approx.assertClose("upload(src, 7, dst, 11, 17)", new int[] {40}, downloadAll(s), Reference.widen(expected),
+                Tolerance.EXACT);
+
+        int[] intBase = randomInts(rnd, 40, -100, 100);
+        int[] intSrc = randomInts(rnd, 30, 1000, 2000);
+        Storage t = track(backend.allocate(DType.INT32, intBase.length));
+        backend.upload(intBase, 0, t, 0, intBase.length);
+        backend.upload(intSrc, 29, t, 39, 1);
+        backend.upload(intSrc, 3, t, 0, 5);
+        int[] intExpected = intBase.clone();
+        intExpected[39] = intSrc[29];
+        System.arraycopy(intSrc, 3, intExpected, 0, 5);
+        Approx.assertEqualInts("upload int32 with offsets", new int[] {40}, downloadAllInts(t), intExpected);
+    }
+
+    @Test
+    @Covers(DOWNLOAD)
+    void downloadWithOffsetsWritesOnlyItsRange() {
+        Random rnd = new Random(14);
+        float[] data = uniform(rnd, 50, -1, 1);
+        Storage s = track(backend.allocate(DType.FLOAT32, data.length));
+        backend.upload(data, 0, s, 0, data.length);
+        float[] host = new float[30];
+        Arrays.fill(host, 42f);
+        backend.download(s, 13, host, 4, 20);
+        float[] expected = new float[30];
+        Arrays.fill(expected, 42f);
+        System.arraycopy(data, 13, expected, 4, 20);
+        Approx.assertClose("download(src, 13, dst, 4, 20)", new int[] {30}, host, Reference.widen(expected),
+                Tolerance.EXACT);
+
+        int[] ints = randomInts(rnd, 50, -1000, 1000);
+        Storage t = track(backend.allocate(DType.INT32, ints.length));
+        backend.upload(ints, 0, t, 0, ints.length);
+        int[] intHost = new int[10];
+        Arrays.fill(intHost, 7);
+        backend.download(t, 49, intHost, 9, 1);
+        backend.download(t, 0, intHost, 0, 3);
+        int[] intExpected = new int[10];
+        Arrays.fill(intExpected, 7);
+        intExpected[9] = ints[49];
+        System.arraycopy(ints, 0, intExpected, 0, 3);
+        Approx.assertEqualInts("download int32 with offsets", new int[] {10}, intHost, intExpected);
+    }
+
+    @Test
+    @Covers(FILL)
+    void fillSetsOnlyItsRange() {
+        Random rnd = new Random(15);
+        float[] base = uniform(rnd, 64, -1, 1);
+        Storage s = track(backend.allocate(DType.FLOAT32, base.length));
+        backend.upload(base, 0, s, 0, base.length);
+        backend.fill(s, 5, 20, 2.5f);
+        backend.fill(s, 63, 1, Float.NaN);
+        backend.fill(s, 0, 1, -0f);
+        float[] expected = base.clone();
+        Arrays.fill(expected, 5, 25, 2.5f);
+        expected[63] = Float.NaN;
+        expected[0] = -0f;
+        Approx.assertClose("fill float32", new int[] {64}, downloadAll(s), Reference.widen(expected), Tolerance.EXACT);
+
+        Storage whole = track(backend.allocate(DType.FLOAT32, 10_007));
+        backend.fill(whole, 0, 10_007, -3.25f);
+        double[] all = new double[10_007];
+        Arrays.fill(all, -3.25);
+        Approx.assertClose("fill float32 whole buffer", new int[] {10_007}, downloadAll(whole), all, Tolerance.EXACT);
+
+        int[] intBase = randomInts(rnd, 33, -10, 10);
+        Storage t = track(backend.allocate(DType.INT32, intBase.length));
+        backend.upload(intBase, 0, t, 0, intBase.length);
+        backend.fill(t, 3, 10, -5f);
+        backend.fill(t, 32, 1, 123456f);
+        int[] intExpected = intBase.clone();
+        Arrays.fill(intExpected, 3, 13, -5);
+        intExpected[32] = 123456;
+        Approx.assertEqualInts("fill int32", new int[] {33}, downloadAllInts(t), intExpected);
+    }
+
+    /** One strided block copy: {@code blocks} blocks of {@code blockLength}, strides and offsets on both sides. */
+    record CopyCase(int blocks, int blockLength, int srcOffset, int srcStride, int dstOffset, int dstStride) {
+        int srcSize() {
+            return srcOffset + (blocks - 1) * srcStride + blockLength + 2;
+        }
+
+        int dstSize() {
+            return dstOffset + (blocks - 1) * dstStride + blockLength + 3;
+        }
+    }
+
+    static Stream<CopyCase> copyCases() {
+        return Stream.of(
+                new CopyCase(1, 10, 0, 10, 0, 10),      // one contiguous block
+                new CopyCase(4, 3, 2, 5, 1, 3),         // gather strided rows into a packed buffer (slice)
+                new CopyCase(3, 4, 0, 4, 2, 9),         // scatter packed rows into a wider one (concat)
+                new CopyCase(5, 1, 1, 2, 0, 3),         // single elements
+                new CopyCase(6, 7, 0, 7, 0, 7),         // contiguous in several blocks
+                new CopyCase(200, 33, 5, 40, 1, 33));   // many blocks
+    }
+
+    @ParameterizedTest
+    @MethodSource("copyCases")
+    @Covers(COPY_BLOCKS)
+    void copyBlocksCopiesExactlyTheBlocks(CopyCase c) {
+        Random rnd = new Random(16);
+        float[] src = uniform(rnd, c.srcSize(), -1, 1);
+        float[] dst = uniform(rnd, c.dstSize(), 5, 6);
+        Storage s = input(src);
+        Storage d = track(backend.allocate(DType.FLOAT32, dst.length));
+        backend.upload(dst, 0, d, 0, dst.length);
+        backend.copyBlocks(s, c.srcOffset(), c.srcStride(), d, c.dstOffset(), c.dstStride(), c.blocks(),
+                c.blockLength());
+        Reference.copyBlocks(src, c.srcOffset(), c.srcStride(), dst, c.dstOffset(), c.dstStride(), c.blocks(),
+                c.blockLength());
+        Approx.assertClose("copyBlocks float32 " + c, new int[] {dst.length}, downloadAll(d), Reference.widen(dst),
+                Tolerance.EXACT);
+
+        int[] isrc = randomInts(rnd, c.srcSize(), -1000, 1000);
+        int[] idst = randomInts(rnd, c.dstSize(), 5000, 6000);
+        Storage is = input(isrc);
+        Storage id = track(backend.allocate(DType.INT32, idst.length));
+        backend.upload(idst, 0, id, 0, idst.length);
+        backend.copyBlocks(is, c.srcOffset(), c.srcStride(), id, c.dstOffset(), c.dstStride(), c.blocks(),
+                c.blockLength());
+        Reference.copyBlocks(isrc, c.srcOffset(), c.srcStride(), idst, c.dstOffset(), c.dstStride(), c.blocks(),
+                c.blockLength());
+        Approx.assertEqualInts("copyBlocks int32 " + c, new int[] {idst.length}, downloadAllInts(id), idst);
+    }
+
+    /** Source dims and a permutation of their axes. */
+    record PermuteCase(int[] dims, int[] perm) {
+        @Override
+        public String toString() {
+            return Arrays.toString(dims) + " by " + Arrays.toString(perm);
+        }
+    }
+
+    static Stream<PermuteCase> permuteCases() {
+        return Stream.of(
+                new PermuteCase(new int[] {5}, new int[] {0}),
+                new PermuteCase(new int[] {2, 3}, new int[] {1, 0}),
+                new PermuteCase(new int[] {1, 1}, new int[] {1, 0}),
+                new PermuteCase(new int[] {17, 33}, new int[] {1, 0}),
+                new PermuteCase(new int[] {2, 3, 4}, new int[] {0, 1, 2}),
+                new PermuteCase(new int[] {4, 1, 3}, new int[] {2, 0, 1}),
+                new PermuteCase(new int[] {2, 3, 4, 5}, new int[] {0, 2, 3, 1}),
+                new PermuteCase(new int[] {2, 3, 4, 5}, new int[] {3, 1, 0, 2}),
+                new PermuteCase(new int[] {3, 4, 5, 2, 2}, new int[] {4, 2, 0, 3, 1}),
+                new PermuteCase(new int[] {8, 3, 32, 32}, new int[] {0, 2, 3, 1}));
+    }
+
+    @ParameterizedTest
+    @MethodSource("permuteCases")
+    @Covers(PERMUTE)
+    void permuteMovesEveryElement(PermuteCase c) {
+        Random rnd = new Random(17);
+        int total = Reference.product(c.dims());
+        int[] source = Reference.permuteSource(c.dims(), c.perm());
+        int[] dstDims = new int[c.dims().length];
+        for (int i = 0; i < dstDims.length; i++) {
+            dstDims[i] = c.dims()[c.perm()[i]];
+        }
+
+        float[] x = uniform(rnd, total, -1, 1);
+        Storage y = output(total);
+        backend.permute(input(x), c.dims().clone(), c.perm().clone(), y);
+        double[] expected = new double[total];
+        for (int j = 0; j < total; j++) {
+            expected[j] = x[source[j]];
+        }
+        Approx.assertClose("permute float32 " + c, dstDims, read(y, total), expected, Tolerance.EXACT);
+
+        int[] xi = randomInts(rnd, total, -100_000, 100_000);
+        Storage yi = intOutput(total);
+        backend.permute(input(xi), c.dims().clone(), c.perm().clone(), yi);
+        int[] expectedInts = new int[total];
+        for (int j = 0; j < total; j++) {
+            expectedInts[j] = xi[source[j]];
+        }
+        Approx.assertEqualInts("permute int32 " + c, dstDims, readInts(yi, total), expectedInts);
+    }
+
+    @Test
+    @Covers(CAST)
+    void castFloatToIntTruncatesTowardZero() {
+        float[] x = concat(new float[] {0f, -0f, 0.5f, -0.5f, 0.999f, -0.999f, 2.7f, -2.7f, 123456.9f, -99999.99f,
+            1e6f, -1e6f, 16777216f}, uniform(new Random(18), 1000, -1e5f, 1e5f));
+        Storage y = intOutput(x.length);
+        backend.cast(input(x), y, x.length);
+        int[] expected = new int[x.length];
+        for (int i = 0; i < x.length; i++) {
+            expected[i] = (int) x[i];
+        }
+        Approx.assertEqualInts("cast float32 -> int32", new int[] {x.length}, readInts(y, x.length), expected);
+    }
+
+    @Test
+    @Covers(CAST)
+    void castIntToFloatRoundsToNearest() {
+        int[] x = concat(new int[] {0, 1, -1, 16777217, -16777217, (1 << 30) + 1, Integer.MAX_VALUE,
+            Integer.MIN_VALUE}, randomInts(new Random(19), 1000, -50_000_000, 50_000_000));
+        Storage y = output(x.length);
+        backend.cast(input(x), y, x.length);
+        double[] expected = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            expected[i] = (float) x[i];
+        }
+        Approx.assertClose("cast int32 -> float32", new int[] {x.length}, read(y, x.length), expected,
+                Tolerance.EXACT);
+    }
+
+    // ==================================================================== GEMM
+
+    /** How the batch entries of A, B and C lie in their buffers. */
+    enum Layout {
+        /** Back to back from offset 0. */
+        PACKED,
+        /** Offsets, and gaps between batch entries that must stay untouched. */
+        GAPS,
+        /** One A for every batch entry (stride 0). */
+        SHARED_A,
+        /** One B for every batch entry (stride 0). */
+        SHARED_B
+    }
+
+    /** One GEMM call. */
+    record GemmCase(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha, float beta,
+                    Layout layout) {
+        int aOffset() {
+            return layout == Layout.PACKED ? 0 : 2;
+        }
+
+        int bOffset() {
+            return layout == Layout.PACKED ? 0 : 1;
+        }
+
+        int cOffset() {
+            return layout == Layout.GAPS ? 3 : 0;
+        }
+
+        int strideA() {
+            return layout == Layout.SHARED_A ? 0 : m * k + (layout == Layout.GAPS ? 3 : 0);
+        }
+
+        int strideB() {
+            return layout == Layout.SHARED_B ? 0 : k * n + (layout == Layout.GAPS ? 5 : 0);
+        }
+
+        int strideC() {
+            return m * n + (layout == Layout.GAPS ? 4 : 0);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%s%s batch=%d m=%d n=%d k=%d alpha=%s beta=%s %s", transA ? "T" : "N",
+                    transB ? "T" : "N", batch, m, n, k, alpha, beta, layout);
+        }
+    }
+
+    static Stream<GemmCase> gemmCases() {
+        List<GemmCase> cases = new ArrayList<>();
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                cases.add(new GemmCase(ta, tb, 1, 1, 1, 1, 1, 0, Layout.PACKED));
+                cases.add(new GemmCase(ta, tb, 1, 37, 53, 71, 1, 0, Layout.PACKED));
+                cases.add(new GemmCase(ta, tb, 1, 1, 17, 9, 1, 0, Layout.PACKED));     // a row vector times a matrix
+                cases.add(new GemmCase(ta, tb, 1, 13, 1, 9, 1, 0, Layout.PACKED));     // matrix times a column
+                cases.add(new GemmCase(ta, tb, 1, 5, 7, 1, 1, 0, Layout.PACKED));      // outer product
+                cases.add(new GemmCase(ta, tb, 1, 37, 53, 71, -0.75f, 0.5f, Layout.GAPS));
+                cases.add(new GemmCase(ta, tb, 3, 4, 6, 5, 1, 0, Layout.PACKED));
+                cases.add(new GemmCase(ta, tb, 3, 4, 6, 5, 0.5f, 1, Layout.GAPS));
+                cases.add(new GemmCase(ta, tb, 4, 3, 5, 7, 1, 0, Layout.SHARED_A));
+                cases.add(new GemmCase(ta, tb, 4, 3, 5, 7, 2, -1, Layout.SHARED_B));
+                cases.add(new GemmCase(ta, tb, 1, 130, 150, 260, 1, 0, Layout.PACKED)); // crosses cache blocks
+            }
+        }
+        cases.add(new GemmCase(false, false, 2, 67, 129, 300, 1, 1, Layout.GAPS));
+        return cases.stream();
+    }
+
+    /**
+     * Checks the batch entries of C against the reference (tolerance from the absolute values of the
+     * terms) and every other element of C's buffer, including the gaps, for being untouched. With
+     * {@code beta == 0}, C starts as NaN: the backend must not read it.
+     */
+    @ParameterizedTest
+    @MethodSource("gemmCases")
+    @Covers(GEMM)
+    void gemmMatchesReference(GemmCase g) {
+        Random rnd = new Random(20);
+        int aSize = g.aOffset() + (g.batch() - 1) * g.strideA() + g.m() * g.k() + 1;
+        int bSize = g.bOffset() + (g.batch() - 1) * g.strideB() + g.k() * g.n() + 2;
+        int cSize = g.cOffset() + (g.batch() - 1) * g.strideC() + g.m() * g.n() + 3;
+        float[] a = uniform(rnd, aSize, -1, 1);
+        float[] b = uniform(rnd, bSize, -1, 1);
+        float[] c0 = g.beta() == 0 ? nans(cSize) : uniform(rnd, cSize, -1, 1);
+        Storage c = output(c0);
+        backend.gemm(g.transA(), g.transB(), g.batch(), g.m(), g.n(), g.k(), g.alpha(), input(a), g.aOffset(),
+                g.strideA(), input(b), g.bOffset(), g.strideB(), g.beta(), c, g.cOffset(), g.strideC());
+        float[] actual = read(c, cSize);
+
+        double[] expected = Reference.widen(c0);
+        Reference.gemm(g.transA(), g.transB(), g.batch(), g.m(), g.n(), g.k(), g.alpha(), Reference.widen(a),
+                g.aOffset(), g.strideA(), Reference.widen(b), g.bOffset(), g.strideB(), g.beta(), expected,
+                g.cOffset(), g.strideC());
+        double[] scale = Reference.abs(Reference.widen(c0));
+        Reference.gemm(g.transA(), g.transB(), g.batch(), g.m(), g.n(), g.k(), Math.abs(g.alpha()),
+                Reference.abs(Reference.widen(a)), g.aOffset(), g.strideA(), Reference.abs(Reference.widen(b)),
+                g.bOffset(), g.strideB(), Math.abs(g.beta()), scale, g.cOffset(), g.strideC());
+
+        int mn = g.m() * g.n();
+        boolean[] inBatch = new boolean[cSize];
+        float[] got = new float[g.batch() * mn];
+        double[] want = new double[got.length];
+        double[] wantScale = new double[got.length];
+        for (int p = 0; p < g.batch(); p++) {
+            for (int i = 0; i < mn; i++) {
+                int at = g.cOffset() + p * g.strideC() + i;
+                inBatch[at] = true;
+                got[p * mn + i] = actual[at];
+                want[p * mn + i] = expected[at];
+                wantScale[p * mn + i] = scale[at];
+            }
+        }
+        Approx.assertClose("gemm " + g, new int[] {g.batch(), g.m(), g.n()}, got, want, wantScale,
+                Tolerance.sum(g.k() + 1));
+        for (int i = 0; i < cSize; i++) {
+            if (!inBatch[i] && Float.floatToIntBits(actual[i]) != Float.floatToIntBits(c0[i])) {
+                throw new AssertionError("gemm " + g + ": wrote element " + i + " of C's buffer, which lies outside "
+                        + "every batch entry (was " + c0[i] + ", now " + actual[i] + ")");
+            }
+        }
+    }
+
+    // ==================================================================== elementwise
+
+    /** Inputs in the op's natural domain, followed by the special values its javadoc names. */
+    private static float[] unaryInputs(UnaryOp op, Random rnd) {
+        float[] random = switch (op) {
+            case LOG, SQRT -> uniform(rnd, 1037, 1e-3f, 50);
+            case RECIPROCAL -> signedAway(rnd, 1037, 1e-2f, 100);
+            case EXP -> uniform(rnd, 1037, -20, 20);
+            case POW -> uniform(rnd, 1037, 0.05f, 4);
+            default -> uniform(rnd, 1037, -4, 4);
+        };
+        float inf = Float.POSITIVE_INFINITY;
+        float[] special = switch (op) {
+            case EXP -> new float[] {0f, -0f, 88f, 89f, -87f, -110f, inf, -inf};
+            case LOG -> new float[] {0f, -1f, 1f, inf, Float.MIN_NORMAL, Float.MAX_VALUE};
+            case SQRT -> new float[] {0f, -0f, -1f, 1f, 4f, inf};
+            case ABS, NEG -> new float[] {0f, -0f, inf, -inf, Float.MAX_VALUE};
+            case SIGN -> new float[] {0f, -3f, 3f, inf, -inf, Float.MIN_VALUE, -1e-30f};
+            case RECIPROCAL -> new float[] {0f, -0f, inf, 1f, -4f};
+            case SQUARE -> new float[] {0f, -0f, 1e20f, -1e20f, 1e-30f};
+            case CLAMP, IN_RANGE -> new float[] {-0.5f, 0.75f, -0.5000001f, 0.7500001f, inf, -inf};
+            default -> new float[] {0f, 1f, -1f};
+        };
+        return concat(special, random);
+    }
+
+    private static Tolerance unaryTolerance(UnaryOp op) {
+        return switch (op) {
+            case NEG, ABS, SIGN, CLAMP, IN_RANGE -> Tolerance.EXACT;
+            case SQUARE, RECIPROCAL, SQRT -> Tolerance.ROUNDED;
+            // Two roundings (product, then sum): judged against |p1 x| + |p2|, see unaryScale.
+            case AFFINE -> new Tolerance(0, 2 * Tolerance.ROUNDED.rtol());
+            case POW -> POW_TOLERANCE;
+            case EXP, LOG -> TRANSCENDENTAL;
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(UnaryOp.class)
+    @Covers(UNARY)
+    void unaryMatchesReference(UnaryOp op) {
+        Random rnd = new Random(21);
+        float[] x = unaryInputs(op, rnd);
+        // p1/p2 are the clamp range for CLAMP and IN_RANGE, the exponent for POW, slope and shift for AFFINE;
+        // the other ops must ignore them.
+        float p1 = switch (op) {
+            case POW -> 2.5f;
+            case AFFINE -> -1.75f;
+            case CLAMP, IN_RANGE -> -0.5f;
+            default -> 3f;
+        };
+        float p2 = op == UnaryOp.AFFINE ? 0.3f : 0.75f;
+        int n = x.length;
+        Storage y = output(n);
+        backend.unary(op, input(x), y, n, p1, p2);
+        double[] expected = new double[n];
+        Reference.unary(op, Reference.widen(x), expected, n, p1, p2);
+        double[] scale = null;
+        if (op == UnaryOp.AFFINE) {
+            scale = new double[n];
+            for (int i = 0; i < n; i++) {
+                scale[i] = Math.abs((double) p1 * x[i]) + Math.abs(p2);
+            }
+        }
+        Approx.assertClose("unary " + op + "(p1=" + p1 + ", p2=" + p2 + ")", new int[] {n}, read(y, n), expected,
+                scale, unaryTolerance(op));
+    }
+
+    @ParameterizedTest
+    @ValueSource(floats = {0f, 1f, 2f, 3f, -1f, -2f, 0.5f, -0.5f, 1.5f})
+    @Covers(UNARY)
+    void unaryPowFollowsMathPow(float exponent) {
+        // Negative bases: NaN for fractional exponents, signed results for integral ones (Math.pow).
+        float[] x = concat(new float[] {0f, -0f, 1f, -1f, -2f, -0.5f, 3f}, uniform(new Random(22), 500, -3, 3));
+        int n = x.length;
+        Storage y = output(n);
+        backend.unary(UnaryOp.POW, input(x), y, n, exponent, 0f);
+        double[] expected = new double[n];
+        Reference.unary(UnaryOp.POW, Reference.widen(x), expected, n, exponent, 0);
+        Approx.assertClose("unary POW(p1=" + exponent + ")", new int[] {n}, read(y, n), expected, POW_TOLERANCE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = UnaryOp.class, names = {"NEG", "EXP", "SQUARE", "AFFINE", "CLAMP"})
+    @Covers(UNARY)
+    void unaryMayRunInPlace(UnaryOp op) {
+        float[] x = uniform(new Random(23), 4099, -3, 3);
+        Storage xy = output(x);
+        backend.unary(op, xy, xy, x.length, -0.5f, 0.75f);
+        double[] expected = new double[x.length];
+        Reference.unary(op, Reference.widen(x), expected, x.length, -0.5f, 0.75f);
+        Approx.assertClose("unary " + op + " in place (y == x)", new int[] {x.length}, read(xy, x.length), expected,
+                op == UnaryOp.AFFINE ? new Tolerance(1e-7, 4 * FLOAT_EPS) : unaryTolerance(op));
+    }
+
+    /** Output dims, and how a and b (of the given sizes) are read: strides, 0 where an axis broadcasts. */
+    record BroadcastCase(String name, int[] outDims, int aSize, int[] aStrides, int bSize, int[] bStrides) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<BroadcastCase> broadcastCases() {
+        return List.of(
+                new BroadcastCase("same shape [4, 5]", new int[] {4, 5}, 20, new int[] {5, 1}, 20, new int[] {5, 1}),
+                new BroadcastCase("[3, 1] with [1, 4]", new int[] {3, 4}, 3, new int[] {1, 0}, 4, new int[] {0, 1}),
+                new BroadcastCase("scalar with [2, 3, 5]", new int[] {2, 3, 5}, 1, new int[] {0, 0, 0}, 30,
+                        new int[] {15, 5, 1}),
+                new BroadcastCase("[2, 3, 5] with scalar", new int[] {2, 3, 5}, 30, new int[] {15, 5, 1}, 1,
+                        new int[] {0, 0, 0}),
+                new BroadcastCase("rank 0", new int[] {}, 1, new int[] {}, 1, new int[] {}),
+                new BroadcastCase("stride 0 on both sides [1, 4] with [1, 4] into [3, 4]", new int[] {3, 4}, 4,
+                        new int[] {0, 1}, 4, new int[] {0, 1}),
+                new BroadcastCase("[2, 1, 4, 1] with [1, 3, 1, 5]", new int[] {2, 3, 4, 5}, 8, new int[] {4, 0, 1, 0},
+                        15, new int[] {0, 5, 0, 1}),
+                new BroadcastCase("[1, 7] with [1, 1]", new int[] {1, 7}, 7, new int[] {7, 1}, 1, new int[] {0, 0}),
+                new BroadcastCase("transposed view of [3, 4] with [4, 3]", new int[] {4, 3}, 12, new int[] {1, 4}, 12,
+                        new int[] {3, 1}),
+                new BroadcastCase("[1000, 37] with a row [37]", new int[] {1000, 37}, 37000, new int[] {37, 1}, 37,
+                        new int[] {0, 1}));
+    }
+
+    static Stream<Arguments> binaryCases() {
+        List<Arguments> args = new ArrayList<>();
+        for (BinaryOp op : BinaryOp.values()) {
+            for (BroadcastCase c : broadcastCases()) {
+                args.add(Arguments.of(op, c));
+            }
+        }
+        return args.stream();
+    }
+
+    private static float[] binaryInputs(BinaryOp op, boolean left, int size, Random rnd) {
+        return switch (op) {
+            // Small integers, so that equal pairs (and ties for max and min) are common.
+            case EQ, NE, LT, LE, GT, GE, MAX, MIN -> smallInts(rnd, size, -2, 2);
+            case POW -> left ? uniform(rnd, size, 0.1f, 3) : uniform(rnd, size, -2.5f, 2.5f);
+            case DIV -> left ? uniform(rnd, size, -3, 3) : signedAway(rnd, size, 0.25f, 4);
+            default -> uniform(rnd, size, -3, 3);
+        };
+    }
+
+    private static Tolerance binaryTolerance(BinaryOp op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV -> Tolerance.ROUNDED;
+            case POW -> POW_TOLERANCE;
+            default -> Tolerance.EXACT;
+        };
+    }
+
+    @ParameterizedTest
+    @MethodSource("binaryCases")
+    @Covers(BINARY)
+    void binaryBroadcastsByStrides(BinaryOp op, BroadcastCase c) {
+        Random rnd = new Random(24);
+        float[] a = binaryInputs(op, true, c.aSize(), rnd);
+        float[] b = binaryInputs(op, false, c.bSize(), rnd);
+        int total = Reference.product(c.outDims());
+        Storage out = output(total);
+        backend.binary(op, input(a), c.aStrides().clone(), input(b), c.bStrides().clone(), out, c.outDims().clone());
+        double[] expected = new double[total];
+        Reference.binary(op, Reference.widen(a), c.aStrides(), Reference.widen(b), c.bStrides(), expected,
+                c.outDims());
+        Approx.assertClose("binary " + op + " " + c, c.outDims(), read(out, total), expected, binaryTolerance(op));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = BinaryOp.class, names = {"MAX", "MIN"})
+    @Covers(BINARY)
+    void maxAndMinPropagateNaN(BinaryOp op) {
+        float nan = Float.NaN;
+        float[] a = {nan, 1f, nan, -2f, 3f, Float.NEGATIVE_INFINITY};
+        float[] b = {0f, nan, nan, -3f, Float.POSITIVE_INFINITY, -5f};
+        Storage out = output(a.length);
+        backend.binary(op, input(a), new int[] {1}, input(b), new int[] {1}, out, new int[] {a.length});
+        double[] expected = new double[a.length];
+        Reference.binary(op, Reference.widen(a), new int[] {1}, Reference.widen(b), new int[] {1}, expected,
+                new int[] {a.length});
+        Approx.assertClose("binary " + op + " with NaN", new int[] {a.length}, read(out, a.length), expected,
+                Tolerance.EXACT);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = BinaryOp.class, names = {"ADD", "SUB", "MUL", "DIV", "MAX", "LT"})
+    @Covers(BINARY)
+    void binaryMayWriteIntoEitherInput(BinaryOp op) {
+        Random rnd = new Random(25);
+        int[] dims = {33, 65};
+        int[] strides = {65, 1};
+        int total = 33 * 65;
+        float[] a = binaryInputs(op, true, total, rnd);
+        float[] b = binaryInputs(op, false, total, rnd);
+        double[] expected = new double[total];
+        Reference.binary(op, Reference.widen(a), strides, Reference.widen(b), strides, expected, dims);
+
+        Storage sa = output(a);
+        backend.binary(op, sa, strides.clone(), input(b), strides.clone(), sa, dims.clone());
+        Approx.assertClose("binary " + op + " in place (out == a)", dims, read(sa, total), expected,
+                binaryTolerance(op));
+        Storage sb = output(b);
+        backend.binary(op, input(a), strides.clone(), sb, strides.clone(), sb, dims.clone());
+        Approx.assertClose("binary " + op + " in place (out == b)", dims, read(sb, total), expected,
+                binaryTolerance(op));
+    }
+
+    // ==================================================================== reductions
+
+    /** A reduction view {@code (outer, extent, inner)}. */
+    record ReduceShape(int outer, int extent, int inner) {
+        int size() {
+            return outer * extent * inner;
+        }
+    }
+
+    static List<ReduceShape> reduceShapes() {
+        return List.of(new ReduceShape(1, 1, 1), new ReduceShape(3, 1, 4), new ReduceShape(1, 1000, 1),
+                new ReduceShape(5, 37, 3), new ReduceShape(2, 4, 1), new ReduceShape(1, 7, 9),
+                new ReduceShape(2, 3001, 3), new ReduceShape(64, 10, 1), new ReduceShape(1, 5, 4099));
+    }
+
+    static Stream<Arguments> reduceCases() {
+        List<Arguments> args = new ArrayList<>();
+        for (ReduceOp op : ReduceOp.values()) {
+            for (ReduceShape s : reduceShapes()) {
+                args.add(Arguments.of(op, s));
+            }
+        }
+        return args.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("reduceCases")
+    @Covers(REDUCE)
+    void reduceMatchesReference(ReduceOp op, ReduceShape s) {
+        // All-negative input for MAX and all-positive for MIN, so that starting from 0 is caught.
+        float shift = op == ReduceOp.MAX ? -5 : op == ReduceOp.MIN ? 5 : 0;
+        float[] x = uniform(new Random(26), s.size(), shift - 1, shift + 1);
+        int outSize = s.outer() * s.inner();
+        Storage out = output(outSize);
+        backend.reduce(op, input(x), s.outer(), s.extent(), s.inner(), out);
+        double[] expected = new double[outSize];
+        Reference.reduce(op, Reference.widen(x), s.outer(), s.extent(), s.inner(), expected);
+        double[] scale = null;
+        Tolerance tol = Tolerance.EXACT;
+        if (op == ReduceOp.SUM) {
+            scale = new double[outSize];
+            Reference.reduce(ReduceOp.SUM, Reference.abs(Reference.widen(x)), s.outer(), s.extent(), s.inner(), scale);
+            tol = Tolerance.sum(s.extent());
+        }
+        Approx.assertClose("reduce " + op + " " + s, new int[] {s.outer(), s.inner()}, read(out, outSize), expected,
+                scale, tol);
+    }
+
+    @ParameterizedTest
+    @MethodSource("reduceShapes")
+    @Covers(ARGMAX)
+    void argmaxTakesTheFirstOfTies(ReduceShape s) {
+        // Values from {0, 1, 2, 3}: most rows hold the maximum several times.
+        float[] x = smallInts(new Random(27), s.size(), 0, 3);
+        int outSize = s.outer() * s.inner();
+        Storage out = intOutput(outSize);
+        backend.argmax(input(x), s.outer(), s.extent(), s.inner(), out);
+        int[] expected = new int[outSize];
+        Reference.argmax(Reference.widen(x), s.outer(), s.extent(), s.inner(), expected);
+        Approx.assertEqualInts("argmax " + s, new int[] {s.outer(), s.inner()}, readInts(out, outSize), expected);
+    }
+
+    @Test
+    @Covers(ARGMAX)
+    void argmaxCountsNaNAsTheMaximum() {
+        float nan = Float.NaN;
+        float ninf = Float.NEGATIVE_INFINITY;
+        // (outer 2, extent 4, inner 3): columns with NaN first, last, twice, none, and all -inf.
+        float[] x = {
+            nan, 1, ninf,
+            2, 5, ninf,
+            nan, 7, ninf,
+            3, nan, ninf,
+
+            0, -1, 4,
+            0, -2, 4,
+            0, -3, nan,
+            0, -4, nan};
+        Storage out = intOutput(6);
+        backend.argmax(input(x), 2, 4, 3, out);
+        int[] expected = new int[6];
+        Reference.argmax(Reference.widen(x), 2, 4, 3, expected);
+        Approx.assertEqualInts("argmax with NaN and -inf", new int[] {2, 3}, readInts(out, 6), expected);
+    }
+
+    // ==================================================================== activations and softmax
+
+    private static float[] activationInputs(Random rnd, int n) {
+        return concat(new float[] {0f, -0f, 100f, -100f, 1e-3f, -1e-3f, 20f, -20f, 1e-20f},
+                uniform(rnd, n, -6, 6));
+    }
+
+    private static Tolerance activationTolerance(Activation act) {
+        return switch (act) {
+            case RELU -> Tolerance.EXACT;
+            case LEAKY_RELU -> Tolerance.ROUNDED;
+            case SIGMOID, TANH -> SQUASH;
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    @Covers(ACTIVATION_FORWARD)
+    void activationForwardMatchesReference(Activation act) {
+        float[] x = activationInputs(new Random(28), 4099);
+        int n = x.length;
+        float alpha = 0.15f;
+        Storage y = output(n);
+        backend.activationForward(act, alpha, input(x), y, n);
+        double[] expected = new double[n];
+        Reference.activationForward(act, alpha, Reference.widen(x), expected, n);
+        Approx.assertClose("activationForward " + act + " alpha=" + alpha, new int[] {n}, read(y, n), expected,
+                activationTolerance(act));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    @Covers(ACTIVATION_FORWARD)
+    void activationForwardMayRunInPlace(Activation act) {
+        float[] x = activationInputs(new Random(29), 1000);
+        int n = x.length;
+        Storage xy = output(x);
+        backend.activationForward(act, 0.01f, xy, xy, n);
+        double[] expected = new double[n];
+        Reference.activationForward(act, 0.01f, Reference.widen(x), expected, n);
+        Approx.assertClose("activationForward " + act + " in place (y == x)", new int[] {n}, read(xy, n), expected,
+                activationTolerance(act));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    @Covers(ACTIVATION_BACKWARD)
+    void activationBackwardMatchesReference(Activation act) {
+        Random rnd = new Random(30);
+        float[] x = activationInputs(rnd, 4099);
+        int n = x.length;
+        float alpha = 0.15f;
+        double[] yExact = new double[n];
+        Reference.activationForward(act, alpha, Reference.widen(x), yExact, n);
+        float[] y = Reference.narrow(yExact);
+        float[] dy = uniform(rnd, n, -2, 2);
+        Storage dx = output(n);
+        backend.activationBackward(act, alpha, input(x), input(y), input(dy), dx, n);
+        double[] expected = new double[n];
+        Reference.activationBackward(act, alpha, Reference.widen(x), Reference.widen(y), Reference.widen(dy),
+                expected, n);
+        Approx.assertClose("activationBackward " + act + " alpha=" + alpha, new int[] {n}, read(dx, n), expected,
+                act == Activation.RELU ? Tolerance.EXACT : SQUASH);
+    }
+
+    /** Rows of {@code cols} values: {@code center +- spread}. */
+    record SoftmaxCase(boolean log, int rows, int cols, float center, float spread) {
+        @Override
+        public String toString() {
+            return (log ? "log-softmax" : "softmax") + " [" + rows + ", " + cols + "] values " + center + " +- "
+                    + spread;
+        }
+    }
+
+    static Stream<SoftmaxCase> softmaxCases() {
+        int[][] shapes = {{1, 1}, {4, 7}, {3, 1000}, {1, 37}, {64, 10}, {2, 4099}};
+        // Around +100 and -100 naive exp overflows or underflows to 0/0; a spread of 1000 leaves most
+        // probabilities at exactly 0 and log-probabilities in the thousands.
+        float[][] values = {{0, 3}, {100, 5}, {-100, 5}, {0, 1000}};
+        List<SoftmaxCase> cases = new ArrayList<>();
+        for (boolean log : new boolean[] {false, true}) {
+            for (int[] s : shapes) {
+                for (float[] v : values) {
+                    cases.add(new SoftmaxCase(log, s[0], s[1], v[0], v[1]));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("softmaxCases")
+    @Covers(SOFTMAX_FORWARD)
+    void softmaxForwardIsStable(SoftmaxCase c) {
+        int n = c.rows() * c.cols();
+        float[] x = uniform(new Random(31), n, c.center() - c.spread(), c.center() + c.spread());
+        Storage y = output(n);
+        backend.softmaxForward(c.log(), input(x), y, c.rows(), c.cols());
+        double[] expected = new double[n];
+        Reference.softmaxForward(c.log(), Reference.widen(x), expected, c.rows(), c.cols());
+        Tolerance sum = Tolerance.sum(c.cols());
+        if (!c.log()) {
+            // Probabilities: relative to themselves; atol only forgives results below float's normal range.
+            Approx.assertClose("softmaxForward " + c, new int[] {c.rows(), c.cols()}, read(y, n), expected,
+                    new Tolerance(1e-37, sum.rtol() + 4 * FLOAT_EPS));
+            return;
+        }
+        // Log-probabilities x - max - log(sum): their rounding scales with |x - max| and log(sum).
+        double[] scale = new double[n];
+        for (int r = 0; r < c.rows(); r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < c.cols(); j++) {
+                max = Math.max(max, x[r * c.cols() + j]);
+            }
+            for (int j = 0; j < c.cols(); j++) {
+                int i = r * c.cols() + j;
+                scale[i] = Math.abs(x[i] - max) + Math.abs(expected[i] - (x[i] - max)) + 1;
+            }
+        }
+        Approx.assertClose("softmaxForward " + c, new int[] {c.rows(), c.cols()}, read(y, n), expected, scale,
+                new Tolerance(0, sum.rtol() + 4 * FLOAT_EPS));
+    }
+
+    static Stream<SoftmaxCase> softmaxBackwardCases() {
+        return softmaxCases().filter(c -> c.center() == 0 && c.spread() == 3);
+    }
+
+    @ParameterizedTest
+    @MethodSource("softmaxBackwardCases")
+    @Covers(SOFTMAX_BACKWARD)
+    void softmaxBackwardMatchesReference(SoftmaxCase c) {
+        Random rnd = new Random(32);
+        int n = c.rows() * c.cols();
+        float[] x = uniform(rnd, n, c.center() - c.spread(), c.center() + c.spread());
+        double[] yExact = new double[n];
+        Reference.softmaxForward(c.log(), Reference.widen(x), yExact, c.rows(), c.cols());
+        float[] y = Reference.narrow(yExact);
+        float[] dy = uniform(rnd, n, -1, 1);
+        Storage dx = output(n);
+        backend.softmaxBackward(c.log(), input(y), input(dy), dx, c.rows(), c.cols());
+        double[] expected = new double[n];
+        Reference.softmaxBackward(c.log(), Reference.widen(y), Reference.widen(dy), expected, c.rows(), c.cols());
+        // Scale: the same formula with every term taken by absolute value.
+        double[] scale = new double[n];
+        for (int r = 0; r < c.rows(); r++) {
+            double s = 0;
+            for (int j = 0; j < c.cols(); j++) {
+                int i = r * c.cols() + j;
+                s += c.log() ? Math.abs(dy[i]) : Math.abs(dy[i] * y[i]);
+            }
+            for (int j = 0; j < c.cols(); j++) {
+                int i = r * c.cols() + j;
+                scale[i] = c.log() ? Math.abs(dy[i]) + Math.exp(y[i]) * s : Math.abs(y[i]) * (Math.abs(dy[i]) + s);
+            }
+        }
+        Approx.assertClose("softmaxBackward " + c, new int[] {c.rows(), c.cols()}, read(dx, n), expected, scale,
+                new Tolerance(1e-37, Tolerance.sum(c.cols()).rtol() + 4 * FLOAT_EPS));
+    }
+
+    /** Logits {@code U(-scale, scale)}. */
+    record CrossEntropyCase(int rows, int classes, float scale) {
+    }
+
+    static Stream<CrossEntropyCase> crossEntropyCases() {
+        return Stream.of(new CrossEntropyCase(1, 1, 1), new CrossEntropyCase(4, 10, 1),
+                new CrossEntropyCase(64, 10, 5), new CrossEntropyCase(3, 1000, 3), new CrossEntropyCase(8, 5, 100),
+                new CrossEntropyCase(16, 7, 1000), new CrossEntropyCase(2, 2, 30));
+    }
+
+    @ParameterizedTest
+    @MethodSource("crossEntropyCases")
+    @Covers(SOFTMAX_CROSS_ENTROPY_FORWARD)
+    void softmaxCrossEntropyForwardIsStable(CrossEntropyCase c) {
+        Random rnd = new Random(33);
+        int n = c.rows() * c.classes();
+        float[] logits = uniform(rnd, n, -c.scale(), c.scale());
+        int[] labels = randomInts(rnd, c.rows(), 0, c.classes() - 1);
+        Storage probs = output(n);
+        Storage losses = output(c.rows());
+        backend.softmaxCrossEntropyForward(input(logits), input(labels), probs, losses, c.rows(), c.classes());
+        double[] expectedProbs = new double[n];
+        double[] expectedLosses = new double[c.rows()];
+        Reference.softmaxCrossEntropyForward(Reference.widen(logits), labels, expectedProbs, expectedLosses, c.rows(),
+                c.classes());
+        Tolerance sum = Tolerance.sum(c.classes());
+        Approx.assertClose("softmaxCrossEntropyForward probs " + c, new int[] {c.rows(), c.classes()},
+                read(probs, n), expectedProbs, new Tolerance(1e-37, sum.rtol() + 4 * FLOAT_EPS));
+        // logsumexp - x[label] is a difference of numbers as large as the logits: judge it at their scale.
+        double[] scale = new double[c.rows()];
+        for (int r = 0; r < c.rows(); r++) {
+            for (int j = 0; j < c.classes(); j++) {
+                scale[r] = Math.max(scale[r], Math.abs(logits[r * c.classes() + j]));
+            }
+            scale[r] += Math.log(c.classes()) + 1;
+        }
+        Approx.assertClose("softmaxCrossEntropyForward losses " + c, new int[] {c.rows()}, read(losses, c.rows()),
+                expectedLosses, scale, new Tolerance(0, sum.rtol() + 4 * FLOAT_EPS));
+    }
+
+    @ParameterizedTest
+    @MethodSource("crossEntropyCases")
+    @Covers(SOFTMAX_CROSS_ENTROPY_BACKWARD)
+    void softmaxCrossEntropyBackwardMatchesReference(CrossEntropyCase c) {
+        Random rnd = new Random(34);
+        int n = c.rows() * c.classes();
+        float[] logits = uniform(rnd, n, -c.scale(), c.scale());
+        int[] labels = randomInts(rnd, c.rows(), 0, c.classes() - 1);
+        double[] p = new double[n];
+        Reference.softmaxForward(false, Reference.widen(logits), p, c.rows(), c.classes());
+        float[] probs = Reference.narrow(p);
+        float[] dLosses = uniform(rnd, c.rows(), -2, 2);
+        dLosses[0] = c.rows() > 1 ? 0f : dLosses[0];
+        Storage dLogits = output(n);
+        backend.softmaxCrossEntropyBackward(input(probs), input(labels), input(dLosses), dLogits, c.rows(),
+                c.classes());
+        double[] expected = new double[n];
+        Reference.softmaxCrossEntropyBackward(Reference.widen(probs), labels, Reference.widen(dLosses), expected,
+                c.rows(), c.classes());
+        double[] scale = new double[n];
+        for (int i = 0; i < n; i++) {
+            scale[i] = Math.abs(dLosses[i / c.classes()]) * (Math.abs(probs[i]) + 1);
+        }
+        Approx.assertClose("softmaxCrossEntropyBackward " + c, new int[] {c.rows(), c.classes()}, read(dLogits, n),
+                expected, scale, new Tolerance(0, 4 * FLOAT_EPS));
+    }
+
+    // ==================================================================== indexing
+
+    @ParameterizedTest
+    @MethodSource("indexShapes")
+    @Covers(ONE_HOT)
+    void oneHotMarksTheLabel(int rows, int classes) {
+        int[] labels = randomInts(new Random(35), rows, 0, classes - 1);
+        labels[0] = classes - 1;
+        Storage out = output(rows * classes);
+        backend.oneHot(input(labels), out, rows, classes);
+        double[] expected = new double[rows * classes];
+        Reference.oneHot(labels, expected, rows, classes);
+        Approx.assertClose("oneHot", new int[] {rows, classes}, read(out, rows * classes), expected, Tolerance.EXACT);
+    }
+
+    static Stream<Arguments> indexShapes() {
+        return Stream.of(Arguments.of(1, 1),
+                Arguments.of(5, 3),
+                Arguments.of(64, 10),
+                Arguments.of(7, 1000),
+                Arguments.of(1000, 1));
+    }
+
+    /** {@code count} rows of {@code rowLength} read from, or added into, a table of {@code tableRows}. */
+    record RowsCase(int count, int tableRows, int rowLength) {
+    }
+
+    static Stream<RowsCase> rowsCases() {
+        return Stream.of(new RowsCase(1, 1, 1), new RowsCase(6, 3, 4), new RowsCase(64, 10, 33),
+                new RowsCase(300, 50, 1), new RowsCase(1000, 1, 3), new RowsCase(17, 200, 257));
+    }
+
+    @ParameterizedTest
+    @MethodSource("rowsCases")
+    @Covers(GATHER_ROWS)
+    void gatherRowsCopiesTheIndexedRows(RowsCase c) {
+        Random rnd = new Random(36);
+        float[] table = uniform(rnd, c.tableRows() * c.rowLength(), -1, 1);
+        int[] indices = randomInts(rnd, c.count(), 0, c.tableRows() - 1);
+        indices[c.count() - 1] = c.tableRows() - 1;
+        int n = c.count() * c.rowLength();
+        Storage dst = output(n);
+        backend.gatherRows(input(table), input(indices), dst, c.count(), c.rowLength());
+        double[] expected = new double[n];
+        Reference.gatherRows(Reference.widen(table), indices, expected, c.count(), c.rowLength());
+        Approx.assertClose("gatherRows " + c, new int[] {c.count(), c.rowLength()}, read(dst, n), expected,
+                Tolerance.EXACT);
+    }
+
+    @ParameterizedTest
+    @MethodSource("rowsCases")
+    @Covers(SCATTER_ADD_ROWS)
+    void scatterAddRowsAccumulatesRepeatedIndices(RowsCase c) {
+        Random rnd = new Random(37);
+        int n = c.count() * c.rowLength();
+        float[] src = uniform(rnd, n, -1, 1);
+        int[] indices = randomInts(rnd, c.count(), 0, c.tableRows() - 1);
+        float[] dst0 = uniform(rnd, c.tableRows() * c.rowLength(), -1, 1);
+        Storage dst = output(dst0);
+        backend.scatterAddRows(input(src), input(indices), dst, c.count(), c.rowLength());
+        double[] expected = Reference.widen(dst0);
+        Reference.scatterAddRows(Reference.widen(src), indices, expected, c.count(), c.rowLength());
+        double[] scale = Reference.abs(Reference.widen(dst0));
+        Reference.scatterAddRows(Reference.abs(Reference.widen(src)), indices, scale, c.count(), c.rowLength());
+        Approx.assertClose("scatterAddRows " + c, new int[] {c.tableRows(), c.rowLength()},
+                read(dst, dst0.length), expected, scale, Tolerance.sum(c.count() + 1));
+    }
+
+    // ==================================================================== convolution
+
+    static Stream<ConvGeometry> convGeometries() {
+        return Stream.of(
+                // batch, in, inH, inW, out, kH, kW, strideH, strideW, padH, padW
+                new ConvGeometry(1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0),
+                new ConvGeometry(2, 3, 7, 9, 4, 3, 2, 2, 1, 1, 0),   // non-square kernel, stride and pad on H only
+                new ConvGeometry(3, 2, 8, 6, 5, 5, 3, 1, 2, 2, 1),
+                new ConvGeometry(2, 4, 6, 6, 3, 1, 1, 1, 1, 0, 0),   // 1x1
+                new ConvGeometry(1, 2, 4, 5, 2, 4, 5, 1, 1, 0, 0),   // kernel covers the input: 1x1 output
+                new ConvGeometry(2, 1, 9, 7, 3, 3, 3, 3, 2, 1, 1),   // stride leaves the last rows unread
+                new ConvGeometry(1, 1, 1, 1, 2, 1, 1, 1, 1, 0, 0),
+                new ConvGeometry(1, 2, 3, 3, 2, 3, 3, 1, 1, 2, 2),   // corners see a single input cell
+                new ConvGeometry(4, 8, 12, 12, 16, 3, 3, 1, 1, 1, 1));
+    }
+
+    static Stream<Arguments> convForwardCases() {
+        return convGeometries().flatMap(g -> Stream.of(Arguments.of(g, true),
+                Arguments.of(g, false)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("convForwardCases")
+    @Covers(CONV2D_FORWARD)
+    void conv2dForwardMatchesReference(ConvGeometry g, boolean withBias) {
+        Random rnd = new Random(38);
+        float[] x = uniform(rnd, g.inputSize(), -1, 1);
+        float[] w = uniform(rnd, g.weightSize(), -1, 1);
+        float[] bias = withBias ? uniform(rnd, g.outChannels(), -1, 1) : null;
+        Storage y = output(g.outputSize());
+        backend.conv2dForward(g, input(x), input(w), bias == null ? null : input(bias), y);
+        double[] expected = new double[g.outputSize()];
+        double[] dBias = bias == null ? null : Reference.widen(bias);
+        Reference.conv2dForward(g, Reference.widen(x), Reference.widen(w), dBias, expected);
+        double[] scale = new double[g.outputSize()];
+        Reference.conv2dForward(g, Reference.abs(Reference.widen(x)), Reference.abs(Reference.widen(w)),
+                dBias == null ? null : Reference.abs(dBias), scale);
+        Approx.assertClose("conv2dForward " + g + (withBias ? " with bias" : " without bias"),
+                new int[] {g.batch(), g.outChannels(), g.outH(), g.outW()}, read(y, g.outputSize()), expected, scale,
+                Tolerance.sum(g.inChannels() * g.kernelH() * g.kernelW() + 1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("convGeometries")
+    @Covers(CONV2D_BACKWARD_DATA)
+    void conv2dBackwardDataMatchesReference(ConvGeometry g) {
+        Random rnd = new Random(39);
+        float[] dy = uniform(rnd, g.outputSize(), -1, 1);
+        float[] w = uniform(rnd, g.weightSize(), -1, 1);
+        Storage dx = output(g.inputSize());
+        backend.conv2dBackwardData(g, input(dy), input(w), dx);
+        double[] expected = new double[g.inputSize()];
+        Reference.conv2dBackwardData(g, Reference.widen(dy), Reference.widen(w), expected);
+        double[] scale = new double[g.inputSize()];
+        Reference.conv2dBackwardData(g, Reference.abs(Reference.widen(dy)), Reference.abs(Reference.widen(w)), scale);
+        // Each input cell receives at most outChannels * ceil(kH / sH) * ceil(kW / sW) terms.
+        int terms = g.outChannels() * ceilDiv(g.kernelH(), g.strideH()) * ceilDiv(g.kernelW(), g.strideW());
+        Approx.assertClose("conv2dBackwardData " + g, new int[] {g.batch(), g.inChannels(), g.inH(), g.inW()},
+                read(dx, g.inputSize()), expected, scale, Tolerance.sum(terms));
+    }
+
+    @ParameterizedTest
+    @MethodSource("convGeometries")
+    @Covers(CONV2D_BACKWARD_WEIGHT)
+    void conv2dBackwardWeightMatchesReference(ConvGeometry g) {
+        Random rnd = new Random(40);
+        float[] x = uniform(rnd, g.inputSize(), -1, 1);
+        float[] dy = uniform(rnd, g.outputSize(), -1, 1);
+        Storage dw = output(g.weightSize());
+        backend.conv2dBackwardWeight(g, input(x), input(dy), dw);
+        double[] expected = new double[g.weightSize()];
+        Reference.conv2dBackwardWeight(g, Reference.widen(x), Reference.widen(dy), expected);
+        double[] scale = new double[g.weightSize()];
+        Reference.conv2dBackwardWeight(g, Reference.abs(Reference.widen(x)), Reference.abs(Reference.widen(dy)),
+                scale);
+        Approx.assertClose("conv2dBackwardWeight " + g,
+                new int[] {g.outChannels(), g.inChannels(), g.kernelH(), g.kernelW()}, read(dw, g.weightSize()),
+                expected, scale, Tolerance.sum(g.batch() * g.outH() * g.outW()));
+    }
+
+    // ==================================================================== pooling
+
+    static Stream<PoolGeometry> poolGeometries() {
+        return Stream.of(
+                // batch, channels, inH, inW, kH, kW, strideH, strideW, padH, padW
+                new PoolGeometry(2, 3, 6, 6, 2, 2, 2, 2, 0, 0),
+                new PoolGeometry(1, 2, 7, 5, 3, 3, 2, 2, 1, 1),      // overlapping windows with padding
+                new PoolGeometry(2, 1, 8, 9, 3, 2, 2, 3, 1, 1),      // non-square, stride != kernel
+                new PoolGeometry(1, 1, 5, 5, 2, 2, 3, 3, 0, 0),      // stride > kernel: cells no window reads
+                new PoolGeometry(1, 2, 4, 4, 4, 4, 1, 1, 2, 2),      // padding at its maximum, half the kernel
+                new PoolGeometry(1, 1, 1, 1, 1, 1, 1, 1, 0, 0),
+                new PoolGeometry(3, 2, 5, 4, 1, 1, 2, 2, 0, 0),
+                new PoolGeometry(2, 4, 13, 11, 3, 3, 1, 1, 1, 1));
+    }
+
+    /** Pooling input values: continuous, tied small integers, or all negative (padding must not win). */
+    enum PoolData {
+        RANDOM, TIES, NEGATIVE
+    }
+
+    private static float[] poolInput(PoolData data, Random rnd, int n) {
+        return switch (data) {
+            case RANDOM -> uniform(rnd, n, -1, 1);
+            case TIES -> smallInts(rnd, n, 0, 2);
+            case NEGATIVE -> uniform(rnd, n, -3, -1);
+        };
+    }
+
+    static Stream<Arguments> maxPoolCases() {
+        return poolGeometries().flatMap(g -> Arrays.stream(PoolData.values())
+                .map(d -> Arguments.of(g, d)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("maxPoolCases")
+    @Covers(MAX_POOL2D_FORWARD)
+    void maxPool2dForwardIgnoresPaddingAndTakesTheFirstMaximum(PoolGeometry g, PoolData data) {
+        float[] x = poolInput(data, new Random(41), g.inputSize());
+        Storage y = output(g.outputSize());
+        Storage indices = intOutput(g.outputSize());
+        backend.maxPool2dForward(g, input(x), y, indices);
+        double[] expected = new double[g.outputSize()];
+        int[] expectedIndices = new int[g.outputSize()];
+        Reference.maxPool2dForward(g, Reference.widen(x), expected, expectedIndices);
+        int[] shape = {g.batch(), g.channels(), g.outH(), g.outW()};
+        Approx.assertClose("maxPool2dForward " + g + " " + data, shape, read(y, g.outputSize()), expected,
+                Tolerance.EXACT);
+        Approx.assertEqualInts("maxPool2dForward indices " + g + " " + data, shape,
+                readInts(indices, g.outputSize()), expectedIndices);
+    }
+
+    @ParameterizedTest
+    @MethodSource("poolGeometries")
+    @Covers(MAX_POOL2D_BACKWARD)
+    void maxPool2dBackwardRoutesToTheWinners(PoolGeometry g) {
+        Random rnd = new Random(42);
+        // Tied inputs make overlapping windows share winners, whose gradients must add up.
+        float[] x = poolInput(PoolData.TIES, rnd, g.inputSize());
+        double[] y = new double[g.outputSize()];
+        int[] indices = new int[g.outputSize()];
+        Reference.maxPool2dForward(g, Reference.widen(x), y, indices);
+        float[] dy = uniform(rnd, g.outputSize(), -1, 1);
+        Storage dx = output(g.inputSize());
+        backend.maxPool2dBackward(g, input(dy), input(indices), dx);
+        double[] expected = new double[g.inputSize()];
+        Reference.maxPool2dBackward(g, Reference.widen(dy), indices, expected);
+        double[] scale = new double[g.inputSize()];
+        Reference.maxPool2dBackward(g, Reference.abs(Reference.widen(dy)), indices, scale);
+        Approx.assertClose("maxPool2dBackward " + g, new int[] {g.batch(), g.channels(), g.inH(), g.inW()},
+                read(dx, g.inputSize()), expected, scale, Tolerance.sum(g.kernelH() * g.kernelW()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("poolGeometries")
+    @Covers(AVG_POOL2D_FORWARD)
+    void avgPool2dForwardCountsPaddingAsZeros(PoolGeometry g) {
+        float[] x = uniform(new Random(43), g.inputSize(), 0.5f, 1.5f);
+        Storage y = output(g.outputSize());
+        backend.avgPool2dForward(g, input(x), y);
+        double[] expected = new double[g.outputSize()];
+        Reference.avgPool2dForward(g, Reference.widen(x), expected);
+        Approx.assertClose("avgPool2dForward " + g, new int[] {g.batch(), g.channels(), g.outH(), g.outW()},
+                read(y, g.outputSize()), expected, Tolerance.sum(g.kernelH() * g.kernelW() + 1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("poolGeometries")
+    @Covers(AVG_POOL2D_BACKWARD)
+    void avgPool2dBackwardSpreadsOverTheKernel(PoolGeometry g) {
+        float[] dy = uniform(new Random(44), g.outputSize(), -1, 1);
+        Storage dx = output(g.inputSize());
+        backend.avgPool2dBackward(g, input(dy), dx);
+        double[] expected = new double[g.inputSize()];
+        Reference.avgPool2dBackward(g, Reference.widen(dy), expected);
+        double[] scale = new double[g.inputSize()];
+        Reference.avgPool2dBackward(g, Reference.abs(Reference.widen(dy)), scale);
+        int terms = ceilDiv(g.kernelH(), g.strideH()) * ceilDiv(g.kernelW(), g.strideW()) + 1;
+        Approx.assertClose("avgPool2dBackward " + g, new int[] {g.batch(), g.channels(), g.inH(), g.inW()},
+                read(dx, g.inputSize()), expected, scale, Tolerance.sum(terms));
+    }
+
+    // ==================================================================== optimizers
+
+    /** A sequence of SGD steps with one configuration; the first may be PyTorch's first step. */
+    record SgdCase(String name, float lr, float momentum, float dampening, float weightDecay, boolean nesterov,
+                   boolean startsFresh, int steps) {
+        SgdParams params(int step) {
+            return new SgdParams(lr, momentum, dampening, weightDecay, nesterov, startsFresh && step == 0);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<SgdCase> sgdCases() {
+        return Stream.of(
+                new SgdCase("plain, no velocity buffer", 0.1f, 0, 0, 0, false, true, 2),
+                new SgdCase("weight decay, no momentum", 0.05f, 0, 0, 0.01f, false, true, 2),
+                new SgdCase("momentum from the first step", 0.1f, 0.9f, 0, 1e-4f, false, true, 3),
+                new SgdCase("momentum with dampening, resumed", 0.1f, 0.9f, 0.1f, 0, false, false, 3),
+                new SgdCase("nesterov from the first step", 0.05f, 0.9f, 0, 0.01f, true, true, 3),
+                new SgdCase("nesterov with dampening, resumed", 0.05f, 0.8f, 0.3f, 0.01f, true, false, 2));
+    }
+
+    /**
+     * Several steps; before each, the backend's own state is the reference's input, so every step is
+     * judged alone and errors cannot compound.
+     */
+    @ParameterizedTest
+    @MethodSource("sgdCases")
+    @Covers(SGD_UPDATE)
+    void sgdFollowsPyTorch(SgdCase c) {
+        Random rnd = new Random(45);
+        int n = 1031;
+        boolean momentum = c.momentum() != 0;
+        Storage param = output(uniform(rnd, n, -1, 1));
+        Storage velocity = momentum ? output(c.startsFresh() ? nans(n) : uniform(rnd, n, -0.5f, 0.5f)) : null;
+        for (int step = 0; step < c.steps(); step++) {
+            float[] grad = uniform(rnd, n, -1, 1);
+            grad[step] = 0f;
+            double[] p = Reference.widen(read(param, n));
+            double[] v = momentum ? Reference.widen(read(velocity, n)) : null;
+            SgdParams params = c.params(step);
+            backend.sgdUpdate(param, input(grad), velocity, n, params);
+            Reference.sgdUpdate(p, Reference.widen(grad), v, n, params);
+            String what = "sgdUpdate " + c + ", step " + (step + 1) + " " + params;
+            Approx.assertClose(what + ": param", new int[] {n}, read(param, n), p, OPTIMIZER);
+            if (momentum) {
+                Approx.assertClose(what + ": velocity", new int[] {n}, read(velocity, n), v, OPTIMIZER);
+            }
+        }
+    }
+
+    /** Adam or AdamW for {@code steps} steps from {@code firstStep}. */
+    record AdamCase(String name, float lr, float weightDecay, boolean decoupled, int firstStep, int steps) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<AdamCase> adamCases() {
+        return Stream.of(
+                new AdamCase("Adam", 1e-2f, 0, false, 1, 5),
+                new AdamCase("Adam with L2 weight decay", 1e-2f, 0.01f, false, 1, 5),
+                new AdamCase("AdamW", 1e-2f, 0.05f, true, 1, 5),
+                new AdamCase("Adam resumed at step 1000", 1e-3f, 0, false, 1000, 3));
+    }
+
+    @ParameterizedTest
+    @MethodSource("adamCases")
+    @Covers(ADAM_UPDATE)
+    void adamFollowsPyTorch(AdamCase c) {
+        Random rnd = new Random(46);
+        int n = 1031;
+        boolean fresh = c.firstStep() == 1;
+        Storage param = output(uniform(rnd, n, -1, 1));
+        Storage m = output(fresh ? new float[n] : uniform(rnd, n, -0.1f, 0.1f));
+        Storage v = output(fresh ? new float[n] : uniform(rnd, n, 1e-4f, 1e-2f));
+        for (int s = 0; s < c.steps(); s++) {
+            float[] grad = uniform(rnd, n, -1, 1);
+            grad[s] = 0f;
+            double[] p = Reference.widen(read(param, n));
+            double[] mr = Reference.widen(read(m, n));
+            double[] vr = Reference.widen(read(v, n));
+            AdamParams params = new AdamParams(c.lr(), 0.9f, 0.999f, 1e-8f, c.weightDecay(), c.decoupled(),
+                    c.firstStep() + s);
+            backend.adamUpdate(param, input(grad), m, v, n, params);
+            Reference.adamUpdate(p, Reference.widen(grad), mr, vr, n, params);
+            String what = "adamUpdate " + c + ", " + params;
+            Approx.assertClose(what + ": param", new int[] {n}, read(param, n), p, OPTIMIZER);
+            Approx.assertClose(what + ": m", new int[] {n}, read(m, n), mr, new Tolerance(2e-8, 8 * FLOAT_EPS));
+            Approx.assertClose(what + ": v", new int[] {n}, read(v, n), vr, new Tolerance(1e-12, 8 * FLOAT_EPS));
+        }
+    }
+
+    // ==================================================================== storage helpers
+
+    /** Frees {@code s} when the test ends. */
+    protected final Storage track(Storage s) {
+        allocated.add(s);
+        return s;
+    }
+
+    /** An input buffer holding {@code data}; the test fails if the primitive changes it. */
+    protected final Storage input(float[] data) {
+        Storage s = track(backend.allocate(DType.FLOAT32, data.length));
+        backend.upload(data, 0, s, 0, data.length);
+        inputs.put(s, data.clone());
+        return s;
+    }
+
+    /** An INT32 input buffer holding {@code data}; the test fails if the primitive changes it. */
+    protected final Storage input(int[] data) {
+        Storage s = track(backend.allocate(DType.INT32, data.length));
+        backend.upload(data, 0, s, 0, data.length);
+        inputs.put(s, data.clone());
+        return s;
+    }
+
+    /** An output of {@code n} elements that starts as NaN, followed by guard elements. */
+    protected final Storage output(int n) {
+        return output(nans(n));
+    }
+
+    /** A buffer the primitive updates in place, starting as {@code initial}, followed by guard elements. */
+    protected final Storage output(float[] initial) {
+        Storage s = track(backend.allocate(DType.FLOAT32, initial.length + GUARD));
+        float[] all = Arrays.copyOf(initial, initial.length + GUARD);
+        Arrays.fill(all, initial.length, all.length, SENTINEL);
+        backend.upload(all, 0, s, 0, all.length);
+        guarded.put(s, initial.length);
+        return s;
+    }
+
+    /** An INT32 output of {@code n} elements that starts as -99, followed by guard elements. */
+    protected final Storage intOutput(int n) {
+        Storage s = track(backend.allocate(DType.INT32, n + GUARD));
+        int[] all = new int[n + GUARD];
+        Arrays.fill(all, 0, n, INT_UNWRITTEN);
+        Arrays.fill(all, n, all.length, INT_SENTINEL);
+        backend.upload(all, 0, s, 0, all.length);
+        guarded.put(s, n);
+        return s;
+    }
+
+    /** The first {@code n} elements, after checking that the guard elements of an output are intact. */
+    protected final float[] read(Storage s, int n) {
+        float[] all = downloadAll(s);
+        Integer payload = guarded.get(s);
+        if (payload != null) {
+            for (int i = payload; i < all.length; i++) {
+                if (all[i] != SENTINEL) {
+                    throw new AssertionError("wrote past the end of an output of " + payload + " elements: element "
+                            + i + " is " + all[i]);
+                }
+            }
+        }
+        return Arrays.copyOf(all, n);
+    }
+
+    /** The first {@code n} INT32 elements, after checking the guard elements. */
+    protected final int[] readInts(Storage s, int n) {
+        int[] all = downloadAllInts(s);
+        Integer payload = guarded.get(s);
+        if (payload != null) {
+            for (int i = payload; i < all.length; i++) {
+                if (all[i] != INT_SENTINEL) {
+                    throw new AssertionError("wrote past the end of an int32 output of " + payload
+                            + " elements: element " + i + " is " + all[i]);
+                }
+            }
+        }
+        return Arrays.copyOf(all, n);
+    }
+
+    private float[] downloadAll(Storage s) {
+        float[] all = new float[s.size()];
+        backend.download(s, 0, all, 0, all.length);
+        return all;
+    }
+
+    private int[] downloadAllInts(Storage s) {
+        int[] all = new int[s.size()];
+        backend.download(s, 0, all, 0, all.length);
+        return all;
+    }
+
+    // ==================================================================== data helpers
+
+    /** {@code n} floats uniform in {@code [lo, hi)}. */
+    protected static float[] uniform(Random rnd, int n, float lo, float hi) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = lo + (hi - lo) * rnd.nextFloat();
+        }
+        return x;
+    }
+
+    /** {@code n} floats with magnitude in {@code [lo, hi)} and random sign: safe divisors. */
+    protected static float[] signedAway(Random rnd, int n, float lo, float hi) {
+        float[] x = uniform(rnd, n, lo, hi);
+        for (int i = 0; i < n; i++) {
+            x[i] = rnd.nextBoolean() ? x[i] : -x[i];
+        }
+        return x;
+    }
+
+    /** {@code n} integral floats in {@code [lo, hi]}. */
+    protected static float[] smallInts(Random rnd, int n, int lo, int hi) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = lo + rnd.nextInt(hi - lo + 1);
+        }
+        return x;
+    }
+
+    /** {@code n} ints in {@code [lo, hi]}. */
+    protected static int[] randomInts(Random rnd, int n, int lo, int hi) {
+        int[] x = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = lo + rnd.nextInt(hi - lo + 1);
+        }
+        return x;
+    }
+
+    private static float[] nans(int n) {
+        float[] x = new float[n];
+        Arrays.fill(x, Float.NaN);
+        return x;
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

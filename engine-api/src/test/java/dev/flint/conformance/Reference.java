@@ -1,0 +1,610 @@
+package dev.flint.conformance;
+
+import dev.flint.backend.Activation;
+import dev.flint.backend.AdamParams;
+import dev.flint.backend.BinaryOp;
+import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.PoolGeometry;
+import dev.flint.backend.ReduceOp;
+import dev.flint.backend.SgdParams;
+import dev.flint.backend.UnaryOp;
+
+/**
+ * The backend primitives in float64 with plain loops: the oracle of the conformance suite, and
+ * reusable by any test that needs to know the right answer. Each method mirrors the
+ * {@link dev.flint.backend.Backend} method of the same name (same argument order, same meaning),
+ * with {@code double[]} in place of FLOAT32 storage and {@code int[]} in place of INT32 storage, and
+ * writes into its destination the way the primitive does.
+ *
+ * <pre>{@code
+ * double[] c = new double[m * n];
+ * Reference.gemm(false, true, 1, m, n, k, 1, a, 0, 0, b, 0, 0, 0, c, 0, 0);
+ * }</pre>
+ *
+ * <p>Readability beats speed here: no blocking, no tricks, the formula of the javadoc written out.
+ * A sum of products is its own error bound when called with absolute values (see
+ * {@link Tolerance#sum(int)}).
+ */
+public final class Reference {
+
+    private Reference() {
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    /** {@code dst[dstOffset + i * dstStride + j] = src[srcOffset + i * srcStride + j]}; any array type. */
+    public static void copyBlocks(Object src, int srcOffset, int srcStride, Object dst, int dstOffset, int dstStride,
+                                  int blocks, int blockLength) {
+        for (int i = 0; i < blocks; i++) {
+            System.arraycopy(src, srcOffset + i * srcStride, dst, dstOffset + i * dstStride, blockLength);
+        }
+    }
+
+    /**
+     * For each flat index of the permuted tensor, the flat index of the source element it holds
+     * (NumPy's {@code transpose(perm)}): {@code dst[j] = src[permuteSource(srcDims, perm)[j]]}.
+     */
+    public static int[] permuteSource(int[] srcDims, int[] perm) {
+        int rank = srcDims.length;
+        int[] srcStrides = rowMajorStrides(srcDims);
+        int[] dstDims = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            dstDims[i] = srcDims[perm[i]];
+        }
+        int total = product(srcDims);
+        int[] source = new int[total];
+        int[] idx = new int[rank];
+        for (int j = 0; j < total; j++) {
+            int s = 0;
+            for (int i = 0; i < rank; i++) {
+                s += idx[i] * srcStrides[perm[i]];
+            }
+            source[j] = s;
+            increment(idx, dstDims);
+        }
+        return source;
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    /**
+     * {@code C_p = alpha * op(A_p) op(B_p) + beta * C_p} for {@code p < batch}; with {@code beta == 0}
+     * the old C is not read at all (so NaN there does not leak).
+     */
+    public static void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, double alpha,
+                            double[] a, int aOffset, int strideA, double[] b, int bOffset, int strideB,
+                            double beta, double[] c, int cOffset, int strideC) {
+        for (int p = 0; p < batch; p++) {
+            int ao = aOffset + p * strideA;
+            int bo = bOffset + p * strideB;
+            int co = cOffset + p * strideC;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int l = 0; l < k; l++) {
+                        double av = transA ? a[ao + l * m + i] : a[ao + i * k + l];
+                        double bv = transB ? b[bo + j * k + l] : b[bo + l * n + j];
+                        sum += av * bv;
+                    }
+                    double old = beta == 0 ? 0 : beta * c[co + i * n + j];
+                    c[co + i * n + j] = alpha * sum + old;
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** {@code y[i] = op(x[i]; p1, p2)}. */
+    public static void unary(UnaryOp op, double[] x, double[] y, int n, double p1, double p2) {
+        for (int i = 0; i < n; i++) {
+            y[i] = unary(op, x[i], p1, p2);
+        }
+    }
+
+    /** One element of {@link #unary(UnaryOp, double[], double[], int, double, double)}. */
+    public static double unary(UnaryOp op, double x, double p1, double p2) {
+        switch (op) {
+            case NEG: return -x;
+            case EXP: return Math.exp(x);
+            case LOG: return Math.log(x);
+            case SQRT: return Math.sqrt(x);
+            case ABS: return Math.abs(x);
+            case SIGN: return Math.signum(x);
+            case RECIPROCAL: return 1 / x;
+            case SQUARE: return x * x;
+            case AFFINE: return p1 * x + p2;
+            case POW: return Math.pow(x, p1);
+            case CLAMP: return Math.min(Math.max(x, p1), p2);
+            case IN_RANGE: return p1 <= x && x <= p2 ? 1 : 0;
+            default: throw new IllegalArgumentException("unary: no reference for " + op);
+        }
+    }
+
+    /**
+     * Broadcasting binary op: {@code out} is contiguous with dims {@code outDims}, and the element at
+     * index vector {@code idx} reads {@code a[sum idx[d] * aStrides[d]]} and {@code b[...]} likewise.
+     */
+    public static void binary(BinaryOp op, double[] a, int[] aStrides, double[] b, int[] bStrides, double[] out,
+                              int[] outDims) {
+        int total = product(outDims);
+        int[] idx = new int[outDims.length];
+        for (int j = 0; j < total; j++) {
+            int ai = 0;
+            int bi = 0;
+            for (int d = 0; d < outDims.length; d++) {
+                ai += idx[d] * aStrides[d];
+                bi += idx[d] * bStrides[d];
+            }
+            out[j] = binary(op, a[ai], b[bi]);
+            increment(idx, outDims);
+        }
+    }
+
+    /** One element of {@link #binary(BinaryOp, double[], int[], double[], int[], double[], int[])}. */
+    public static double binary(BinaryOp op, double a, double b) {
+        switch (op) {
+            case ADD: return a + b;
+            case SUB: return a - b;
+            case MUL: return a * b;
+            case DIV: return a / b;
+            case POW: return Math.pow(a, b);
+            case MAX: return Math.max(a, b);
+            case MIN: return Math.min(a, b);
+            case EQ: return a == b ? 1 : 0;
+            case NE: return a != b ? 1 : 0;
+            case LT: return a < b ? 1 : 0;
+            case LE: return a <= b ? 1 : 0;
+            case GT: return a > b ? 1 : 0;
+            case GE: return a >= b ? 1 : 0;
+            default: throw new IllegalArgumentException("binary: no reference for " + op);
+        }
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    /** Reduces the middle axis of {@code x (outer, extent, inner)} into {@code out (outer, inner)}. */
+    public static void reduce(ReduceOp op, double[] x, int outer, int extent, int inner, double[] out) {
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                double acc = x[o * extent * inner + i];
+                for (int e = 1; e < extent; e++) {
+                    double v = x[(o * extent + e) * inner + i];
+                    switch (op) {
+                        case SUM: acc += v; break;
+                        case MAX: acc = Math.max(acc, v); break;
+                        case MIN: acc = Math.min(acc, v); break;
+                        default: throw new IllegalArgumentException("reduce: no reference for " + op);
+                    }
+                }
+                out[o * inner + i] = acc;
+            }
+        }
+    }
+
+    /** First index of the maximum along the middle axis; NaN counts as the maximum. */
+    public static void argmax(double[] x, int outer, int extent, int inner, int[] out) {
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int best = 0;
+                double bestValue = x[o * extent * inner + i];
+                for (int e = 1; e < extent && !Double.isNaN(bestValue); e++) {
+                    double v = x[(o * extent + e) * inner + i];
+                    if (Double.isNaN(v) || v > bestValue) {
+                        best = e;
+                        bestValue = v;
+                    }
+                }
+                out[o * inner + i] = best;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- activations and softmax
+
+    /** {@code y = act(x)}. */
+    public static void activationForward(Activation act, double alpha, double[] x, double[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            switch (act) {
+                case RELU: y[i] = v > 0 ? v : 0; break;
+                case LEAKY_RELU: y[i] = v > 0 ? v : alpha * v; break;
+                case SIGMOID: y[i] = 1 / (1 + Math.exp(-v)); break;
+                case TANH: y[i] = Math.tanh(v); break;
+                default: throw new IllegalArgumentException("activation: no reference for " + act);
+            }
+        }
+    }
+
+    /** {@code dx = dy * act'(x)}, the sigmoid and tanh derivatives taken from the forward output {@code y}. */
+    public static void activationBackward(Activation act, double alpha, double[] x, double[] y, double[] dy,
+                                          double[] dx, int n) {
+        for (int i = 0; i < n; i++) {
+            double d;
+            switch (act) {
+                case RELU: d = x[i] > 0 ? 1 : 0; break;
+                case LEAKY_RELU: d = x[i] > 0 ? 1 : alpha; break;
+                case SIGMOID: d = y[i] * (1 - y[i]); break;
+                case TANH: d = 1 - y[i] * y[i]; break;
+                default: throw new IllegalArgumentException("activation: no reference for " + act);
+            }
+            dx[i] = dy[i] * d;
+        }
+    }
+
+    /** Row-wise softmax or log-softmax of {@code x (rows, cols)}, the row maximum subtracted first. */
+    public static void softmaxForward(boolean log, double[] x, double[] y, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) {
+                max = Math.max(max, x[o + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < cols; c++) {
+                sum += Math.exp(x[o + c] - max);
+            }
+            double logSum = Math.log(sum);
+            for (int c = 0; c < cols; c++) {
+                y[o + c] = log ? x[o + c] - max - logSum : Math.exp(x[o + c] - max) / sum;
+            }
+        }
+    }
+
+    /**
+     * From the forward output {@code y}: softmax {@code dx = y (dy - sum(dy y))}, log-softmax
+     * {@code dx = dy - exp(y) sum(dy)}, sums per row.
+     */
+    public static void softmaxBackward(boolean log, double[] y, double[] dy, double[] dx, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double s = 0;
+            for (int c = 0; c < cols; c++) {
+                s += log ? dy[o + c] : dy[o + c] * y[o + c];
+            }
+            for (int c = 0; c < cols; c++) {
+                dx[o + c] = log ? dy[o + c] - Math.exp(y[o + c]) * s : y[o + c] * (dy[o + c] - s);
+            }
+        }
+    }
+
+    /** {@code probs} = row softmax, {@code losses[r] = logsumexp(row) - row[labels[r]]}. */
+    public static void softmaxCrossEntropyForward(double[] logits, int[] labels, double[] probs, double[] losses,
+                                                  int rows, int classes) {
+        softmaxForward(false, logits, probs, rows, classes);
+        for (int r = 0; r < rows; r++) {
+            int o = r * classes;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits[o + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                sum += Math.exp(logits[o + c] - max);
+            }
+            losses[r] = max + Math.log(sum) - logits[o + labels[r]];
+        }
+    }
+
+    /** {@code dLogits[r, c] = dLosses[r] * (probs[r, c] - [c == labels[r]])}. */
+    public static void softmaxCrossEntropyBackward(double[] probs, int[] labels, double[] dLosses, double[] dLogits,
+                                                   int rows, int classes) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < classes; c++) {
+                dLogits[r * classes + c] = dLosses[r] * (probs[r * classes + c] - (c == labels[r] ? 1 : 0));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- indexing
+
+    /** One-hot rows of {@code labels}. */
+    public static void oneHot(int[] labels, double[] out, int rows, int classes) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < classes; c++) {
+                out[r * classes + c] = c == labels[r] ? 1 : 0;
+            }
+        }
+    }
+
+    /** {@code dst[i, :] = src[indices[i], :]}. */
+    public static void gatherRows(double[] src, int[] indices, double[] dst, int count, int rowLength) {
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(src, indices[i] * rowLength, dst, i * rowLength, rowLength);
+        }
+    }
+
+    /** {@code dst[indices[i], :] += src[i, :]}; dst is not cleared. */
+    public static void scatterAddRows(double[] src, int[] indices, double[] dst, int count, int rowLength) {
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < rowLength; j++) {
+                dst[indices[i] * rowLength + j] += src[i * rowLength + j];
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    /** {@code y = conv2d(x, w) + bias}, zero padding; {@code bias} may be null. */
+    public static void conv2dForward(ConvGeometry g, double[] x, double[] w, double[] bias, double[] y) {
+        int outH = g.outH();
+        int outW = g.outW();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oc = 0; oc < g.outChannels(); oc++) {
+                for (int oh = 0; oh < outH; oh++) {
+                    for (int ow = 0; ow < outW; ow++) {
+                        double sum = bias == null ? 0 : bias[oc];
+                        for (int ic = 0; ic < g.inChannels(); ic++) {
+                            for (int kh = 0; kh < g.kernelH(); kh++) {
+                                int ih = oh * g.strideH() - g.padH() + kh;
+                                for (int kw = 0; kw < g.kernelW(); kw++) {
+                                    int iw = ow * g.strideW() - g.padW() + kw;
+                                    if (ih >= 0 && ih < g.inH() && iw >= 0 && iw < g.inW()) {
+                                        sum += x[convInput(g, n, ic, ih, iw)] * w[convWeight(g, oc, ic, kh, kw)];
+                                    }
+                                }
+                            }
+                        }
+                        y[((n * g.outChannels() + oc) * outH + oh) * outW + ow] = sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Gradient with respect to the input; {@code dx} is overwritten. */
+    public static void conv2dBackwardData(ConvGeometry g, double[] dy, double[] w, double[] dx) {
+        java.util.Arrays.fill(dx, 0, g.inputSize(), 0);
+        int outH = g.outH();
+        int outW = g.outW();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oc = 0; oc < g.outChannels(); oc++) {
+                for (int oh = 0; oh < outH; oh++) {
+                    for (int ow = 0; ow < outW; ow++) {
+                        double d = dy[((n * g.outChannels() + oc) * outH + oh) * outW + ow];
+                        for (int ic = 0; ic < g.inChannels(); ic++) {
+                            for (int kh = 0; kh < g.kernelH(); kh++) {
+                                int ih = oh * g.strideH() - g.padH() + kh;
+                                for (int kw = 0; kw < g.kernelW(); kw++) {
+                                    int iw = ow * g.strideW() - g.padW() + kw;
+                                    if (ih >= 0 && ih < g.inH() && iw >= 0 && iw < g.inW()) {
+                                        dx[convInput(g, n, ic, ih, iw)] += d * w[convWeight(g, oc, ic, kh, kw)];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Gradient with respect to the weight; {@code dw} is overwritten. */
+    public static void conv2dBackwardWeight(ConvGeometry g, double[] x, double[] dy, double[] dw) {
+        java.util.Arrays.fill(dw, 0, g.weightSize(), 0);
+        int outH = g.outH();
+        int outW = g.outW();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oc = 0; oc < g.outChannels(); oc++) {
+                for (int oh = 0; oh < outH; oh++) {
+                    for (int ow = 0; ow < outW; ow++) {
+                        double d = dy[((n * g.outChannels() + oc) * outH + oh) * outW + ow];
+                        for (int ic = 0; ic < g.inChannels(); ic++) {
+                            for (int kh = 0; kh < g.kernelH(); kh++) {
+                                int ih = oh * g.strideH() - g.padH() + kh;
+                                for (int kw = 0; kw < g.kernelW(); kw++) {
+                                    int iw = ow * g.strideW() - g.padW() + kw;
+                                    if (ih >= 0 && ih < g.inH() && iw >= 0 && iw < g.inW()) {
+                                        dw[convWeight(g, oc, ic, kh, kw)] += d * x[convInput(g, n, ic, ih, iw)];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int convInput(ConvGeometry g, int n, int c, int h, int w) {
+        return ((n * g.inChannels() + c) * g.inH() + h) * g.inW() + w;
+    }
+
+    private static int convWeight(ConvGeometry g, int oc, int ic, int kh, int kw) {
+        return ((oc * g.inChannels() + ic) * g.kernelH() + kh) * g.kernelW() + kw;
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    /**
+     * Max pooling ignoring padded cells; {@code indices} gets the flat {@code h * inW + w} of the winner
+     * within its plane, the first maximum in scan order winning ties.
+     */
+    public static void maxPool2dForward(PoolGeometry g, double[] x, double[] y, int[] indices) {
+        int outH = g.outH();
+        int outW = g.outW();
+        int plane = g.inH() * g.inW();
+        for (int nc = 0; nc < g.batch() * g.channels(); nc++) {
+            for (int oh = 0; oh < outH; oh++) {
+                for (int ow = 0; ow < outW; ow++) {
+                    double best = Double.NEGATIVE_INFINITY;
+                    int bestIndex = -1;
+                    for (int kh = 0; kh < g.kernelH(); kh++) {
+                        int ih = oh * g.strideH() - g.padH() + kh;
+                        for (int kw = 0; kw < g.kernelW(); kw++) {
+                            int iw = ow * g.strideW() - g.padW() + kw;
+                            if (ih >= 0 && ih < g.inH() && iw >= 0 && iw < g.inW()) {
+                                double v = x[nc * plane + ih * g.inW() + iw];
+                                if (bestIndex < 0 || v > best) {
+                                    best = v;
+                                    bestIndex = ih * g.inW() + iw;
+                                }
+                            }
+                        }
+                    }
+                    int o = (nc * outH + oh) * outW + ow;
+                    y[o] = best;
+                    indices[o] = bestIndex;
+                }
+            }
+        }
+    }
+
+    /** Routes {@code dy} to the winners named by {@code indices}; {@code dx} is overwritten. */
+    public static void maxPool2dBackward(PoolGeometry g, double[] dy, int[] indices, double[] dx) {
+        java.util.Arrays.fill(dx, 0, g.inputSize(), 0);
+        int outPlane = g.outH() * g.outW();
+        int plane = g.inH() * g.inW();
+        for (int nc = 0; nc < g.batch() * g.channels(); nc++) {
+            for (int o = 0; o < outPlane; o++) {
+                dx[nc * plane + indices[nc * outPlane + o]] += dy[nc * outPlane + o];
+            }
+        }
+    }
+
+    /** Average pooling; padded cells count as zeros, so the divisor is always {@code kernelH * kernelW}. */
+    public static void avgPool2dForward(PoolGeometry g, double[] x, double[] y) {
+        int outH = g.outH();
+        int outW = g.outW();
+        int plane = g.inH() * g.inW();
+        double area = g.kernelH() * g.kernelW();
+        for (int nc = 0; nc < g.batch() * g.channels(); nc++) {
+            for (int oh = 0; oh < outH; oh++) {
+                for (int ow = 0; ow < outW; ow++) {
+                    double sum = 0;
+                    for (int kh = 0; kh < g.kernelH(); kh++) {
+                        int ih = oh * g.strideH() - g.padH() + kh;
+                        for (int kw = 0; kw < g.kernelW(); kw++) {
+                            int iw = ow * g.strideW() - g.padW() + kw;
+                            if (ih >= 0 && ih < g.inH() && iw >= 0 && iw < g.inW()) {
+                                sum += x[nc * plane + ih * g.inW() + iw];
+                            }
+                        }
+                    }
+                    y[(nc * outH + oh) * outW + ow] = sum / area;
+                }
+            }
+        }
+    }
+
+    /** Gradient of average pooling: each input cell gets {@code dy / (kernelH kernelW)} of every window holding it. */
+    public static void avgPool2dBackward(PoolGeometry g, double[] dy, double[] dx) {
+        java.util.Arrays.fill(dx, 0, g.inputSize(), 0);
+        int outH = g.outH();
+        int outW = g.outW();
+        int plane = g.inH() * g.inW();
+        double area = g.kernelH() * g.kernelW();
+        for (int nc = 0; nc < g.batch() * g.channels(); nc++) {
+            for (int oh = 0; oh < outH; oh++) {
+                for (int ow = 0; ow < outW; ow++) {
+                    double d = dy[(nc * outH + oh) * outW + ow] / area;
+                    for (int kh = 0; kh < g.kernelH(); kh++) {
+                        int ih = oh * g.strideH() - g.padH() + kh;
+                        for (int kw = 0; kw < g.kernelW(); kw++) {
+                            int iw = ow * g.strideW() - g.padW() + kw;
+                            if (ih >= 0 && ih < g.inH() && iw >= 0 && iw < g.inW()) {
+                                dx[nc * plane + ih * g.inW() + iw] += d;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    /** One SGD step in place with PyTorch's rule (see {@link SgdParams}); {@code velocity} may be null without momentum. */
+    public static void sgdUpdate(double[] param, double[] grad, double[] velocity, int n, SgdParams p) {
+        for (int i = 0; i < n; i++) {
+            double g = grad[i] + (double) p.weightDecay() * param[i];
+            if (p.momentum() != 0) {
+                double v = p.firstStep() ? g : (double) p.momentum() * velocity[i] + (1 - (double) p.dampening()) * g;
+                velocity[i] = v;
+                g = p.nesterov() ? g + (double) p.momentum() * v : v;
+            }
+            param[i] -= (double) p.lr() * g;
+        }
+    }
+
+    /** One Adam or AdamW step in place with PyTorch's rule (see {@link AdamParams}). */
+    public static void adamUpdate(double[] param, double[] grad, double[] m, double[] v, int n, AdamParams p) {
+        double lr = p.lr();
+        double beta1 = p.beta1();
+        double beta2 = p.beta2();
+        double wd = p.weightDecay();
+        double correction1 = 1 - Math.pow(beta1, p.step());
+        double correction2 = 1 - Math.pow(beta2, p.step());
+        for (int i = 0; i < n; i++) {
+            double g = grad[i];
+            if (p.decoupled()) {
+                param[i] *= 1 - lr * wd;
+            } else {
+                g += wd * param[i];
+            }
+            m[i] = beta1 * m[i] + (1 - beta1) * g;
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+            double mHat = m[i] / correction1;
+            double vHat = v[i] / correction2;
+            param[i] -= lr * mHat / (Math.sqrt(vHat) + p.eps());
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Row-major strides of {@code dims}. */
+    public static int[] rowMajorStrides(int[] dims) {
+        int[] strides = new int[dims.length];
+        int s = 1;
+        for (int d = dims.length - 1; d >= 0; d--) {
+            strides[d] = s;
+            s *= dims[d];
+        }
+        return strides;
+    }
+
+    /** Number of elements of {@code dims} (1 for a scalar). */
+    public static int product(int[] dims) {
+        int p = 1;
+        for (int d : dims) {
+            p *= d;
+        }
+        return p;
+    }
+
+    /** Every element widened to double. */
+    public static double[] widen(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+
+    /** Every element's absolute value, for error bounds of sums. */
+    public static double[] abs(double[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = Math.abs(x[i]);
+        }
+        return d;
+    }
+
+    /** Every element rounded to float32. */
+    public static float[] narrow(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            f[i] = (float) x[i];
+        }
+        return f;
+    }
+
+    private static void increment(int[] idx, int[] dims) {
+        for (int d = dims.length - 1; d >= 0; d--) {
+            if (++idx[d] < dims[d]) {
+                return;
+            }
+            idx[d] = 0;
+        }
+    }
+}
