@@ -67,6 +67,18 @@ class Pool2dTest {
     }
 
     @Test
+    void maxPoolTreatsSignedZerosAsTiesAndHandlesInfinities() {
+        PoolGeometry g = new PoolGeometry(1, 1, 2, 4, 2, 2, 2, 2, 0, 0);
+        float[] y = new float[2];
+        int[] idx = new int[2];
+        // windows: {-0, +0, -1, -2} -> first zero wins; {-inf, -inf, -inf, -inf} -> index of the first
+        Pool2d.maxForward(g, new float[] {-0f, 0f, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                                          -1f, -2f, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}, y, idx);
+        assertArrayEquals(new int[] {0, 2}, idx);
+        assertEquals(Float.NEGATIVE_INFINITY, y[1]);
+    }
+
+    @Test
     void avgPoolCountsPaddingAsZeros() {
         // 3x3 input of ones, kernel 3, stride 1, pad 1: the corner sees 4 ones out of 9
         PoolGeometry g = new PoolGeometry(1, 1, 3, 3, 3, 3, 1, 1, 1, 1);
