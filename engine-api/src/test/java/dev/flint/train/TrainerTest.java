@@ -1,0 +1,136 @@
+package dev.flint.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flint.data.DataLoader;
+import dev.flint.loss.CrossEntropyLoss;
+import dev.flint.nn.Sequential;
+import dev.flint.optim.Adam;
+import dev.flint.optim.SGD;
+import dev.flint.optim.StepLR;
+import dev.flint.tensor.Scope;
+import dev.flint.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+
+    @Test
+    void aShortRunOnSeparableBlobsReachesNinetyFivePercentValidationAccuracy() {
+        DataLoader train = Synthetic.loader(Synthetic.blobs(300, 1), 32, true);
+        DataLoader validation = Synthetic.loader(Synthetic.blobs(150, 2), 50, false);
+        try (Sequential model = Synthetic.mlp(2, 16, 3, 3);
+             SGD sgd = new SGD(model.parameters(), 0.1f, 0.9f, 0f, 0f, false)) {
+            Trainer trainer = new Trainer(model, new CrossEntropyLoss(), sgd,
+                    TrainerConfig.builder().epochs(5).build());
+            History h = trainer.fit(train, validation);
+            assertEquals(5, h.size());
+            EpochRecord last = h.last().orElseThrow();
+            assertTrue(last.validationAccuracy() >= 0.95, h.toCsv());
+            assertTrue(last.trainLoss() < h.records().get(0).trainLoss(), h.toCsv());
+            assertEquals(last.validationAccuracy(), trainer.evaluate(validation).accuracy(), 1e-12);
+        }
+    }
+
+    @Test
+    void earlyStoppingEndsARunWhoseValidationLossStopsImproving() {
+        // Random labels: the model can only memorise the training set, so validation loss soon rises.
+        DataLoader train = Synthetic.loader(Synthetic.noise(60, 10, 3, 4), 20, true);
+        DataLoader validation = Synthetic.loader(Synthetic.noise(60, 10, 3, 5), 60, false);
+        EarlyStopping stopping = new EarlyStopping(3, 0, true);
+        try (Sequential model = Synthetic.mlp(10, 64, 3, 6); Adam adam = new Adam(model.parameters(), 0.01f)) {
+            Trainer trainer = new Trainer(model, new CrossEntropyLoss(), adam,
+                    TrainerConfig.builder().epochs(100).earlyStopping(stopping).build());
+            History h = trainer.fit(train, validation);
+            assertTrue(h.size() < 100, "ran all " + h.size() + " epochs");
+            EpochRecord best = h.best().orElseThrow();
+            // It stopped exactly `patience` epochs after the best one...
+            assertEquals(best.epoch() + 3, h.size(), h.toCsv());
+            assertTrue(trainer.stopReason().startsWith("early stopping"), trainer.stopReason());
+            // ...and put the best epoch's weights back.
+            assertEquals(best.validationLoss(), trainer.evaluate(validation).loss(), 1e-6);
+        }
+    }
+
+    @Test
+    void l2PenaltyKeepsTheWeightsSmaller() {
+        double plain = weightNorm(0f);
+        double penalised = weightNorm(0.05f);
+        assertTrue(penalised < 0.8 * plain, "L2 " + penalised + " vs plain " + plain);
+    }
+
+    private static double weightNorm(float l2) {
+        DataLoader train = Synthetic.loader(Synthetic.noise(60, 10, 3, 4), 20, true);
+        try (Sequential model = Synthetic.mlp(10, 32, 3, 6); Adam adam = new Adam(model.parameters(), 0.01f)) {
+            new Trainer(model, new CrossEntropyLoss(), adam, TrainerConfig.builder().epochs(20).l2(l2).build())
+                    .fit(train, null);
+            double sum = 0;
+            for (float v : model.namedParameters().get("0.weight").toFloatArray()) {
+                sum += v * v;
+            }
+            return Math.sqrt(sum);
+        }
+    }
+
+    @Test
+    void listenersHearEveryBatchAndEpochAndTheScheduleRuns() {
+        DataLoader train = Synthetic.loader(Synthetic.blobs(90, 1), 30, false);
+        List<String> events = new ArrayList<>();
+        TrainingListener listener = new TrainingListener() {
+            @Override
+            public void onTrainStart(int epochs, int batchesPerEpoch) {
+                events.add("start " + epochs + "x" + batchesPerEpoch);
+            }
+
+            @Override
+            public void onBatchEnd(int epoch, int batch, double loss, double accuracy) {
+                events.add("batch " + epoch + "." + batch);
+            }
+
+            @Override
+            public void onEpochEnd(EpochRecord record) {
+                events.add("epoch " + record.epoch() + " lr " + record.learningRate());
+            }
+
+            @Override
+            public void onTrainEnd(History history, String reason) {
+                events.add("end " + history.size());
+            }
+        };
+        try (Sequential model = Synthetic.mlp(2, 4, 3, 3); SGD sgd = new SGD(model.parameters(), 0.5f)) {
+            new Trainer(model, new CrossEntropyLoss(), sgd, TrainerConfig.builder().epochs(2)
+                    .scheduler(new StepLR(sgd, 1, 0.5f)).listener(listener).build()).fit(train, null);
+        }
+        assertEquals(List.of("start 2x3", "batch 1.1", "batch 1.2", "batch 1.3", "epoch 1 lr 0.5",
+                "batch 2.1", "batch 2.2", "batch 2.3", "epoch 2 lr 0.25", "end 2"), events);
+    }
+
+    @Test
+    void aStepLeavesNoIntermediateTensorBehind() {
+        DataLoader train = Synthetic.loader(Synthetic.blobs(30, 1), 10, false);
+        try (Sequential model = Synthetic.mlp(2, 4, 3, 3); SGD sgd = new SGD(model.parameters(), 0.1f)) {
+            try (Scope outer = Scope.open()) {
+                new Trainer(model, new CrossEntropyLoss(), sgd, TrainerConfig.builder().epochs(1).build())
+                        .fit(train, null);
+                assertEquals(0, outer.ownedCount(), "tensors left in the caller's scope");
+            }
+            for (Tensor p : model.parameters()) {
+                assertTrue(!p.isClosed() && p.grad() != null && !p.grad().isClosed());
+            }
+        }
+    }
+
+    @Test
+    void earlyStoppingWithoutValidationDataIsRejected() {
+        try (Sequential model = Synthetic.mlp(2, 4, 3, 3); SGD sgd = new SGD(model.parameters(), 0.1f)) {
+            Trainer trainer = new Trainer(model, new CrossEntropyLoss(), sgd,
+                    TrainerConfig.builder().earlyStopping(new EarlyStopping(2, 0, false)).build());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> trainer.fit(Synthetic.loader(Synthetic.blobs(30, 1), 10, false), null));
+            assertTrue(e.getMessage().contains("validation"), e.getMessage());
+        }
+    }
+}
