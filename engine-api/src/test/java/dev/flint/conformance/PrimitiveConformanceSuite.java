@@ -962,9 +962,8 @@ public abstract class PrimitiveConformanceSuite {
         Reference.softmaxForward(c.log(), Reference.widen(x), expected, c.rows(), c.cols());
         Tolerance sum = Tolerance.sum(c.cols());
         if (!c.log()) {
-            // Probabilities: relative to themselves; atol only forgives results below float's normal range.
             Approx.assertClose("softmaxForward " + c, new int[] {c.rows(), c.cols()}, read(y, n), expected,
-                    new Tolerance(1e-37, sum.rtol() + 4 * FLOAT_EPS));
+                    probabilityScale(x, expected, c.rows(), c.cols()), new Tolerance(1e-37, sum.rtol() + 4 * FLOAT_EPS));
             return;
         }
         // Log-probabilities x - max - log(sum): their rounding scales with |x - max| and log(sum).
@@ -981,6 +980,28 @@ public abstract class PrimitiveConformanceSuite {
         }
         Approx.assertClose("softmaxForward " + c, new int[] {c.rows(), c.cols()}, read(y, n), expected, scale,
                 new Tolerance(0, sum.rtol() + 4 * FLOAT_EPS));
+    }
+
+    /**
+     * Scale for probabilities {@code p = exp(x - max) / sum}: {@code p} itself, widened by {@code |x - max|}
+     * because float32 rounds {@code x - max} by up to half an ulp of it, which {@code exp} turns into a
+     * relative error of {@code u |x - max|} (3.9e-6 at a distance of 65). The factor 1/4 against a relative
+     * tolerance of at least 8u leaves four times that. The atol of the tolerance forgives only results
+     * below float's normal range.
+     */
+    private static double[] probabilityScale(float[] x, double[] p, int rows, int cols) {
+        double[] scale = new double[p.length];
+        for (int r = 0; r < rows; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, x[r * cols + j]);
+            }
+            for (int j = 0; j < cols; j++) {
+                int i = r * cols + j;
+                scale[i] = Math.abs(p[i]) * (1 + (max - x[i]) / 4);
+            }
+        }
+        return scale;
     }
 
     static Stream<SoftmaxCase> softmaxBackwardCases() {
@@ -1046,7 +1067,8 @@ public abstract class PrimitiveConformanceSuite {
                 c.classes());
         Tolerance sum = Tolerance.sum(c.classes());
         Approx.assertClose("softmaxCrossEntropyForward probs " + c, new int[] {c.rows(), c.classes()},
-                read(probs, n), expectedProbs, new Tolerance(1e-37, sum.rtol() + 4 * FLOAT_EPS));
+                read(probs, n), expectedProbs, probabilityScale(logits, expectedProbs, c.rows(), c.classes()),
+                new Tolerance(1e-37, sum.rtol() + 4 * FLOAT_EPS));
         // logsumexp - x[label] is a difference of numbers as large as the logits: judge it at their scale.
         double[] scale = new double[c.rows()];
         for (int r = 0; r < c.rows(); r++) {
