@@ -142,7 +142,8 @@ public final class CpuBackend implements Backend {
         float[] fc = floats(c);
         int lda = transA ? m : k;
         int ldb = transB ? k : n;
-        if (batch > 1 && (long) m * n * k <= SMALL_GEMM) {
+        // Split by matrix only when the outputs are disjoint (a C stride of 0 would make them race).
+        if (batch > 1 && (long) m * n * k <= SMALL_GEMM && strideC >= m * n) {
             // Each matrix is one unit; the Sgemm inside runs on its thread alone.
             Parallel.forRange(0, batch, 1, (p0, p1) -> {
                 for (int p = p0; p < p1; p++) {
