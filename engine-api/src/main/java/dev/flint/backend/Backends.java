@@ -32,6 +32,7 @@ public final class Backends {
     private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
     private static final Map<String, Backend> INSTANCES = new ConcurrentHashMap<>();
     private static volatile List<BackendProvider> providers;
+    private static volatile List<String> brokenProviders = List.of();
     private static volatile Backend autoChoice;
     private static volatile Backend defaultChoice;
 
@@ -45,9 +46,21 @@ public final class Backends {
             synchronized (Backends.class) {
                 if (providers == null) {
                     List<BackendProvider> found = new ArrayList<>();
-                    for (BackendProvider provider : ServiceLoader.load(BackendProvider.class)) {
-                        found.add(provider);
+                    List<String> broken = new ArrayList<>();
+                    java.util.Iterator<BackendProvider> it = ServiceLoader.load(BackendProvider.class).iterator();
+                    while (true) {
+                        try {
+                            if (!it.hasNext()) {
+                                break;
+                            }
+                            found.add(it.next());
+                        } catch (java.util.ServiceConfigurationError e) {
+                            // A provider listed but not loadable (a half-installed module) must not hide the others.
+                            broken.add(e.getMessage());
+                            LOG.warn("flint: skipping a backend provider that cannot be loaded: {}", e.getMessage());
+                        }
                     }
+                    brokenProviders = List.copyOf(broken);
                     found.sort(Comparator.comparingInt(BackendProvider::priority).reversed()
                             .thenComparing(BackendProvider::name));
                     providers = List.copyOf(found);
@@ -161,6 +174,9 @@ public final class Backends {
         StringBuilder sb = new StringBuilder("Flint backends (default: ").append(configuredName()).append(")\n");
         if (providers().isEmpty()) {
             sb.append("  none found on the class path\n");
+        }
+        for (String broken : brokenProviders) {
+            sb.append("  provider that failed to load: ").append(broken).append('\n');
         }
         for (BackendProvider provider : providers()) {
             Availability a = provider.probe();
