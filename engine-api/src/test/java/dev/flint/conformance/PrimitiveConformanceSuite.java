@@ -1377,6 +1377,8 @@ public abstract class PrimitiveConformanceSuite {
                 new SgdCase("plain, no velocity buffer", 0.1f, 0, 0, 0, false, true, 2),
                 new SgdCase("weight decay, no momentum", 0.05f, 0, 0, 0.01f, false, true, 2),
                 new SgdCase("momentum from the first step", 0.1f, 0.9f, 0, 1e-4f, false, true, 3),
+                // PyTorch's first step copies the gradient into the buffer: no dampening on it.
+                new SgdCase("momentum with dampening from the first step", 0.1f, 0.9f, 0.5f, 0, false, true, 3),
                 new SgdCase("momentum with dampening, resumed", 0.1f, 0.9f, 0.1f, 0, false, false, 3),
                 new SgdCase("nesterov from the first step", 0.05f, 0.9f, 0, 0.01f, true, true, 3),
                 new SgdCase("nesterov with dampening, resumed", 0.05f, 0.8f, 0.3f, 0.01f, true, false, 2));
