@@ -130,6 +130,7 @@ public final class Reductions {
         int tiles = (inner + TILE - 1) / TILE;
         int tileWork = extent * Math.min(TILE, inner);
         Parallel.forRange(0, outer * tiles, Math.max(1, Elementwise.GRAIN / tileWork), (t0, t1) -> {
+            double[] acc = op == ReduceOp.SUM ? Scratch.doubles(Scratch.ACCUMULATOR, Math.min(TILE, inner)) : null;
             for (int t = t0; t < t1; t++) {
                 int o = t / tiles;
                 int j0 = (t % tiles) * TILE;
@@ -137,7 +138,7 @@ public final class Reductions {
                 int src = o * extent * inner + j0;
                 int dst = o * inner + j0;
                 switch (op) {
-                    case SUM -> sumColumns(x, src, extent, inner, w, out, dst);
+                    case SUM -> sumColumns(x, src, extent, inner, w, out, dst, acc);
                     case MAX -> {
                         System.arraycopy(x, src, out, dst, w);
                         for (int e = 1; e < extent; e++) {
@@ -162,8 +163,8 @@ public final class Reductions {
         });
     }
 
-    private static void sumColumns(float[] x, int src, int extent, int inner, int w, float[] out, int dst) {
-        double[] acc = Scratch.doubles(Scratch.ACCUMULATOR, w);
+    private static void sumColumns(float[] x, int src, int extent, int inner, int w, float[] out, int dst,
+                                   double[] acc) {
         for (int j = 0; j < w; j++) {
             acc[j] = x[src + j];
         }
@@ -183,6 +184,24 @@ public final class Reductions {
      * {@code x (outer, extent, inner)}; the first index wins ties and the first NaN beats everything.
      */
     public static void argmax(float[] x, int outer, int extent, int inner, int[] out) {
+        if (inner == 1) {
+            Parallel.forRange(0, outer, Math.max(1, Elementwise.GRAIN / extent), (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int off = r * extent;
+                    int bestIdx = 0;
+                    float best = x[off];
+                    for (int e = 1; e < extent && best == best; e++) {
+                        float v = x[off + e];
+                        if (v > best || v != v) {
+                            best = v;
+                            bestIdx = e;
+                        }
+                    }
+                    out[r] = bestIdx;
+                }
+            });
+            return;
+        }
         int tiles = (inner + TILE - 1) / TILE;
         int tileWork = extent * Math.min(TILE, inner);
         Parallel.forRange(0, outer * tiles, Math.max(1, Elementwise.GRAIN / tileWork), (t0, t1) -> {
