@@ -1,0 +1,882 @@
+package dev.flint.cuda;
+
+import dev.flint.backend.Activation;
+import dev.flint.backend.AdamParams;
+import dev.flint.backend.Backend;
+import dev.flint.backend.BinaryOp;
+import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.MemoryStats;
+import dev.flint.backend.PoolGeometry;
+import dev.flint.backend.ReduceOp;
+import dev.flint.backend.SgdParams;
+import dev.flint.backend.Storage;
+import dev.flint.backend.UnaryOp;
+import dev.flint.cuda.driver.Blas;
+import dev.flint.cuda.driver.CudaContext;
+import dev.flint.cuda.driver.CudaException;
+import dev.flint.cuda.driver.CudaFunction;
+import dev.flint.cuda.driver.DeviceBuffer;
+import dev.flint.cuda.driver.DeviceInfo;
+import dev.flint.cuda.driver.KernelArgs;
+import dev.flint.cuda.kernel.KernelCodes;
+import dev.flint.cuda.kernel.Kernels;
+import dev.flint.cuda.loader.CublasLibrary;
+import dev.flint.cuda.memory.CachingAllocator;
+import dev.flint.cuda.memory.DeviceMemory;
+import dev.flint.tensor.DType;
+import java.util.Arrays;
+
+/**
+ * The SPI on an NVIDIA GPU: one context and one stream per instance, our kernels for everything but
+ * GEMM, cuBLAS (on the same stream) for GEMM and convolution, and a caching allocator for memory.
+ * Primitives are queued asynchronously; {@link #download} and {@link #synchronize} wait.
+ *
+ * <pre>{@code
+ * Backend cuda = Backends.get("cuda");            // or Backends.auto() to fall back to the CPU
+ * Storage x = cuda.allocate(DType.FLOAT32, 4);
+ * cuda.upload(new float[] {1, -2, 3, -4}, 0, x, 0, 4);
+ * cuda.activationForward(Activation.RELU, 0f, x, x, 4);
+ * }</pre>
+ *
+ * <p>Properties (read at creation): {@code flint.cuda.sync=true} synchronizes after every primitive
+ * and reports an asynchronous failure with the primitive's name; {@code flint.cuda.tf32=true} allows
+ * TF32 in cuBLAS.
+ */
+public final class CudaBackend implements Backend {
+    /** Threads per block of the 1-D kernels: every kernel fits (at most 57 registers, see kernel-resources.txt). */
+    static final int THREADS = 256;
+    /** Rows per block of the warp-per-row kernels (256 threads = 8 warps). */
+    static final int ROWS_PER_WARP_BLOCK = THREADS / 32;
+    /** Longest row the warp-per-row softmax handles; longer rows get a block each. */
+    static final int WARP_ROW_LIMIT = 1024;
+    /** Column buffers for one convolution chunk stay under this many floats (256 MiB). */
+    static final long COLUMN_BUDGET = 64L << 20;
+    /** Maximum rank the strided kernels take in one launch (FLINT_MAX_RANK in common.cuh). */
+    static final int MAX_RANK = 8;
+
+    private final DeviceInfo device;
+    private final CublasLibrary.Loaded cublas;
+    private final boolean sync;
+    private final boolean tf32;
+    private final CudaContext ctx;
+    private final Kernels k;
+    private final Blas blas;
+    private final CachingAllocator<DeviceBuffer> pool;
+    private final long maxBlocks;
+    private volatile boolean closed;
+
+    CudaBackend(DeviceInfo device, CublasLibrary.Loaded cublas) {
+        this.device = device;
+        this.cublas = cublas;
+        this.sync = Boolean.getBoolean("flint.cuda.sync");
+        this.tf32 = Boolean.getBoolean("flint.cuda.tf32");
+        this.ctx = new CudaContext(device.index());
+        Kernels kernels = null;
+        Blas handle = null;
+        try {
+            kernels = Kernels.load(ctx, device);
+            handle = new Blas(ctx, tf32);
+        } catch (RuntimeException e) {
+            if (kernels != null) {
+                kernels.close();
+            }
+            ctx.close();
+            throw e;
+        }
+        this.k = kernels;
+        this.blas = handle;
+        this.pool = new CachingAllocator<>(new ContextMemory(ctx));
+        // Grid-stride kernels: 16 blocks of 256 threads per SM is two full waves at 2048 threads per SM.
+        this.maxBlocks = Math.max(1, device.multiprocessors()) * 16L;
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String deviceDescription() {
+        return device + ", kernels " + k.images().get(0).replaceFirst("^[a-z]+\\.", "") + ", " + cublas.cublas()
+                + (tf32 ? ", TF32 on" : "") + (sync ? ", synchronous (flint.cuda.sync)" : "");
+    }
+
+    /** The device this backend runs on. */
+    public DeviceInfo device() {
+        return device;
+    }
+
+    // ---------------------------------------------------------------- memory and transfer
+
+    @Override
+    public Storage allocate(DType dtype, int size) {
+        open();
+        return new CudaStorage(this, dtype, size, pool.allocate((long) dtype.byteSize() * size));
+    }
+
+    void releaseBlock(DeviceBuffer block) {
+        pool.release(block);
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Storage dst, int dstOffset, int length) {
+        if (length == 0) {
+            return;
+        }
+        ctx.upload(src, srcOffset, buf(dst), 4L * dstOffset, length);
+        after("upload");
+    }
+
+    @Override
+    public void upload(int[] src, int srcOffset, Storage dst, int dstOffset, int length) {
+        if (length == 0) {
+            return;
+        }
+        ctx.upload(src, srcOffset, buf(dst), 4L * dstOffset, length);
+        after("upload");
+    }
+
+    @Override
+    public void download(Storage src, int srcOffset, float[] dst, int dstOffset, int length) {
+        if (length == 0) {
+            synchronize();
+            return;
+        }
+        ctx.download(buf(src), 4L * srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void download(Storage src, int srcOffset, int[] dst, int dstOffset, int length) {
+        if (length == 0) {
+            synchronize();
+            return;
+        }
+        ctx.download(buf(src), 4L * srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void fill(Storage dst, int offset, int length, float value) {
+        if (length == 0) {
+            return;
+        }
+        int bits = dst.dtype() == DType.INT32 ? (int) value : Float.floatToRawIntBits(value);
+        ctx.fill32(buf(dst), 4L * offset, bits, length);
+        after("fill");
+    }
+
+    @Override
+    public void copyBlocks(Storage src, int srcOffset, int srcStride, Storage dst, int dstOffset, int dstStride,
+                           int blocks, int blockLength) {
+        if (blocks == 0 || blockLength == 0) {
+            return;
+        }
+        DeviceBuffer s = buf(src);
+        DeviceBuffer d = buf(dst);
+        if (blocks == 1 || (srcStride == blockLength && dstStride == blockLength)) {
+            ctx.copy(s, 4L * srcOffset, d, 4L * dstOffset, 4L * blocks * blockLength);
+        } else if (blockLength >= 128 && srcStride >= blockLength && dstStride >= blockLength) {
+            // Long rows: the copy engine's pitched copy. Short rows are faster through a kernel.
+            ctx.copy2D(s, 4L * srcOffset, 4L * srcStride, d, 4L * dstOffset, 4L * dstStride, 4L * blockLength, blocks);
+        } else {
+            launch(k.copyBlocks, (long) blocks * blockLength, new KernelArgs().ptr(s, 4L * srcOffset).i(srcStride)
+                    .ptr(d, 4L * dstOffset).i(dstStride).i(blocks).i(blockLength));
+        }
+        after("copyBlocks");
+    }
+
+    @Override
+    public void permute(Storage src, int[] srcDims, int[] perm, Storage dst) {
+        int rank = srcDims.length;
+        long[] srcStrides = contiguousStrides(srcDims);
+        int[] outDims = new int[rank];
+        long[] outSrcStrides = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            outDims[i] = srcDims[perm[i]];
+            outSrcStrides[i] = srcStrides[perm[i]];
+        }
+        long n = product(outDims);
+        if (n == 0) {
+            return;
+        }
+        // Drop unit axes, then merge neighbours that are also neighbours in the source.
+        int[] dims = new int[rank];
+        long[] strides = new long[rank];
+        int r = 0;
+        for (int i = 0; i < rank; i++) {
+            if (outDims[i] == 1) {
+                continue;
+            }
+            if (r > 0 && strides[r - 1] == outSrcStrides[i] * outDims[i]) {
+                dims[r - 1] *= outDims[i];
+                strides[r - 1] = outSrcStrides[i];
+            } else {
+                dims[r] = outDims[i];
+                strides[r] = outSrcStrides[i];
+                r++;
+            }
+        }
+        DeviceBuffer s = buf(src);
+        DeviceBuffer d = buf(dst);
+        if (r == 0 || (r == 1 && strides[0] == 1)) {
+            ctx.copy(s, 0, d, 0, 4L * n);
+        } else {
+            permuteLaunch(s, 0, d, 0, Arrays.copyOf(dims, r), Arrays.copyOf(strides, r));
+        }
+        after("permute");
+    }
+
+    /** One launch of permute_x32 per index of the axes beyond the kernel's maximum rank. */
+    private void permuteLaunch(DeviceBuffer s, long srcOff, DeviceBuffer d, long dstOff, int[] dims, long[] strides) {
+        int r = dims.length;
+        if (r > MAX_RANK) {
+            long inner = product(Arrays.copyOfRange(dims, 1, r));
+            for (int i = 0; i < dims[0]; i++) {
+                permuteLaunch(s, srcOff + i * strides[0], d, dstOff + i * inner, Arrays.copyOfRange(dims, 1, r),
+                        Arrays.copyOfRange(strides, 1, r));
+            }
+            return;
+        }
+        int[] struct = new int[1 + 2 * MAX_RANK];
+        struct[0] = r;
+        for (int i = 0; i < r; i++) {
+            struct[1 + i] = dims[i];
+            struct[1 + MAX_RANK + i] = Math.toIntExact(strides[i]);
+        }
+        long n = product(dims);
+        launch(k.permute, n, new KernelArgs().ptr(s, 4 * srcOff).ptr(d, 4 * dstOff).i(Math.toIntExact(n)).struct(struct));
+    }
+
+    @Override
+    public void cast(Storage src, Storage dst, int n) {
+        if (n == 0) {
+            return;
+        }
+        if (src.dtype() == dst.dtype()) {
+            ctx.copy(buf(src), 0, buf(dst), 0, 4L * n);
+        } else {
+            CudaFunction f = src.dtype() == DType.FLOAT32 ? k.castF32ToI32 : k.castI32ToF32;
+            launch(f, n, new KernelArgs().ptr(buf(src), 0).ptr(buf(dst), 0).i(n));
+        }
+        after("cast");
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
+                     Storage a, int aOffset, int strideA, Storage b, int bOffset, int strideB,
+                     float beta, Storage c, int cOffset, int strideC) {
+        gemmRowMajor(transA, transB, batch, m, n, k, alpha, buf(a), aOffset, strideA, buf(b), bOffset, strideB, beta,
+                buf(c), cOffset, strideC);
+        after("gemm");
+    }
+
+    /**
+     * Row-major batched GEMM through column-major cuBLAS: a row-major matrix is its transpose in
+     * column-major terms, so {@code C = op(A) op(B)} is computed as {@code C^T = op(B)^T op(A)^T}, that
+     * is cuBLAS with A and B swapped, m and n swapped, and the same transpose flags.
+     */
+    private void gemmRowMajor(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
+                              DeviceBuffer a, long aOffset, long strideA, DeviceBuffer b, long bOffset, long strideB,
+                              float beta, DeviceBuffer c, long cOffset, long strideC) {
+        if (batch == 0 || m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            // Nothing to multiply: C = beta * C (beta == 0 overwrites, so old NaNs do not survive).
+            for (int p = 0; p < batch; p++) {
+                long off = cOffset + p * strideC;
+                if (beta == 0f) {
+                    ctx.fill32(c, 4 * off, 0, (long) m * n);
+                } else if (beta != 1f) {
+                    launch(this.k.unary, (long) m * n, new KernelArgs().ptr(c, 4 * off).ptr(c, 4 * off).i(m * n)
+                            .i(KernelCodes.of(UnaryOp.AFFINE)).f(beta).f(0f));
+                }
+            }
+            return;
+        }
+        int lda = transA ? m : k;   // row length of A as stored
+        int ldb = transB ? k : n;
+        if (batch == 1) {
+            blas.sgemm(transB, transA, n, m, k, alpha, b, bOffset, ldb, a, aOffset, lda, beta, c, cOffset, n);
+        } else if (strideC == 0) {
+            // Every product lands on one C: cuBLAS's batches would race, so queue them one after another.
+            for (int p = 0; p < batch; p++) {
+                blas.sgemm(transB, transA, n, m, k, alpha, b, bOffset + p * strideB, ldb, a, aOffset + p * strideA,
+                        lda, p == 0 ? beta : 1f, c, cOffset, n);
+            }
+        } else {
+            blas.sgemmStridedBatched(transB, transA, n, m, k, alpha, b, bOffset, ldb, strideB, a, aOffset, lda,
+                    strideA, beta, c, cOffset, n, strideC, batch);
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void unary(UnaryOp op, Storage x, Storage y, int n, float p1, float p2) {
+        launch(k.unary, n, new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).i(n).i(KernelCodes.of(op)).f(p1).f(p2));
+        after("unary " + op);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Storage a, int[] aStrides, Storage b, int[] bStrides, Storage out,
+                       int[] outDims) {
+        long n = product(outDims);
+        if (n == 0) {
+            return;
+        }
+        int code = KernelCodes.of(op);
+        DeviceBuffer da = buf(a);
+        DeviceBuffer db = buf(b);
+        DeviceBuffer dout = buf(out);
+        // Drop unit axes, then merge neighbours that are contiguous (or broadcast) in both inputs.
+        int rank = outDims.length;
+        int[] dims = new int[rank];
+        long[] as = new long[rank];
+        long[] bs = new long[rank];
+        int r = 0;
+        for (int i = 0; i < rank; i++) {
+            if (outDims[i] == 1) {
+                continue;
+            }
+            if (r > 0 && as[r - 1] == (long) aStrides[i] * outDims[i] && bs[r - 1] == (long) bStrides[i] * outDims[i]) {
+                dims[r - 1] *= outDims[i];
+                as[r - 1] = aStrides[i];
+                bs[r - 1] = bStrides[i];
+            } else {
+                dims[r] = outDims[i];
+                as[r] = aStrides[i];
+                bs[r] = bStrides[i];
+                r++;
+            }
+        }
+        boolean aContiguous = r == 0 || (r == 1 && as[0] == 1);
+        boolean bContiguous = r == 0 || (r == 1 && bs[0] == 1);
+        boolean aScalar = allZero(as, r);
+        boolean bScalar = allZero(bs, r);
+        int count = Math.toIntExact(n);
+        if (aContiguous && bContiguous) {
+            launch(k.binaryContiguous, n, new KernelArgs().ptr(da, 0).ptr(db, 0).ptr(dout, 0).i(count).i(code));
+        } else if (aContiguous && bScalar) {
+            launch(k.binaryScalar, n, new KernelArgs().ptr(da, 0).ptr(db, 0).ptr(dout, 0).i(count).i(code).i(1));
+        } else if (aScalar && bContiguous) {
+            launch(k.binaryScalar, n, new KernelArgs().ptr(da, 0).ptr(db, 0).ptr(dout, 0).i(count).i(code).i(0));
+        } else {
+            binaryStrided(code, da, 0, db, 0, dout, 0, Arrays.copyOf(dims, r), Arrays.copyOf(as, r),
+                    Arrays.copyOf(bs, r));
+        }
+        after("binary " + op);
+    }
+
+    /** One launch of binary_strided_f32 per index of the axes beyond the kernel's maximum rank. */
+    private void binaryStrided(int code, DeviceBuffer a, long aOff, DeviceBuffer b, long bOff, DeviceBuffer out,
+                               long outOff, int[] dims, long[] as, long[] bs) {
+        int r = dims.length;
+        if (r > MAX_RANK) {
+            long inner = product(Arrays.copyOfRange(dims, 1, r));
+            for (int i = 0; i < dims[0]; i++) {
+                binaryStrided(code, a, aOff + i * as[0], b, bOff + i * bs[0], out, outOff + i * inner,
+                        Arrays.copyOfRange(dims, 1, r), Arrays.copyOfRange(as, 1, r), Arrays.copyOfRange(bs, 1, r));
+            }
+            return;
+        }
+        int[] struct = new int[1 + 3 * MAX_RANK];
+        struct[0] = r;
+        for (int i = 0; i < r; i++) {
+            struct[1 + i] = dims[i];
+            struct[1 + MAX_RANK + i] = Math.toIntExact(as[i]);
+            struct[1 + 2 * MAX_RANK + i] = Math.toIntExact(bs[i]);
+        }
+        long n = product(dims);
+        launch(k.binaryStrided, n, new KernelArgs().ptr(a, 4 * aOff).ptr(b, 4 * bOff).ptr(out, 4 * outOff)
+                .i(Math.toIntExact(n)).i(code).struct(struct));
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public void reduce(ReduceOp op, Storage x, int outer, int extent, int inner, Storage out) {
+        long outputs = (long) outer * inner;
+        if (outputs == 0) {
+            return;
+        }
+        int code = KernelCodes.of(op);
+        DeviceBuffer dx = buf(x);
+        DeviceBuffer dout = buf(out);
+        if (inner == 1) {
+            int segments = 1;
+            if (outer < 2L * device.multiprocessors() && extent >= 32768) {
+                // Few long rows: split each across blocks, then reduce the per-segment results.
+                segments = (int) Math.min((extent + 4095) / 4096, Math.max(1, 4L * device.multiprocessors() / outer));
+            }
+            if (segments > 1) {
+                DeviceBuffer partial = pool.allocate(4L * outer * segments);
+                try {
+                    reduceRows(dx, partial, outer, extent, segments, code);
+                    reduceRows(partial, dout, outer, segments, 1, code);
+                } finally {
+                    pool.release(partial);
+                }
+            } else {
+                reduceRows(dx, dout, outer, extent, 1, code);
+            }
+        } else {
+            launch(k.reduceCols, outputs, new KernelArgs().ptr(dx, 0).ptr(dout, 0).i(outer).i(extent).i(inner).i(code));
+        }
+        after("reduce " + op);
+    }
+
+    private void reduceRows(DeviceBuffer x, DeviceBuffer out, int rows, int extent, int segments, int code) {
+        int piece = (extent + segments - 1) / segments;
+        int threads = piece >= THREADS ? THREADS : Math.max(32, (piece + 31) / 32 * 32);
+        k.reduceRows.launch((long) rows * segments, threads, 0,
+                new KernelArgs().ptr(x, 0).ptr(out, 0).i(rows).i(extent).i(segments).i(code));
+    }
+
+    @Override
+    public void argmax(Storage x, int outer, int extent, int inner, Storage out) {
+        long outputs = (long) outer * inner;
+        if (outputs == 0) {
+            return;
+        }
+        if (inner == 1) {
+            k.argmaxRows.launch((outer + ROWS_PER_WARP_BLOCK - 1) / ROWS_PER_WARP_BLOCK, THREADS, 0,
+                    new KernelArgs().ptr(buf(x), 0).ptr(buf(out), 0).i(outer).i(extent));
+        } else {
+            launch(k.argmaxCols, outputs, new KernelArgs().ptr(buf(x), 0).ptr(buf(out), 0).i(outer).i(extent).i(inner));
+        }
+        after("argmax");
+    }
+
+    // ---------------------------------------------------------------- activations and softmax
+
+    @Override
+    public void activationForward(Activation act, float alpha, Storage x, Storage y, int n) {
+        launch(k.activationForward, n, new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).i(n).i(KernelCodes.of(act))
+                .f(alpha));
+        after("activationForward " + act);
+    }
+
+    @Override
+    public void activationBackward(Activation act, float alpha, Storage x, Storage y, Storage dy, Storage dx, int n) {
+        launch(k.activationBackward, n, new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).ptr(buf(dy), 0)
+                .ptr(buf(dx), 0).i(n).i(KernelCodes.of(act)).f(alpha));
+        after("activationBackward " + act);
+    }
+
+    @Override
+    public void softmaxForward(boolean log, Storage x, Storage y, int rows, int cols) {
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        KernelArgs args = new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).i(rows).i(cols).i(log ? 1 : 0);
+        rowLaunch(k.softmaxForwardWarp, k.softmaxForwardBlock, rows, cols, args);
+        after(log ? "logSoftmaxForward" : "softmaxForward");
+    }
+
+    @Override
+    public void softmaxBackward(boolean log, Storage y, Storage dy, Storage dx, int rows, int cols) {
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        KernelArgs args = new KernelArgs().ptr(buf(y), 0).ptr(buf(dy), 0).ptr(buf(dx), 0).i(rows).i(cols)
+                .i(log ? 1 : 0);
+        rowLaunch(k.softmaxBackwardWarp, k.softmaxBackwardBlock, rows, cols, args);
+        after(log ? "logSoftmaxBackward" : "softmaxBackward");
+    }
+
+    @Override
+    public void softmaxCrossEntropyForward(Storage logits, Storage labels, Storage probs, Storage losses, int rows,
+                                           int classes) {
+        if (rows == 0) {
+            return;
+        }
+        KernelArgs args = new KernelArgs().ptr(buf(logits), 0).ptr(buf(labels), 0).ptr(buf(probs), 0)
+                .ptr(buf(losses), 0).i(rows).i(classes);
+        rowLaunch(k.xentForwardWarp, k.xentForwardBlock, rows, classes, args);
+        after("softmaxCrossEntropyForward");
+    }
+
+    @Override
+    public void softmaxCrossEntropyBackward(Storage probs, Storage labels, Storage dLosses, Storage dLogits, int rows,
+                                            int classes) {
+        launch(k.xentBackward, (long) rows * classes, new KernelArgs().ptr(buf(probs), 0).ptr(buf(labels), 0)
+                .ptr(buf(dLosses), 0).ptr(buf(dLogits), 0).i(rows).i(classes));
+        after("softmaxCrossEntropyBackward");
+    }
+
+    /** A warp per row for short rows (8 rows per block), else a block per row (wider for very long rows). */
+    private void rowLaunch(CudaFunction warp, CudaFunction block, int rows, int cols, KernelArgs args) {
+        if (cols <= WARP_ROW_LIMIT) {
+            warp.launch((rows + ROWS_PER_WARP_BLOCK - 1) / ROWS_PER_WARP_BLOCK, THREADS, 0, args);
+        } else {
+            block.launch(rows, cols >= 8192 ? 2 * THREADS : THREADS, 0, args);
+        }
+    }
+
+    // ---------------------------------------------------------------- indexing
+
+    @Override
+    public void oneHot(Storage labels, Storage out, int rows, int classes) {
+        launch(k.oneHot, (long) rows * classes, new KernelArgs().ptr(buf(labels), 0).ptr(buf(out), 0).i(rows)
+                .i(classes));
+        after("oneHot");
+    }
+
+    @Override
+    public void gatherRows(Storage src, Storage indices, Storage dst, int count, int rowLength) {
+        launch(k.gatherRows, (long) count * rowLength, new KernelArgs().ptr(buf(src), 0).ptr(buf(indices), 0)
+                .ptr(buf(dst), 0).i(count).i(rowLength));
+        after("gatherRows");
+    }
+
+    @Override
+    public void scatterAddRows(Storage src, Storage indices, Storage dst, int count, int rowLength) {
+        launch(k.scatterAddRows, (long) count * rowLength, new KernelArgs().ptr(buf(src), 0).ptr(buf(indices), 0)
+                .ptr(buf(dst), 0).i(count).i(rowLength));
+        after("scatterAddRows");
+    }
+
+    // ---------------------------------------------------------------- convolution and pooling
+
+    /** ConvParams of common.cuh for a chunk of {@code images}, columns laid out by the two strides. */
+    private static int[] convParams(ConvGeometry g, int images, int colStrideN, int colStrideK) {
+        return new int[] {g.inChannels(), g.inH(), g.inW(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(),
+            g.padH(), g.padW(), g.outH(), g.outW(), images, colStrideN, colStrideK};
+    }
+
+    /** A 1x1 kernel with stride 1 and no padding: the input already is its own column buffer. */
+    private static boolean pointwise(ConvGeometry g) {
+        return g.kernelH() == 1 && g.kernelW() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0
+                && g.padW() == 0;
+    }
+
+    /** Images per chunk so that one chunk's column buffer stays within {@link #COLUMN_BUDGET}. */
+    private static int chunkImages(ConvGeometry g, long columnsPerImage) {
+        return (int) Math.max(1, Math.min(g.batch(), COLUMN_BUDGET / Math.max(1, columnsPerImage)));
+    }
+
+    @Override
+    public void conv2dForward(ConvGeometry g, Storage x, Storage w, Storage bias, Storage y) {
+        // y_n (OC, OHW) = W (OC, CKK) x cols_n (CKK, OHW): a batched GEMM with W's stride 0.
+        int ckk = g.inChannels() * g.kernelH() * g.kernelW();
+        int ohw = g.outH() * g.outW();
+        int inImage = g.inChannels() * g.inH() * g.inW();
+        int outImage = g.outChannels() * ohw;
+        DeviceBuffer dx = buf(x);
+        DeviceBuffer dw = buf(w);
+        DeviceBuffer dy = buf(y);
+        if (pointwise(g)) {
+            gemmRowMajor(false, false, g.batch(), g.outChannels(), ohw, ckk, 1f, dw, 0, 0, dx, 0, inImage, 0f, dy, 0,
+                    outImage);
+        } else {
+            long colsPerImage = Math.multiplyExact((long) ckk, ohw);
+            int chunk = chunkImages(g, colsPerImage);
+            DeviceBuffer cols = pool.allocate(4L * chunk * colsPerImage);
+            try {
+                for (int n0 = 0; n0 < g.batch(); n0 += chunk) {
+                    int count = Math.min(chunk, g.batch() - n0);
+                    launch(k.im2col, (long) count * g.inChannels() * ohw, new KernelArgs().ptr(dx, 4L * n0 * inImage)
+                            .ptr(cols, 0).struct(convParams(g, count, Math.toIntExact(colsPerImage), ohw)));
+                    gemmRowMajor(false, false, count, g.outChannels(), ohw, ckk, 1f, dw, 0, 0, cols, 0, colsPerImage,
+                            0f, dy, (long) n0 * outImage, outImage);
+                }
+            } finally {
+                pool.release(cols);
+            }
+        }
+        if (bias != null) {
+            launch(k.biasAdd, (long) g.batch() * outImage, new KernelArgs().ptr(dy, 0).ptr(buf(bias), 0).i(g.batch())
+                    .i(g.outChannels()).i(ohw));
+        }
+        after("conv2dForward");
+    }
+
+    @Override
+    public void conv2dBackwardData(ConvGeometry g, Storage dy, Storage w, Storage dx) {
+        // dcols_n (CKK, OHW) = W^T (CKK, OC) x dy_n (OC, OHW), then col2im gathers the columns into dx_n.
+        int ckk = g.inChannels() * g.kernelH() * g.kernelW();
+        int ohw = g.outH() * g.outW();
+        int inImage = g.inChannels() * g.inH() * g.inW();
+        int outImage = g.outChannels() * ohw;
+        DeviceBuffer ddy = buf(dy);
+        DeviceBuffer dw = buf(w);
+        DeviceBuffer ddx = buf(dx);
+        if (pointwise(g)) {
+            gemmRowMajor(true, false, g.batch(), ckk, ohw, g.outChannels(), 1f, dw, 0, 0, ddy, 0, outImage, 0f, ddx, 0,
+                    inImage);
+        } else {
+            long colsPerImage = Math.multiplyExact((long) ckk, ohw);
+            int chunk = chunkImages(g, colsPerImage);
+            DeviceBuffer cols = pool.allocate(4L * chunk * colsPerImage);
+            try {
+                for (int n0 = 0; n0 < g.batch(); n0 += chunk) {
+                    int count = Math.min(chunk, g.batch() - n0);
+                    gemmRowMajor(true, false, count, ckk, ohw, g.outChannels(), 1f, dw, 0, 0, ddy, (long) n0 * outImage,
+                            outImage, 0f, cols, 0, colsPerImage);
+                    launch(k.col2im, (long) count * inImage, new KernelArgs().ptr(cols, 0).ptr(ddx, 4L * n0 * inImage)
+                            .struct(convParams(g, count, Math.toIntExact(colsPerImage), ohw)));
+                }
+            } finally {
+                pool.release(cols);
+            }
+        }
+        after("conv2dBackwardData");
+    }
+
+    @Override
+    public void conv2dBackwardWeight(ConvGeometry g, Storage x, Storage dy, Storage dw) {
+        // dW (OC, CKK) = sum_n dy_n (OC, OHW) x cols_n^T (OHW, CKK). Per chunk of images, the columns are
+        // written channel-major (CKK, images * OHW) and dy is permuted to (OC, images * OHW), so that the
+        // sum over images is the inner dimension of one GEMM; chunks accumulate with beta = 1.
+        int ckk = g.inChannels() * g.kernelH() * g.kernelW();
+        int ohw = g.outH() * g.outW();
+        int inImage = g.inChannels() * g.inH() * g.inW();
+        int outImage = g.outChannels() * ohw;
+        DeviceBuffer dx = buf(x);
+        DeviceBuffer ddy = buf(dy);
+        DeviceBuffer ddw = buf(dw);
+        long colsPerImage = Math.multiplyExact((long) ckk, ohw);
+        int chunk = chunkImages(g, colsPerImage + outImage);
+        DeviceBuffer cols = pointwise(g) && chunk == 1 ? null : pool.allocate(4L * chunk * colsPerImage);
+        DeviceBuffer dyT = chunk == 1 ? null : pool.allocate(4L * chunk * outImage);
+        try {
+            for (int n0 = 0; n0 < g.batch(); n0 += chunk) {
+                int count = Math.min(chunk, g.batch() - n0);
+                int inner = Math.toIntExact((long) count * ohw);
+                DeviceBuffer colBuf = cols;
+                long colOff = 0;
+                if (cols == null) {
+                    colBuf = dx;                         // 1x1, one image: the input is its own columns
+                    colOff = (long) n0 * inImage;
+                } else {
+                    launch(k.im2col, (long) count * g.inChannels() * ohw, new KernelArgs().ptr(dx, 4L * n0 * inImage)
+                            .ptr(cols, 0).struct(convParams(g, count, ohw, inner)));
+                }
+                DeviceBuffer dyBuf = ddy;
+                long dyOff = (long) n0 * outImage;
+                if (count > 1) {
+                    permuteLaunch(ddy, dyOff, dyT, 0, new int[] {g.outChannels(), count, ohw},
+                            new long[] {ohw, outImage, 1});
+                    dyBuf = dyT;
+                    dyOff = 0;
+                }
+                gemmRowMajor(false, true, 1, g.outChannels(), ckk, inner, 1f, dyBuf, dyOff, 0, colBuf, colOff, 0,
+                        n0 == 0 ? 0f : 1f, ddw, 0, 0);
+            }
+        } finally {
+            if (cols != null) {
+                pool.release(cols);
+            }
+            if (dyT != null) {
+                pool.release(dyT);
+            }
+        }
+        after("conv2dBackwardWeight");
+    }
+
+    /** PoolParams of common.cuh. */
+    private static int[] poolParams(PoolGeometry g) {
+        return new int[] {g.batch() * g.channels(), g.inH(), g.inW(), g.kernelH(), g.kernelW(), g.strideH(),
+            g.strideW(), g.padH(), g.padW(), g.outH(), g.outW()};
+    }
+
+    @Override
+    public void maxPool2dForward(PoolGeometry g, Storage x, Storage y, Storage indices) {
+        launch(k.maxPoolForward, g.outputSize(), new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).ptr(buf(indices), 0)
+                .struct(poolParams(g)));
+        after("maxPool2dForward");
+    }
+
+    @Override
+    public void maxPool2dBackward(PoolGeometry g, Storage dy, Storage indices, Storage dx) {
+        launch(k.maxPoolBackward, g.inputSize(), new KernelArgs().ptr(buf(dy), 0).ptr(buf(indices), 0)
+                .ptr(buf(dx), 0).struct(poolParams(g)));
+        after("maxPool2dBackward");
+    }
+
+    @Override
+    public void avgPool2dForward(PoolGeometry g, Storage x, Storage y) {
+        launch(k.avgPoolForward, g.outputSize(), new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).struct(poolParams(g)));
+        after("avgPool2dForward");
+    }
+
+    @Override
+    public void avgPool2dBackward(PoolGeometry g, Storage dy, Storage dx) {
+        launch(k.avgPoolBackward, g.inputSize(), new KernelArgs().ptr(buf(dy), 0).ptr(buf(dx), 0)
+                .struct(poolParams(g)));
+        after("avgPool2dBackward");
+    }
+
+    // ---------------------------------------------------------------- fused optimizer updates
+
+    @Override
+    public void sgdUpdate(Storage param, Storage grad, Storage velocity, int n, SgdParams p) {
+        KernelArgs args = new KernelArgs().ptr(buf(param), 0).ptr(buf(grad), 0);
+        if (velocity == null || p.momentum() == 0f) {
+            args.nullPtr();
+        } else {
+            args.ptr(buf(velocity), 0);
+        }
+        launch(k.sgdUpdate, n, args.i(n).f(p.lr()).f(p.momentum()).f(p.dampening()).f(p.weightDecay())
+                .i(p.nesterov() ? 1 : 0).i(p.firstStep() ? 1 : 0));
+        after("sgdUpdate");
+    }
+
+    @Override
+    public void adamUpdate(Storage param, Storage grad, Storage m, Storage v, int n, AdamParams p) {
+        // Bias corrections once, in double, as the CPU computes them.
+        float bc1 = (float) (1 - Math.pow(p.beta1(), p.step()));
+        float bc2 = (float) (1 - Math.pow(p.beta2(), p.step()));
+        launch(k.adamUpdate, n, new KernelArgs().ptr(buf(param), 0).ptr(buf(grad), 0).ptr(buf(m), 0).ptr(buf(v), 0)
+                .i(n).f(p.lr()).f(p.beta1()).f(p.beta2()).f(p.eps()).f(p.weightDecay()).i(p.decoupled() ? 1 : 0)
+                .f(bc1).f(bc2));
+        after("adamUpdate");
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public void synchronize() {
+        open();
+        ctx.synchronize();
+    }
+
+    @Override
+    public MemoryStats memoryStats() {
+        return pool.stats();
+    }
+
+    /** Frees the cached (unused) blocks of the memory pool back to the device. */
+    public void emptyCache() {
+        open();
+        pool.emptyCache();
+    }
+
+    /**
+     * Queues nothing new, waits for queued work, then frees every block (live storage included), the
+     * cuBLAS handle, the modules, the stream and the context. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            pool.close();
+        } finally {
+            try {
+                blas.close();
+                k.close();
+            } finally {
+                ctx.close();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void open() {
+        if (closed) {
+            throw new IllegalStateException("cuda: the backend was closed");
+        }
+    }
+
+    /** The device block of a storage of ours (the front end has checked ownership; this is the guard). */
+    private DeviceBuffer buf(Storage s) {
+        if (!(s instanceof CudaStorage cs) || cs.owner() != this) {
+            throw new IllegalArgumentException("cuda: " + s + " does not belong to this CUDA backend");
+        }
+        open();
+        return cs.buffer();
+    }
+
+    /** A 1-D grid-stride launch over {@code n} elements; nothing for {@code n == 0}. */
+    private void launch(CudaFunction f, long n, KernelArgs args) {
+        if (n <= 0) {
+            return;
+        }
+        f.launch(Math.min((n + THREADS - 1) / THREADS, maxBlocks), THREADS, 0, args);
+    }
+
+    /** In synchronous mode, waits and turns an asynchronous failure into an error naming the primitive. */
+    private void after(String primitive) {
+        if (sync) {
+            try {
+                ctx.synchronize();
+            } catch (CudaException e) {
+                throw new CudaException("cuda: " + primitive + " failed (flint.cuda.sync=true checks every primitive): "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static long[] contiguousStrides(int[] dims) {
+        long[] strides = new long[dims.length];
+        long s = 1;
+        for (int i = dims.length - 1; i >= 0; i--) {
+            strides[i] = s;
+            s *= dims[i];
+        }
+        return strides;
+    }
+
+    private static long product(int[] dims) {
+        long p = 1;
+        for (int d : dims) {
+            p *= d;
+        }
+        return p;
+    }
+
+    private static boolean allZero(long[] strides, int rank) {
+        for (int i = 0; i < rank; i++) {
+            if (strides[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The allocator's view of the context: out-of-memory becomes the exception it retries on. */
+    private static final class ContextMemory implements DeviceMemory<DeviceBuffer> {
+        private final CudaContext ctx;
+
+        ContextMemory(CudaContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public DeviceBuffer allocate(long bytes) {
+            try {
+                return ctx.allocate(bytes);
+            } catch (CudaException e) {
+                if (e.isOutOfMemory()) {
+                    throw new OutOfDeviceMemoryException(e.getMessage(), e);
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public void free(DeviceBuffer block) {
+            ctx.free(block);
+        }
+
+        @Override
+        public void synchronize() {
+            ctx.synchronize();
+        }
+
+        @Override
+        public long[] deviceMemoryInfo() {
+            try {
+                return ctx.memoryInfo();
+            } catch (CudaException e) {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.flint.cuda;
+
+import dev.flint.backend.Availability;
+import dev.flint.cuda.driver.CudaDriver;
+import dev.flint.cuda.driver.CudaException;
+import dev.flint.cuda.driver.DeviceInfo;
+import dev.flint.cuda.kernel.KernelImages;
+import dev.flint.cuda.loader.CublasLibrary;
+import java.util.Locale;
+
+/**
+ * Decides, once per JVM, whether the CUDA backend can run here, and why not: JCuda's driver JNI
+ * library and {@code libcuda.so.1}, {@code cuInit}, a device, compute capability 7.5 or newer, a driver
+ * new enough for our PTX when no cubin fits the device, and a loadable cuBLAS. Every step catches
+ * everything (including {@link LinkageError}), so probing never takes the JVM down.
+ */
+final class CudaProbe {
+    /** Oldest architecture our kernels are built for (compute_75 PTX). */
+    static final int MIN_COMPUTE = KernelImages.PTX_ARCH;
+    /** nvcc 13's PTX (ISA 9.0) needs a driver for CUDA 13.0, that is R580 or newer. */
+    static final int PTX_DRIVER_VERSION = 13000;
+
+    /** The outcome; {@code device} and {@code cublas} are set only when usable. */
+    record Result(Availability availability, DeviceInfo device, CublasLibrary.Loaded cublas) {
+    }
+
+    private static Result cached;
+
+    private CudaProbe() {
+    }
+
+    static synchronized Result get() {
+        if (cached == null) {
+            try {
+                cached = run();
+            } catch (Throwable t) {
+                cached = unusable("CUDA probe failed unexpectedly: " + t);
+            }
+        }
+        return cached;
+    }
+
+    private static Result run() {
+        String os = System.getProperty("os.name", "?").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "?");
+        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return unusable("JCuda's native libraries are bundled for linux-x86_64 only; this JVM runs on "
+                    + System.getProperty("os.name") + "/" + arch);
+        }
+        try {
+            CudaDriver.initialize();
+        } catch (CudaException e) {
+            if ("CUDA_ERROR_NO_DEVICE".equals(e.error())) {
+                return unusable("no CUDA device (cuInit: CUDA_ERROR_NO_DEVICE)");
+            }
+            return unusable("cuInit failed: " + e.getMessage());
+        } catch (Throwable t) {
+            String all = messages(t);
+            if (all.contains("libcuda.so")) {
+                return unusable("libcuda.so.1 not found (no NVIDIA driver)");
+            }
+            return unusable("JCuda's driver JNI library could not be loaded: " + firstLine(all));
+        }
+        int count = CudaDriver.deviceCount();
+        if (count == 0) {
+            return unusable("no CUDA device");
+        }
+        int index = Integer.getInteger("flint.cuda.device", 0);
+        if (index < 0 || index >= count) {
+            return unusable("flint.cuda.device=" + index + " but there " + (count == 1 ? "is 1 CUDA device" : "are "
+                    + count + " CUDA devices"));
+        }
+        DeviceInfo device = CudaDriver.device(index);
+        if (device.computeCapability() < MIN_COMPUTE) {
+            return unusable(String.format("compute capability %d.%d < %d.%d (%s)", device.major(), device.minor(),
+                    MIN_COMPUTE / 10, MIN_COMPUTE % 10, device.name()));
+        }
+        if (KernelImages.needsPtx(device.major(), device.minor()) && device.driverVersion() < PTX_DRIVER_VERSION) {
+            return unusable(String.format("the driver supports CUDA %s, but compute capability %d.%d has no prebuilt"
+                    + " cubin and our PTX (ISA 9.0, from nvcc 13) needs CUDA 13.0: update the driver to R580 or newer",
+                    device.driverVersionText(), device.major(), device.minor()));
+        }
+        CublasLibrary.Loaded cublas;
+        try {
+            cublas = CublasLibrary.load();
+        } catch (CublasLibrary.CublasLoadException e) {
+            return unusable("cuBLAS JNI library could not be loaded: " + e.getMessage());
+        } catch (Throwable t) {
+            return unusable("cuBLAS JNI library could not be loaded: " + firstLine(messages(t)));
+        }
+        return new Result(Availability.usable(device + "; " + cublas.cublas()), device, cublas);
+    }
+
+    private static Result unusable(String reason) {
+        return new Result(Availability.unusable(reason), null, null);
+    }
+
+    /** Every message in the cause chain, joined: JCuda nests the dlopen error inside its own. */
+    private static String messages(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            sb.append(c).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
