@@ -77,6 +77,17 @@ final class ShapeOps {
         return Tensor.record(y, "permute", g -> new Tensor[] {g.permute(inverse)}, x);
     }
 
+    /** 2-D transpose as a lazy view (see {@link Tensor#t()}). */
+    static Tensor transpose2d(Tensor x) {
+        Checks.open("t", x);
+        if (x.rank() != 2) {
+            throw new IllegalArgumentException("t: expected a 2-D tensor, got shape " + x.shape());
+        }
+        Tensor y = Tensor.lazyTranspose(x);
+        // d t(x) = t(g)
+        return Tensor.record(y, "t", g -> new Tensor[] {g.t()}, x);
+    }
+
     /** Rows [from, to) along dimension 0. */
     static Tensor slice(Tensor x, int from, int to) {
         Checks.open("slice", x);

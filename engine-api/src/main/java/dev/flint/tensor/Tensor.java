@@ -28,7 +28,10 @@ public final class Tensor implements AutoCloseable {
     private final Backend backend;
     private final Shape shape;
     private final DType dtype;
+    /** Null while this is an unmaterialized {@link #lazyTranspose}. */
     private Storage storage;
+    private Tensor transposeOf;
+    private Storage transposeData;
     private boolean closed;
 
     private boolean requiresGrad;
@@ -83,7 +86,7 @@ public final class Tensor implements AutoCloseable {
     /** Every element {@code value}, on {@code backend}. */
     public static Tensor full(Shape shape, float value, Backend backend) {
         Tensor t = empty(backend, shape, DType.FLOAT32);
-        backend.fill(t.storage, 0, shape.size(), value);
+        backend.fill(t.storage(), 0, shape.size(), value);
         return t;
     }
 
@@ -109,7 +112,7 @@ public final class Tensor implements AutoCloseable {
                     + " (" + shape.size() + " elements)");
         }
         Tensor t = empty(backend, shape, DType.FLOAT32);
-        backend.upload(data, 0, t.storage, 0, data.length);
+        backend.upload(data, 0, t.storage(), 0, data.length);
         return t;
     }
 
@@ -125,7 +128,7 @@ public final class Tensor implements AutoCloseable {
                     + " (" + shape.size() + " elements)");
         }
         Tensor t = empty(backend, shape, DType.INT32);
-        backend.upload(data, 0, t.storage, 0, data.length);
+        backend.upload(data, 0, t.storage(), 0, data.length);
         return t;
     }
 
@@ -247,7 +250,34 @@ public final class Tensor implements AutoCloseable {
      */
     public Storage storage() {
         checkOpen("storage");
+        if (storage == null) {
+            // A lazy transpose used by something other than matmul: materialize it once.
+            Storage data = backend.allocate(dtype, size());
+            backend.permute(transposeData, transposeOf.shape.dims(), new int[] {1, 0}, data);
+            transposeData.release();
+            transposeData = null;
+            transposeOf = null;
+            storage = data;
+        }
         return storage;
+    }
+
+    /**
+     * A 2-D transpose that stays a view of {@code source}'s data until an op other than matmul needs
+     * it; matmul passes it to GEMM as a transpose flag, so {@code x.matmul(w.t())} never copies.
+     */
+    static Tensor lazyTranspose(Tensor source) {
+        Storage data = source.storage();
+        data.retain();
+        Tensor view = new Tensor(source.backend, Shape.of(source.shape.dim(1), source.shape.dim(0)), source.dtype, null);
+        view.transposeOf = source;
+        view.transposeData = data;
+        return view;
+    }
+
+    /** The tensor this one is an unmaterialized transpose of, or null. */
+    Tensor transposeSource() {
+        return storage == null ? transposeOf : null;
     }
 
     /** A host copy of a FLOAT32 tensor's elements, row-major. Waits for the backend. */
@@ -257,7 +287,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalStateException("toFloatArray: tensor is " + dtype + ", expected float32 (use toIntArray)");
         }
         float[] out = new float[size()];
-        backend.download(storage, 0, out, 0, out.length);
+        backend.download(storage(), 0, out, 0, out.length);
         return out;
     }
 
@@ -268,7 +298,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalStateException("toIntArray: tensor is " + dtype + ", expected int32 (use toFloatArray)");
         }
         int[] out = new int[size()];
-        backend.download(storage, 0, out, 0, out.length);
+        backend.download(storage(), 0, out, 0, out.length);
         return out;
     }
 
@@ -300,13 +330,13 @@ public final class Tensor implements AutoCloseable {
         sb.append(" [");
         if (dtype == DType.INT32) {
             int[] v = new int[n];
-            backend.download(storage, 0, v, 0, n);
+            backend.download(storage(), 0, v, 0, n);
             for (int i = 0; i < n; i++) {
                 sb.append(i == 0 ? "" : ", ").append(v[i]);
             }
         } else {
             float[] v = new float[n];
-            backend.download(storage, 0, v, 0, n);
+            backend.download(storage(), 0, v, 0, n);
             for (int i = 0; i < n; i++) {
                 sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4g", v[i]));
             }
@@ -377,8 +407,9 @@ public final class Tensor implements AutoCloseable {
     /** A tensor sharing this one's storage but cut from the graph (no gradient flows through it). */
     public Tensor detach() {
         checkOpen("detach");
-        storage.retain();
-        return new Tensor(backend, shape, dtype, storage);
+        Storage data = storage();
+        data.retain();
+        return new Tensor(backend, shape, dtype, data);
     }
 
     /**
@@ -408,8 +439,8 @@ public final class Tensor implements AutoCloseable {
             }
             grad = copy;
         } else {
-            backend.binary(dev.flint.backend.BinaryOp.ADD, grad.storage, shape.strides(), g.storage(),
-                    shape.strides(), grad.storage, shape.dims());
+            backend.binary(dev.flint.backend.BinaryOp.ADD, grad.storage(), shape.strides(), g.storage(),
+                    shape.strides(), grad.storage(), shape.dims());
         }
     }
 
@@ -445,7 +476,14 @@ public final class Tensor implements AutoCloseable {
             owner.disown(this);
             owner = null;
         }
-        storage.release();
+        if (storage != null) {
+            storage.release();
+        }
+        if (transposeData != null) {
+            transposeData.release();
+            transposeData = null;
+            transposeOf = null;
+        }
         if (grad != null) {
             grad.close();
             grad = null;
@@ -476,11 +514,11 @@ public final class Tensor implements AutoCloseable {
                     + " does not match destination " + shape + " " + dtype);
         }
         if (src.backend == backend) {
-            backend.copyBlocks(src.storage, 0, 0, storage, 0, 0, 1, size());
+            backend.copyBlocks(src.storage(), 0, 0, storage(), 0, 0, 1, size());
         } else if (dtype == DType.FLOAT32) {
-            backend.upload(src.toFloatArray(), 0, storage, 0, size());
+            backend.upload(src.toFloatArray(), 0, storage(), 0, size());
         } else {
-            backend.upload(src.toIntArray(), 0, storage, 0, size());
+            backend.upload(src.toIntArray(), 0, storage(), 0, size());
         }
         return this;
     }
@@ -488,7 +526,7 @@ public final class Tensor implements AutoCloseable {
     /** Sets every element to {@code value} in place; not recorded by autograd. */
     public Tensor fill(float value) {
         checkOpen("fill");
-        backend.fill(storage, 0, size(), value);
+        backend.fill(storage(), 0, size(), value);
         return this;
     }
 
@@ -515,12 +553,12 @@ public final class Tensor implements AutoCloseable {
         return ShapeOps.reshape(this, dims);
     }
 
-    /** Transpose of a 2-D tensor. */
+    /**
+     * Transpose of a 2-D tensor. It is a view until an op other than {@link #matmul} reads it, so
+     * {@code x.matmul(w.t())} passes a transpose flag to GEMM instead of copying {@code w}.
+     */
     public Tensor t() {
-        if (rank() != 2) {
-            throw new IllegalArgumentException("t: expected a 2-D tensor, got shape " + shape);
-        }
-        return ShapeOps.permute(this, 1, 0);
+        return ShapeOps.transpose2d(this);
     }
 
     /** Swaps two dimensions. */

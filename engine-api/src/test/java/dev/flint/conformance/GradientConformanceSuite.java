@@ -117,8 +117,12 @@ public abstract class GradientConformanceSuite {
         check("matmul batched 3-D", xs -> xs.get(0).matmul(xs.get(1)), uniform(-1, 1, 2, 3, 4),
                 uniform(-1, 1, 2, 4, 2));
         check("matmul 3-D x 2-D", xs -> xs.get(0).matmul(xs.get(1)), uniform(-1, 1, 2, 3, 4), uniform(-1, 1, 4, 2));
-        check("matmul with transposed operand", xs -> xs.get(0).matmul(xs.get(1).t()), uniform(-1, 1, 3, 4),
+        check("matmul x w^T (transpose passed to GEMM)", xs -> xs.get(0).matmul(xs.get(1).t()), uniform(-1, 1, 3, 4),
                 uniform(-1, 1, 5, 4));
+        check("matmul a^T b", xs -> xs.get(0).t().matmul(xs.get(1)), uniform(-1, 1, 4, 3), uniform(-1, 1, 4, 5));
+        check("matmul a^T b^T", xs -> xs.get(0).t().matmul(xs.get(1).t()), uniform(-1, 1, 4, 3), uniform(-1, 1, 5, 4));
+        check("t used elsewhere and twice", xs -> xs.get(0).t().mul(xs.get(1)).add(xs.get(0).t().t().sum()),
+                uniform(-1, 1, 2, 3), uniform(-1, 1, 3, 2));
     }
 
     @Test

@@ -110,6 +110,10 @@ public abstract class TensorOpsSuite {
         Tensor b = t(new float[] {1, 0, 0, 1, 1, 1}, 3, 2);
         assertArrayEquals(new float[] {4, 5, 10, 11}, a.matmul(b).toFloatArray());
         assertArrayEquals(new float[] {1, 4, 2, 5, 3, 6}, a.t().toFloatArray());
+        assertArrayEquals(new float[] {4, 5, 10, 11}, a.matmul(b.t().t()).toFloatArray());
+        assertArrayEquals(new float[] {14, 32, 32, 77}, a.matmul(a.t()).toFloatArray());
+        assertArrayEquals(new float[] {17, 22, 27, 22, 29, 36, 27, 36, 45}, a.t().matmul(a).toFloatArray());
+        assertArrayEquals(new float[] {4, 10, 5, 11}, b.t().matmul(a.t()).toFloatArray());
         Tensor batched = Tensor.concat(List.of(a.reshape(1, 2, 3), a.mul(2f).reshape(1, 2, 3)), 0);
         assertArrayEquals(new float[] {4, 5, 10, 11, 8, 10, 20, 22}, batched.matmul(b).toFloatArray());
         assertEquals(Shape.of(2, 2, 2), batched.matmul(b).shape());
