@@ -84,7 +84,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       their sentinel value;</li>
  *   <li>inputs are not modified (scratch use of an input buffer is a bug the next op would inherit).</li>
  * </ul>
- * Inputs come from a {@link Random} seeded per test, so a failure reproduces exactly. Tolerances are
+ * <p>A backend that may be absent skips instead of failing: its {@code backend()} calls
+ * {@code Assumptions.assumeTrue(available, reason)} first (it runs in a {@code @BeforeEach}), and its
+ * subclass carries {@code @Tag("cuda")} where the build selects GPU tests by tag.
+ *
+ * <p>Inputs come from a {@link Random} seeded per test, so a failure reproduces exactly. Tolerances are
  * {@code atol + rtol * scale} per element (see {@link Tolerance}); sums are judged against the sum of the
  * absolute values of their terms, scaled with {@code sqrt(terms)}.
  */

@@ -18,7 +18,9 @@ import dev.flint.tensor.DType;
  * A backend for engine-api's own tests: float32 and int32 host arrays, every primitive computed by
  * {@link Reference} in float64 and rounded once to float32. It lets the conformance suite run (and be
  * shown to pass on a correct implementation) without a real backend module, and it is the base that
- * {@code SuiteSensitivityTest} plants bugs into. It is not registered with {@code ServiceLoader}.
+ * {@code SuiteSensitivityTest} plants bugs into. Engine-api's tests also reach it by name as
+ * {@code Backends.get("reference")} through {@code dev.flint.testing.ReferenceBackendProvider}, which
+ * constructs it reflectively; keep the no-argument constructor.
  *
  * <pre>{@code
  * Backend b = new ReferenceBackend();
