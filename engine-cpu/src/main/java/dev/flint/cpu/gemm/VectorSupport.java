@@ -6,11 +6,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Chooses the GEMM kernel once per JVM, as Apache Lucene does for its vectorized code: the Vector
  * API kernel only when {@code jdk.incubator.vector} is in the boot layer and its preferred species
- * is at least 256 bits wide, else the plain-Java kernel. The Vector API class is referenced only
- * on the branch that has checked the module, so a JVM without it never tries to load it.
- * The system property {@code flint.cpu.vector=false} forces the plain kernel.
+ * is at least 256 bits wide, else the plain-Java kernel. {@link VectorKernel} is referenced only on
+ * the branch that has checked the module (and through a method typed {@link Kernel}), so a JVM
+ * without the module never loads it and never sees a {@code NoClassDefFoundError}.
+ *
+ * <p>The system property {@code flint.cpu.vector=false} forces the plain kernel. The choice is
+ * logged once, in one line, with how to enable the faster path when it is off.
  */
 final class VectorSupport {
+
+    /** The system property that, set to {@code false}, forces the plain-Java kernel. */
+    static final String PROPERTY = "flint.cpu.vector";
+    static final String MODULE = "jdk.incubator.vector";
 
     private static final Logger LOG = LoggerFactory.getLogger(Sgemm.class);
     private static final Kernel KERNEL = choose();
@@ -23,13 +30,35 @@ final class VectorSupport {
         return KERNEL;
     }
 
-    /** The Vector API kernel when this JVM can run it, else null; tests use it to cover both paths. */
+    /**
+     * The Vector API kernel when this JVM can run it (module present, species >= 256 bits), else
+     * null, whatever {@value #PROPERTY} says; tests use it to cover both paths.
+     */
     static Kernel vectorKernelIfAvailable() {
-        return null;
+        if (!ModuleLayer.boot().findModule(MODULE).isPresent()) {
+            return null;
+        }
+        return VectorKernel.createIfWide();
     }
 
     private static Kernel choose() {
-        LOG.info("Flint CPU GEMM: plain Java kernel");
-        return PlainKernel.INSTANCE;
+        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "").trim())) {
+            LOG.info("Flint CPU GEMM: plain Java kernel ({}=false)", PROPERTY);
+            return PlainKernel.INSTANCE;
+        }
+        if (!ModuleLayer.boot().findModule(MODULE).isPresent()) {
+            LOG.info("Flint CPU GEMM: plain Java kernel; add --add-modules {} to the java command line for the"
+                    + " several times faster Vector API kernel", MODULE);
+            return PlainKernel.INSTANCE;
+        }
+        Kernel vector = VectorKernel.createIfWide();
+        if (vector == null) {
+            LOG.info("Flint CPU GEMM: plain Java kernel; the Vector API is present but its preferred vectors are"
+                    + " only {} bits wide (the Vector API kernel needs 256)", VectorKernel.bits());
+            return PlainKernel.INSTANCE;
+        }
+        LOG.info("Flint CPU GEMM: Vector API kernel ({}-bit FloatVector, {}x{} register tile)",
+                VectorKernel.bits(), VectorKernel.MR, VectorKernel.NR);
+        return vector;
     }
 }

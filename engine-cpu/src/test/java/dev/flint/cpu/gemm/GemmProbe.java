@@ -1,5 +1,8 @@
 package dev.flint.cpu.gemm;
 
+import dev.flint.cpu.parallel.Parallel;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,8 +14,13 @@ import java.util.List;
  * <pre>{@code
  * java --add-modules jdk.incubator.vector -cp ... dev.flint.cpu.gemm.GemmProbe 256 512 1024 2048
  * }</pre>
+ *
+ * <p>With {@code -Dflint.cpu.threads=1} it also prints flops per CPU-second of the calling thread,
+ * which stays meaningful when other processes share the cores.
  */
 public final class GemmProbe {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private GemmProbe() {
     }
@@ -36,17 +44,25 @@ public final class GemmProbe {
                 // enough calls for C2 to compile the kernel and for a stable median
                 int runs = (int) Math.max(5, Math.min(40, 4e10 / flops));
                 double[] gflops = new double[runs];
+                double[] cpuGflops = new double[runs];
                 for (int w = 0; w < 3; w++) {
                     Sgemm.gemm(kernel, false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
                 }
                 for (int r = 0; r < runs; r++) {
+                    long cpu0 = THREADS.getCurrentThreadCpuTime();
                     long t0 = System.nanoTime();
                     Sgemm.gemm(kernel, false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
                     gflops[r] = flops / (System.nanoTime() - t0);
+                    cpuGflops[r] = flops / Math.max(1, THREADS.getCurrentThreadCpuTime() - cpu0);
                 }
                 Arrays.sort(gflops);
-                System.out.printf("%-12s n=%5d  median %7.1f GFLOP/s  (best %7.1f, %d runs)%n",
-                        kernel.name(), n, gflops[runs / 2], gflops[runs - 1], runs);
+                Arrays.sort(cpuGflops);
+                // On a shared machine wall time includes other processes; with one thread, flops per
+                // CPU-second of the calling thread is what the kernel itself achieves.
+                String cpu = Parallel.threads() == 1
+                        ? String.format(", per CPU-second %7.1f", cpuGflops[runs / 2]) : "";
+                System.out.printf("%-12s threads=%d n=%5d  median %7.1f GFLOP/s  (best %7.1f, %d runs%s)%n",
+                        kernel.name(), Parallel.threads(), n, gflops[runs / 2], gflops[runs - 1], runs, cpu);
             }
         }
     }

@@ -1,0 +1,379 @@
+package dev.flint.cpu.gemm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API GEMM kernel, loaded only through {@link VectorSupport} once it has seen
+ * {@code jdk.incubator.vector} in the boot layer. It follows the BLIS/GotoBLAS layout: B is packed
+ * into a kc x nc panel of NR-column slivers, A into an mc x kc block of MR-row slivers, and a
+ * register-blocked micro-kernel keeps an MR x NR tile of C in FloatVector accumulators for the
+ * whole kc loop, so each fma costs at most one broadcast of a packed A value and a share of the
+ * NR / L loads of packed B.
+ *
+ * <p>The tile is 8 x 3 vectors (24 accumulators) where vectors are 512 bits (32 registers), and
+ * 6 x 2 vectors (12 accumulators) on 256-bit machines (16 registers), so that neither spills.
+ * Loop order: an A sliver (MR x kc, 8 KiB) stays in L1 while the B slivers of the panel stream
+ * from L2; the panel (kc x nc, at most 768 KiB) stays in L2 for all row slivers.
+ *
+ * <p>Per C element the arithmetic is a chain of fmas in k order, then one alpha/beta update per kc
+ * block, independent of where the tile sits, so the result does not depend on how C was split
+ * between threads.
+ */
+final class VectorKernel implements Kernel {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** 512-bit vectors: 32 registers, so the larger tile. */
+    private static final boolean WIDE = L >= 16;
+    /** Rows of the register tile. */
+    static final int MR = WIDE ? 8 : 6;
+    /** Vectors across the register tile. */
+    private static final int NV = WIDE ? 3 : 2;
+    /** Columns of the register tile. */
+    static final int NR = NV * L;
+    /** Depth of a packed block: an A sliver (8 x 256 floats, 8 KiB) stays in L1. */
+    static final int KC = 256;
+    /** Rows of a packed A block (a multiple of both tile heights). */
+    static final int MC = 192;
+    /** Columns of a packed B panel: 256 x 768 floats (768 KiB) stay in a 1 MiB L2. */
+    static final int NC = WIDE ? 16 * NR : 32 * NR;
+
+    /**
+     * Per thread: [0] the packed A block, [1] the packed B panel, grown on demand and never shrunk;
+     * [2] one MR x NR tile on its way to C.
+     */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(
+            () -> new float[][] {new float[0], new float[0], new float[MR * NR]});
+
+    private VectorKernel() {
+    }
+
+    /**
+     * The kernel, or null when the preferred species is narrower than 256 bits (128-bit vectors
+     * gain too little over C2's own vectorization to be worth a second code path).
+     */
+    static Kernel createIfWide() {
+        return S.vectorBitSize() >= 256 ? new VectorKernel() : null;
+    }
+
+    /** The width of the preferred species, for the log line. */
+    static int bits() {
+        return S.vectorBitSize();
+    }
+
+    @Override
+    public int columnAlign() {
+        return NR;
+    }
+
+    @Override
+    public int rowAlign() {
+        return MR;
+    }
+
+    @Override
+    public String name() {
+        return "Vector API";
+    }
+
+    @Override
+    public void compute(GemmArgs g, int i0, int i1, int j0, int j1) {
+        int k = g.k();
+        int kcMax = Math.min(KC, k);
+        int ncMax = roundUp(Math.min(NC, j1 - j0), NR);
+        int mcMax = roundUp(Math.min(MC, i1 - i0), MR);
+        float[][] buffers = BUFFERS.get();
+        if (buffers[0].length < mcMax * kcMax) {
+            buffers[0] = new float[MC * KC];
+        }
+        if (buffers[1].length < ncMax * kcMax) {
+            buffers[1] = new float[NC * KC];
+        }
+        float[] ap = buffers[0];
+        float[] bp = buffers[1];
+        float[] t = buffers[2];
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean first = pc == 0;
+                packB(g, bp, pc, kc, jc, nc);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(g, ap, ic, mc, pc, kc);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            if (WIDE) {
+                                tile8x3(ap, ir * kc, bp, jr * kc, kc, t);
+                            } else {
+                                tile6x2(ap, ir * kc, bp, jr * kc, kc, t);
+                            }
+                            update(g, t, ic + ir, mr, jc + jr, Math.min(NR, nc - jr), first);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
+    }
+
+    /** bp holds NR-wide slivers: bp[jr * kc + p * NR + j] = op(B)[pc + p, jc + jr + j], zero past n. */
+    private static void packB(GemmArgs g, float[] bp, int pc, int kc, int jc, int nc) {
+        float[] b = g.b();
+        int ldb = g.ldb();
+        int bOff = g.bOff();
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int dst = jr * kc;
+            if (!g.transB()) {
+                int src = bOff + pc * ldb + jc + jr;
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        for (int v = 0; v < NR; v += L) {
+                            FloatVector.fromArray(S, b, src + v).intoArray(bp, dst + v);
+                        }
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        int j = 0;
+                        for (; j < nr; j++) {
+                            bp[dst + j] = b[src + j];
+                        }
+                        for (; j < NR; j++) {
+                            bp[dst + j] = 0f;
+                        }
+                    }
+                }
+            } else {
+                for (int j = 0; j < NR; j++) {
+                    if (j < nr) {
+                        int src = bOff + (jc + jr + j) * ldb + pc;
+                        for (int p = 0; p < kc; p++) {
+                            bp[dst + p * NR + j] = b[src + p];
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            bp[dst + p * NR + j] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** ap holds MR-tall slivers: ap[ir * kc + p * MR + r] = op(A)[ic + ir + r, pc + p], zero past m. */
+    private static void packA(GemmArgs g, float[] ap, int ic, int mc, int pc, int kc) {
+        float[] a = g.a();
+        int lda = g.lda();
+        int aOff = g.aOff();
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int dst = ir * kc;
+            for (int r = 0; r < MR; r++) {
+                if (r < mr) {
+                    int row = ic + ir + r;
+                    if (!g.transA()) {
+                        int src = aOff + row * lda + pc;
+                        for (int p = 0; p < kc; p++) {
+                            ap[dst + p * MR + r] = a[src + p];
+                        }
+                    } else {
+                        int src = aOff + pc * lda + row;
+                        for (int p = 0; p < kc; p++, src += lda) {
+                            ap[dst + p * MR + r] = a[src];
+                        }
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        ap[dst + p * MR + r] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The 8 x 3-vector register tile: the fma chain over kc, parked in t for {@link #update}. */
+    private static void tile8x3(float[] ap, int aIdx, float[] bp, int bIdx, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c61 = FloatVector.zero(S);
+        FloatVector c62 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        FloatVector c71 = FloatVector.zero(S);
+        FloatVector c72 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aIdx + p * 8;
+            int bi = bIdx + p * 3 * L;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            c32 = a3.fma(b2, c32);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            c42 = a4.fma(b2, c42);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            c52 = a5.fma(b2, c52);
+            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            c62 = a6.fma(b2, c62);
+            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+            c72 = a7.fma(b2, c72);
+        }
+        c00.intoArray(t, 0 * L);
+        c01.intoArray(t, 1 * L);
+        c02.intoArray(t, 2 * L);
+        c10.intoArray(t, 3 * L);
+        c11.intoArray(t, 4 * L);
+        c12.intoArray(t, 5 * L);
+        c20.intoArray(t, 6 * L);
+        c21.intoArray(t, 7 * L);
+        c22.intoArray(t, 8 * L);
+        c30.intoArray(t, 9 * L);
+        c31.intoArray(t, 10 * L);
+        c32.intoArray(t, 11 * L);
+        c40.intoArray(t, 12 * L);
+        c41.intoArray(t, 13 * L);
+        c42.intoArray(t, 14 * L);
+        c50.intoArray(t, 15 * L);
+        c51.intoArray(t, 16 * L);
+        c52.intoArray(t, 17 * L);
+        c60.intoArray(t, 18 * L);
+        c61.intoArray(t, 19 * L);
+        c62.intoArray(t, 20 * L);
+        c70.intoArray(t, 21 * L);
+        c71.intoArray(t, 22 * L);
+        c72.intoArray(t, 23 * L);
+    }
+
+    /** The 6 x 2-vector register tile: the fma chain over kc, parked in t for {@link #update}. */
+    private static void tile6x2(float[] ap, int aIdx, float[] bp, int bIdx, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aIdx + p * 6;
+            int bi = bIdx + p * 2 * L;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        c00.intoArray(t, 0 * L);
+        c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 2 * L);
+        c11.intoArray(t, 3 * L);
+        c20.intoArray(t, 4 * L);
+        c21.intoArray(t, 5 * L);
+        c30.intoArray(t, 6 * L);
+        c31.intoArray(t, 7 * L);
+        c40.intoArray(t, 8 * L);
+        c41.intoArray(t, 9 * L);
+        c50.intoArray(t, 10 * L);
+        c51.intoArray(t, 11 * L);
+    }
+
+    /**
+     * C[row:row+mr, col:col+nr] = (first ? beta * C : C) + alpha * t, where beta == 0 never reads C.
+     * Whole vectors use lanewise mul/add, the ragged right edge the same float operations in scalar
+     * code, so every element gets the same bits wherever it sits.
+     */
+    private static void update(GemmArgs g, float[] t, int row, int mr, int col, int nr, boolean first) {
+        float[] c = g.c();
+        int ldc = g.ldc();
+        float alpha = g.alpha();
+        float beta = first ? g.beta() : 1f;
+        int full = nr / L * L;
+        for (int r = 0; r < mr; r++) {
+            int at = g.cOff() + (row + r) * ldc + col;
+            int src = r * NR;
+            for (int j = 0; j < full; j += L) {
+                FloatVector scaled = FloatVector.fromArray(S, t, src + j).mul(alpha);
+                if (beta == 0f) {
+                    scaled.intoArray(c, at + j);
+                } else if (beta == 1f) {
+                    FloatVector.fromArray(S, c, at + j).add(scaled).intoArray(c, at + j);
+                } else {
+                    FloatVector.fromArray(S, c, at + j).mul(beta).add(scaled).intoArray(c, at + j);
+                }
+            }
+            for (int j = full; j < nr; j++) {
+                float scaled = t[src + j] * alpha;
+                if (beta == 0f) {
+                    c[at + j] = scaled;
+                } else if (beta == 1f) {
+                    c[at + j] = c[at + j] + scaled;
+                } else {
+                    c[at + j] = c[at + j] * beta + scaled;
+                }
+            }
+        }
+    }
+}
