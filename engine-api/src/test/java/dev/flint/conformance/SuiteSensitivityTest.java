@@ -172,6 +172,61 @@ class SuiteSensitivityTest {
                     }
                 }, s -> PrimitiveConformanceSuite.convGeometries().forEach(s::conv2dBackwardWeightMatchesReference)),
 
+                new Mutation("conv2dBackwardData off by one row, only where there is padding", new ReferenceBackend() {
+                    @Override
+                    public void conv2dBackwardData(ConvGeometry g, Storage dy, Storage w, Storage dx) {
+                        double[] out = new double[g.inputSize()];
+                        Reference.conv2dBackwardData(g, d(dy), d(w), out);
+                        if (g.padH() > 0) {
+                            out = shiftRows(out, g.batch() * g.inChannels(), g.inH(), g.inW());
+                        }
+                        store(out, dx, out.length);
+                    }
+                }, s -> PrimitiveConformanceSuite.convGeometries().forEach(s::conv2dBackwardDataMatchesReference)),
+
+                new Mutation("avgPool2dBackward off by one row, only where there is padding", new ReferenceBackend() {
+                    @Override
+                    public void avgPool2dBackward(PoolGeometry g, Storage dy, Storage dx) {
+                        double[] out = new double[g.inputSize()];
+                        Reference.avgPool2dBackward(g, d(dy), out);
+                        if (g.padH() > 0) {
+                            out = shiftRows(out, g.batch() * g.channels(), g.inH(), g.inW());
+                        }
+                        store(out, dx, out.length);
+                    }
+                }, s -> PrimitiveConformanceSuite.poolGeometries().forEach(s::avgPool2dBackwardSpreadsOverTheKernel)),
+
+                new Mutation("maxPool2dBackward overwrites a winner shared by overlapping windows", new ReferenceBackend() {
+                    @Override
+                    public void maxPool2dBackward(PoolGeometry g, Storage dy, Storage indices, Storage dx) {
+                        int outPlane = g.outH() * g.outW();
+                        int plane = g.inH() * g.inW();
+                        java.util.Arrays.fill(f(dx), 0, g.inputSize(), 0f);
+                        for (int k = 0; k < g.outputSize(); k++) {
+                            f(dx)[k / outPlane * plane + i(indices)[k]] = f(dy)[k];
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.poolGeometries().forEach(s::maxPool2dBackwardRoutesToTheWinners)),
+
+                new Mutation("softmaxBackward sums dy instead of dy * y", new ReferenceBackend() {
+                    @Override
+                    public void softmaxBackward(boolean log, Storage y, Storage dy, Storage dx, int rows, int cols) {
+                        super.softmaxBackward(log, y, dy, dx, rows, cols);
+                        if (!log) {
+                            for (int r = 0; r < rows; r++) {
+                                double sum = 0;
+                                for (int c = 0; c < cols; c++) {
+                                    sum += f(dy)[r * cols + c];
+                                }
+                                for (int c = 0; c < cols; c++) {
+                                    int k = r * cols + c;
+                                    f(dx)[k] = (float) (f(y)[k] * (f(dy)[k] - sum));
+                                }
+                            }
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.softmaxBackwardCases().forEach(s::softmaxBackwardMatchesReference)),
+
                 new Mutation("gemm reads C when beta == 0 (0 * NaN)", new ReferenceBackend() {
                     @Override
                     public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
