@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -34,6 +35,8 @@ public final class Idx {
     public static final int LABELS_MAGIC = 0x00000801;
 
     private static final int UNSIGNED_BYTE = 0x08;
+    /** First size of the body array; it doubles up to the header's size while data keeps coming. */
+    private static final int INITIAL_BODY_BYTES = 1 << 20;
 
     private Idx() {
     }
@@ -204,8 +207,17 @@ public final class Idx {
 
         /** Reads exactly {@code length} body bytes and checks that the file ends there. */
         byte[] body(int length, String expectation) throws IOException {
-            byte[] data = new byte[length];
-            int got = readUpTo(data, 0, length);
+            // Grow the array as data arrives rather than trusting the header's size up front: a corrupt
+            // header must not make us allocate gigabytes for a file of a few bytes.
+            byte[] data = new byte[Math.min(length, INITIAL_BODY_BYTES)];
+            int got = 0;
+            while (true) {
+                got += readUpTo(data, got, data.length - got);
+                if (got < data.length || data.length == length) {
+                    break;
+                }
+                data = Arrays.copyOf(data, (int) Math.min(length, 2L * data.length));
+            }
             if (got < length) {
                 throw new CorruptFileException(name, "truncated: " + expectation + ", found " + got
                         + (gzip ? " (after decompression)" : ""));

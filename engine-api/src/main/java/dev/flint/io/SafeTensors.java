@@ -149,7 +149,8 @@ public final class SafeTensors {
             ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
             writeFully(ch, length.flip());
             writeFully(ch, ByteBuffer.wrap(header));
-            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            long largest = tensors.values().stream().mapToLong(HostTensor::size).max().orElse(0) * 4;
+            ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, largest)).order(ByteOrder.LITTLE_ENDIAN);
             for (HostTensor t : tensors.values()) {
                 int n = t.size();
                 for (int start = 0; start < n; start += CHUNK_BYTES / 4) {
@@ -415,7 +416,7 @@ public final class SafeTensors {
         int n = (int) HostTensor.elementCount(e.shape);
         float[] floats = e.dtype == DType.FLOAT32 ? new float[n] : null;
         int[] ints = e.dtype == DType.INT32 ? new int[n] : null;
-        ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, 4L * n)).order(ByteOrder.LITTLE_ENDIAN);
         for (int start = 0; start < n; start += CHUNK_BYTES / 4) {
             int count = Math.min(CHUNK_BYTES / 4, n - start);
             chunk.clear().limit(count * 4);
