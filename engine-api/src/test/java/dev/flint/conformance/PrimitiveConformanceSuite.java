@@ -98,7 +98,7 @@ public abstract class PrimitiveConformanceSuite {
     private static final int GUARD = 5;
     private static final float SENTINEL = -7777.25f;
     private static final int INT_SENTINEL = -7777;
-    /** What an output holds before the primitive runs: NaN so that unwritten elements cannot pass. */
+    /** What an INT32 output holds before the primitive runs (float outputs hold NaN): never a valid index. */
     private static final int INT_UNWRITTEN = -99;
 
     private static final Tolerance TRANSCENDENTAL = new Tolerance(1e-37, 8 * FLOAT_EPS);
@@ -109,7 +109,8 @@ public abstract class PrimitiveConformanceSuite {
 
     private Backend backend;
     private final List<Storage> allocated = new ArrayList<>();
-    private final Map<Storage, Object> inputs = new IdentityHashMap<>();
+    /** Inputs in the order the test made them, with their contents (float[] or int[]) at upload. */
+    private final List<Map.Entry<Storage, Object>> inputs = new ArrayList<>();
     private final Map<Storage, Integer> guarded = new IdentityHashMap<>();
 
     /** The backend under test; called once per test. */
@@ -125,18 +126,20 @@ public abstract class PrimitiveConformanceSuite {
     @AfterEach
     void checkInputsAndRelease() {
         try {
-            for (Map.Entry<Storage, Object> e : inputs.entrySet()) {
-                Storage s = e.getKey();
-                if (e.getValue() instanceof float[] original) {
+            for (int k = 0; k < inputs.size(); k++) {
+                Storage s = inputs.get(k).getKey();
+                String what = "input " + (k + 1) + " of " + inputs.size() + " (" + s.dtype()
+                        + ") must be left unchanged, but";
+                if (inputs.get(k).getValue() instanceof float[] original) {
                     float[] now = new float[original.length];
                     backend.download(s, 0, now, 0, now.length);
-                    Approx.assertClose("input left unchanged", new int[] {original.length}, now,
-                            Reference.widen(original), Tolerance.EXACT);
+                    Approx.assertClose(what, new int[] {original.length}, now, Reference.widen(original),
+                            Tolerance.EXACT);
                 } else {
-                    int[] original = (int[]) e.getValue();
+                    int[] original = (int[]) inputs.get(k).getValue();
                     int[] now = new int[original.length];
                     backend.download(s, 0, now, 0, now.length);
-                    Approx.assertEqualInts("input left unchanged", new int[] {original.length}, now, original);
+                    Approx.assertEqualInts(what, new int[] {original.length}, now, original);
                 }
             }
         } finally {
@@ -1472,7 +1475,7 @@ public abstract class PrimitiveConformanceSuite {
     protected final Storage input(float[] data) {
         Storage s = track(backend.allocate(DType.FLOAT32, data.length));
         backend.upload(data, 0, s, 0, data.length);
-        inputs.put(s, data.clone());
+        inputs.add(Map.entry(s, data.clone()));
         return s;
     }
 
@@ -1480,7 +1483,7 @@ public abstract class PrimitiveConformanceSuite {
     protected final Storage input(int[] data) {
         Storage s = track(backend.allocate(DType.INT32, data.length));
         backend.upload(data, 0, s, 0, data.length);
-        inputs.put(s, data.clone());
+        inputs.add(Map.entry(s, data.clone()));
         return s;
     }
 

@@ -374,6 +374,15 @@ class SuiteSensitivityTest {
                     }
                 }, s -> s.activationBackwardMatchesReference(Activation.RELU)),
 
+                new Mutation("activationBackward uses its dy input as scratch", new ReferenceBackend() {
+                    @Override
+                    public void activationBackward(Activation act, float alpha, Storage x, Storage y, Storage dy,
+                                                   Storage dx, int n) {
+                        super.activationBackward(act, alpha, x, y, dy, dx, n);
+                        System.arraycopy(f(dx), 0, f(dy), 0, n);
+                    }
+                }, s -> s.activationBackwardMatchesReference(Activation.SIGMOID)),
+
                 new Mutation("scatterAddRows overwrites repeated rows instead of adding", new ReferenceBackend() {
                     @Override
                     public void scatterAddRows(Storage src, Storage indices, Storage dst, int count, int rowLength) {
