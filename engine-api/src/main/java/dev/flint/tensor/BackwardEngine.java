@@ -85,8 +85,10 @@ final class BackwardEngine {
                         grads.put(in, previous == null ? gin : previous.add(gin));
                     }
                 }
-                if (!aliased) {
-                    g.close();   // free each intermediate gradient as soon as it is consumed
+                if (!aliased && !grads.containsValue(g)) {
+                    // Free each intermediate gradient as soon as nothing else will read it (an op such as
+                    // add hands the same gradient tensor to both inputs).
+                    g.close();
                 }
             }
         }

@@ -87,6 +87,8 @@ public abstract class GradientConformanceSuite {
         check("mul (2,3)*(2,1)", xs -> xs.get(0).mul(xs.get(1)), uniform(-1, 1, 2, 3), uniform(-1, 1, 2, 1));
         check("div (4,3)/(3)", xs -> xs.get(0).div(xs.get(1)), uniform(-1, 1, 4, 3), uniform(0.5f, 2f, 3));
         check("same tensor twice: x*x", xs -> xs.get(0).mul(xs.get(0)), uniform(-1, 1, 6));
+        // add hands one gradient tensor to two intermediate inputs: neither branch may free it early.
+        check("sum of two reductions", xs -> xs.get(0).mean().add(xs.get(0).square().sum()), uniform(-1, 1, 6));
     }
 
     @Test
