@@ -3,6 +3,7 @@ package dev.flint.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flint.io.CorruptFileException;
 import java.io.ByteArrayOutputStream;
@@ -165,7 +166,7 @@ class IdxTest {
         byte[] cut = Arrays.copyOf(gz, gz.length / 2);
         String message = imagesError(cut);
         // How much decompresses before the cut depends on zlib's buffering; the message still says truncated.
-        assertEquals(true, message.startsWith("train-images-idx3-ubyte: truncated: header says 10 images of 28x28 "
+        assertTrue(message.startsWith("train-images-idx3-ubyte: truncated: header says 10 images of 28x28 "
                 + "= 7840 bytes, found "), message);
     }
 
