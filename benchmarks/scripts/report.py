@@ -283,6 +283,8 @@ def main():
     parser.add_argument("--peers", help="peers.py JSON")
     parser.add_argument("--command", default="", help="the command that produced the results")
     parser.add_argument("--out", help="write Markdown here as well as to standard output")
+    parser.add_argument("--commit", default="", help="the source revision measured")
+    parser.add_argument("--load-before", default="", help="/proc/loadavg when the run started")
     args = parser.parse_args()
 
     rows, labels = [], []
@@ -306,7 +308,17 @@ def main():
         md.append("- JVM: %s" % rows[0]["jvm"])
     md.append("- Date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     if args.command:
-        md.append("- Command: `%s`" % args.command)
+        md.append("- Command: `%s`%s" % (args.command, " at commit %s" % args.commit if args.commit else ""))
+    load_after = ""
+    try:
+        with open("/proc/loadavg") as f:
+            load_after = " ".join(f.read().split()[:3])
+    except OSError:
+        pass
+    if args.load_before or load_after:
+        # Other work on the machine shows up as noise; the load average says how much there was.
+        md.append("- Load average (1, 5, 15 min): %s at the start, %s at the end (%d cores)" % (
+            args.load_before or "?", load_after or "?", os.cpu_count() or 0))
     for label in labels:
         args_seen = sorted({r["jvmArgs"] for r in rows if r["label"] == label})
         md.append("- JVM path `%s`: forked JVM arguments `%s`" % (label, "; ".join(args_seen) or "(none)"))

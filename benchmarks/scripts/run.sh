@@ -36,6 +36,11 @@ case "$mode" in
 esac
 
 cd "$root"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
+commit="$(git rev-parse --short HEAD 2>/dev/null || true)"
+if [ -n "$commit" ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  commit="$commit (with uncommitted changes)"
+fi
 if [ "${FLINT_BENCH_BUILD:-1}" != 0 ]; then
   echo "run: building benchmarks/target/benchmarks.jar" >&2
   # shellcheck disable=SC2086
@@ -77,5 +82,6 @@ py="$(command -v python3 || echo /usr/bin/python3)"
   --jmh "default=$results/jmh-default-$mode.json" \
   --peers "$peers_json" \
   --command "benchmarks/scripts/run.sh $mode" \
+  --commit "$commit" --load-before "$load_before" \
   --out "$results/report-$mode.md"
 echo "run: wrote $results/report-$mode.md" >&2
