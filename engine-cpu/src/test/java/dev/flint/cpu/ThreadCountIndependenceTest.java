@@ -67,6 +67,7 @@ class ThreadCountIndependenceTest {
             new ConvGeometry(6, 3, 17, 15, 8, 3, 3, 2, 2, 1, 1),
             new ConvGeometry(1, 4, 20, 20, 16, 5, 3, 1, 1, 2, 1),   // batch of one: the GEMM splits instead
             new ConvGeometry(11, 8, 9, 9, 12, 1, 1, 1, 1, 0, 0),    // pointwise: no im2col
+            new ConvGeometry(40, 3, 7, 7, 4, 3, 3, 1, 1, 1, 1),     // two images per GEMM
         };
         for (ConvGeometry g : geometries) {
             Storage x = randomStorage(g.inputSize());

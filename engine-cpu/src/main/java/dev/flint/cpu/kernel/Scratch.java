@@ -14,7 +14,8 @@ final class Scratch {
     static final int COLUMNS = 0;
     static final int PARTIALS = 1;
     static final int ACCUMULATOR = 2;
-    private static final int SLOTS = 3;
+    static final int STAGING = 3;
+    private static final int SLOTS = 4;
 
     private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[SLOTS][]);

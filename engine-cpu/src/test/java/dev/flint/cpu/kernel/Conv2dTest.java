@@ -101,6 +101,17 @@ class Conv2dTest {
     }
 
     @Test
+    void imagesGroupedIntoOneGemm() {
+        // batch >= 2 * MIN_GROUPS with small outputs: several images share a GEMM, the last group is short
+        ConvGeometry strided = new ConvGeometry(37, 2, 5, 5, 3, 3, 3, 2, 2, 1, 1);
+        assertEquals(2, Conv2d.imagesPerGemm(strided));
+        checkAll(strided, true);
+        ConvGeometry pointwise = new ConvGeometry(50, 3, 4, 4, 5, 1, 1, 1, 1, 0, 0);
+        assertEquals(3, Conv2d.imagesPerGemm(pointwise));
+        checkAll(pointwise, true);
+    }
+
+    @Test
     void pointwiseAndLargeBatchGroups() {
         checkAll(new ConvGeometry(13, 4, 5, 6, 7, 1, 1, 1, 1, 0, 0), true);
         checkAll(new ConvGeometry(1, 3, 12, 12, 8, 5, 5, 1, 1, 2, 2), true);
