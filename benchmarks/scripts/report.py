@@ -217,6 +217,28 @@ def peers_table(rows, peers, labels):
     return out
 
 
+def backends_table(rows, label):
+    """Each workload on every backend measured, with the speed-up over the CPU."""
+    backends = sorted({r["backend"] for r in rows if r["label"] == label}, key=lambda b: (b != "cpu", b))
+    workloads = sorted({r["workload"] for r in rows if r["label"] == label}, key=sort_key)
+    out = ["| workload | " + " | ".join(backends) + " | " + " | ".join(
+        "%s speed-up over cpu" % b for b in backends if b != "cpu") + " |",
+        "|" + " --- |" * (1 + 2 * len(backends) - 1)]
+    for w in workloads:
+        cells = [w]
+        cpu = find(rows, w, label, "cpu")
+        for b in backends:
+            r = find(rows, w, label, b)
+            cells.append("%s (%s)" % (fmt_time(r["seconds"]), derived(r)) if r else "—")
+        for b in backends:
+            if b == "cpu":
+                continue
+            r = find(rows, w, label, b)
+            cells.append("%.1fx" % (cpu["seconds"] / r["seconds"]) if r and cpu else "—")
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
 def targets(rows, peers, fast, default):
     """The issue's CPU targets, each with its measured ratio and met/missed."""
     out = ["| target | measured | status |", "| --- | --- | --- |"]
@@ -333,6 +355,8 @@ def main():
     if labels:
         fast = labels[0]
         default = labels[1] if len(labels) > 1 else labels[0]
+        if len({r["backend"] for r in rows}) > 1:
+            md += ["", "### Backends side by side (%s path)" % fast, ""] + backends_table(rows, fast)
         md += ["", "### Flint beside its peers (CPU)", ""] + peers_table(rows, peers, labels)
         md += ["", "### Targets (issue #5; ratios within this one run)", ""] + targets(rows, peers, fast, default)
     text = "\n".join(md) + "\n"
