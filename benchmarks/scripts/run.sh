@@ -71,6 +71,8 @@ java -jar "$jar" 'dev.flint.benchmarks.GemmBenchmark' "${common[@]}" \
   -rf json -rff "$results/jmh-default-$mode.json" 2>&1 | progress "$results/jmh-default-$mode.log"
 
 peers_json="$results/peers-$mode.json"
+# Ratios mean something only within one run: never report against an earlier run's peers.
+rm -f "$peers_json"
 if [ "${FLINT_BENCH_PEERS:-1}" != 0 ]; then
   echo "run: peer baselines (NumPy, PyTorch)" >&2
   # Flint's own figures are worth a report even where the peers cannot be installed (no root, no
