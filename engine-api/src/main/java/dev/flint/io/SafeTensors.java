@@ -14,8 +14,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -133,7 +135,8 @@ public final class SafeTensors {
 
     /**
      * Writes {@code tensors} (in the map's iteration order, which is also the order of the data) and
-     * {@code metadata} (omitted from the header when empty) to {@code file}, replacing it.
+     * {@code metadata} (omitted from the header when empty) to {@code file}, replacing it. The file is
+     * written as {@code file.tmp} first and then moved into place.
      *
      * <pre>{@code
      * SafeTensors.writeHost(path, Map.of("w", HostTensor.ofFloats(new int[] {2}, new float[] {1, 2})), Map.of());
@@ -144,6 +147,22 @@ public final class SafeTensors {
     public static void writeHost(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata)
             throws IOException {
         byte[] header = header(tensors, metadata);
+        // Write beside the target and move into place, so a crash or a full disk never leaves a
+        // half-written model where a good one was.
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            writeFile(temp, header, tensors);
+            try {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void writeFile(Path file, byte[] header, Map<String, HostTensor> tensors) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);

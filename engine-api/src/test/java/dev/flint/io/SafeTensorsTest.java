@@ -70,6 +70,17 @@ class SafeTensorsTest {
     }
 
     @Test
+    void writeReplacesAnExistingFileAndLeavesNoTemporaryFile() throws IOException {
+        Path p = dir.resolve("m.safetensors");
+        Files.writeString(p, "an older, longer file that is not safetensors at all");
+        SafeTensors.writeHost(p, Map.of("x", HostTensor.ofInts(new int[] {1}, new int[] {5})), Map.of());
+        assertArrayEquals(new int[] {5}, SafeTensors.readHost(p).tensors().get("x").ints());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(p), files.toList());
+        }
+    }
+
+    @Test
     void writesTheLayoutOfTheReferenceImplementation() throws IOException {
         Path p = dir.resolve("w.safetensors");
         SafeTensors.writeHost(p, Map.of("w", HostTensor.ofFloats(new int[] {2}, new float[] {1f, -2f})),
