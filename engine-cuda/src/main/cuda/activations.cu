@@ -4,7 +4,7 @@
 
 __device__ __forceinline__ float activate(int act, float x, float alpha) {
     switch (act) {
-        case A_RELU: return (x > 0.0f || x != x) ? x : 0.0f;   // Math.max(0, x): NaN stays NaN
+        case A_RELU: return x > 0.0f ? x : 0.0f;                // as the reference: NaN gives 0
         case A_LEAKY_RELU: return x > 0.0f ? x : alpha * x;
         case A_SIGMOID: return 1.0f / (1.0f + expf(-x));
         case A_TANH: return tanhf(x);
