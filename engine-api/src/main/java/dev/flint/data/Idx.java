@@ -148,7 +148,10 @@ public final class Idx {
             if (gzip) {
                 try {
                     in = new GZIPInputStream(buffered, 1 << 16);
-                } catch (EOFException | ZipException e) {
+                } catch (EOFException e) {
+                    throw new CorruptFileException(name, "truncated gzip header: the file starts like gzip "
+                            + "(1f 8b) but ends within the 10-byte header", e);
+                } catch (ZipException e) {
                     throw new CorruptFileException(name, "broken gzip header: " + e.getMessage(), e);
                 }
             } else {

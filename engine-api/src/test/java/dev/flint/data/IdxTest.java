@@ -179,6 +179,14 @@ class IdxTest {
     }
 
     @Test
+    void rejectsABrokenGzipHeader() throws IOException {
+        assertEquals("train-images-idx3-ubyte: truncated gzip header: the file starts like gzip (1f 8b) but ends "
+                + "within the 10-byte header", imagesError(new byte[] {0x1f, (byte) 0x8b, 8}));
+        assertEquals("train-images-idx3-ubyte: broken gzip header: Unsupported compression method",
+                imagesError(new byte[] {0x1f, (byte) 0x8b, 9, 0, 0, 0, 0, 0, 0, 0, 0}));
+    }
+
+    @Test
     void rejectsTruncatedLabels() throws IOException {
         assertEquals("train-labels-idx1-ubyte: truncated: header says 60000 labels = 60000 bytes, found 3",
                 labelsError(idx(new int[] {Idx.LABELS_MAGIC, 60000}, new byte[] {1, 2, 3})));
