@@ -26,9 +26,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * }</pre>
  *
  * <p>Every sample appears exactly once per epoch. The last batch holds the remainder
- * ({@code size % batchSize} samples) unless {@code dropLast} is set, which drops it so every batch
- * has the same size. The host arrays that batches are assembled in are allocated once per loader
- * and reused; the tensors are new for every batch and belong to the caller (see {@link Batch}).
+ * ({@code size % batchSize} samples) unless {@code dropLast} is set, which leaves those samples out
+ * of the epoch so every batch has the same size (with shuffling, different ones each epoch). The host
+ * arrays that batches are assembled in are allocated once per loader and reused by every epoch that
+ * runs to its end (one abandoned half-way keeps its arrays, and the next epoch makes new ones); the
+ * tensors are new for every batch and belong to the caller (see {@link Batch}).
  *
  * <p>A loader can be iterated from several threads at once (each iteration gets its own buffers),
  * though a training loop normally uses one.
