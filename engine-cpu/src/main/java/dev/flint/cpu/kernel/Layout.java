@@ -14,10 +14,11 @@ import dev.flint.cpu.parallel.Parallel;
  * neighbours merge, so a batched matrix transpose of any rank becomes a 3-axis problem. If the source's
  * innermost axis is still innermost in the destination, whole rows are copied; otherwise the
  * destination's innermost axis and the source's innermost axis form a transpose, done in
- * {@value #TILE} x {@value #TILE} tiles so that both sides touch whole cache lines.
+ * {@value #TILE} x {@value #TILE} tiles staged through a small buffer so that both sides read and write
+ * whole cache lines.
  */
 public final class Layout {
-    static final int TILE = 32;
+    static final int TILE = 64;
 
     private Layout() {
     }
@@ -112,6 +113,9 @@ public final class Layout {
         int batches = total / (rowsK * cols);
         int grain = Math.max(1, Elementwise.GRAIN / (TILE * cols));
         Parallel.forRange(0, batches * strips, grain, (t0, t1) -> {
+            Object buf = src instanceof float[]
+                    ? Scratch.floats(Scratch.STAGING, TILE * TILE)
+                    : new int[TILE * TILE];
             for (int t = t0; t < t1; t++) {
                 int rest = t / strips;
                 int i0 = (t % strips) * TILE;
@@ -126,37 +130,42 @@ public final class Layout {
                     s += idx * strides[i];
                     d += idx * dstStrides[i];
                 }
-                int i1 = Math.min(rowsK, i0 + TILE);
+                int rows = Math.min(rowsK, i0 + TILE) - i0;
                 for (int j0 = 0; j0 < cols; j0 += TILE) {
-                    int j1 = Math.min(cols, j0 + TILE);
-                    if (src instanceof float[] fs) {
-                        tile(fs, s, srcColStride, (float[]) dst, d, dstRowStride, i0, i1, j0, j1);
+                    int width = Math.min(cols, j0 + TILE) - j0;
+                    // Read each source line whole into the tile buffer, then write each destination line
+                    // whole from it: strided access stays inside the 16 KiB buffer, so power-of-two strides
+                    // (every source line in the same cache set) no longer evict each other.
+                    for (int j = 0; j < width; j++) {
+                        System.arraycopy(src, s + i0 + (j0 + j) * srcColStride, buf, j * TILE, rows);
+                    }
+                    int out = d + i0 * dstRowStride + j0;
+                    if (buf instanceof float[] fb) {
+                        tile(fb, (float[]) dst, out, dstRowStride, rows, width);
                     } else {
-                        tile((int[]) src, s, srcColStride, (int[]) dst, d, dstRowStride, i0, i1, j0, j1);
+                        tile((int[]) buf, (int[]) dst, out, dstRowStride, rows, width);
                     }
                 }
             }
         });
     }
 
-    private static void tile(float[] src, int s, int srcColStride, float[] dst, int d, int dstRowStride,
-                             int i0, int i1, int j0, int j1) {
-        for (int i = i0; i < i1; i++) {
-            int out = d + i * dstRowStride;
-            int in = s + i;
-            for (int j = j0; j < j1; j++) {
-                dst[out + j] = src[in + j * srcColStride];
+    /** {@code dst[out + i * dstRowStride + j] = buf[j * TILE + i]}. */
+    private static void tile(float[] buf, float[] dst, int out, int dstRowStride, int rows, int width) {
+        for (int i = 0; i < rows; i++) {
+            int o = out + i * dstRowStride;
+            for (int j = 0; j < width; j++) {
+                dst[o + j] = buf[j * TILE + i];
             }
         }
     }
 
-    private static void tile(int[] src, int s, int srcColStride, int[] dst, int d, int dstRowStride,
-                             int i0, int i1, int j0, int j1) {
-        for (int i = i0; i < i1; i++) {
-            int out = d + i * dstRowStride;
-            int in = s + i;
-            for (int j = j0; j < j1; j++) {
-                dst[out + j] = src[in + j * srcColStride];
+    /** {@code dst[out + i * dstRowStride + j] = buf[j * TILE + i]}. */
+    private static void tile(int[] buf, int[] dst, int out, int dstRowStride, int rows, int width) {
+        for (int i = 0; i < rows; i++) {
+            int o = out + i * dstRowStride;
+            for (int j = 0; j < width; j++) {
+                dst[o + j] = buf[j * TILE + i];
             }
         }
     }
