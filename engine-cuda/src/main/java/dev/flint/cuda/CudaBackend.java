@@ -13,6 +13,7 @@ import dev.flint.backend.Storage;
 import dev.flint.backend.UnaryOp;
 import dev.flint.cuda.driver.Blas;
 import dev.flint.cuda.driver.CudaContext;
+import dev.flint.cuda.driver.CudaEvent;
 import dev.flint.cuda.driver.CudaException;
 import dev.flint.cuda.driver.CudaFunction;
 import dev.flint.cuda.driver.DeviceBuffer;
@@ -746,6 +747,12 @@ public final class CudaBackend implements Backend {
     @Override
     public MemoryStats memoryStats() {
         return pool.stats();
+    }
+
+    /** A CUDA event on this backend's stream, for timing device work (see GpuTiming in the tests). */
+    CudaEvent newEvent() {
+        open();
+        return new CudaEvent(ctx);
     }
 
     /** Frees the cached (unused) blocks of the memory pool back to the device. */

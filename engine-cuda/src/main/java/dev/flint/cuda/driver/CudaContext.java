@@ -79,7 +79,7 @@ public final class CudaContext implements AutoCloseable {
     /** {@code cuMemAlloc}; contents undefined. */
     public DeviceBuffer allocate(long bytes) {
         makeCurrent();
-        CUdeviceptr p = new CUdeviceptr();
+        CUdeviceptr p = new DeviceBuffer.Address();
         try {
             JCudaDriver.cuMemAlloc(p, bytes);
         } catch (jcuda.CudaException e) {

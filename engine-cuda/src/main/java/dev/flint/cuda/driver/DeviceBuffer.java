@@ -28,6 +28,18 @@ public final class DeviceBuffer {
         return pointer;
     }
 
+    /** The device address {@code byteOffset} bytes in, as a kernel parameter of pointer type holds it. */
+    long address(long byteOffset) {
+        return ((Address) pointer).address() + byteOffset;
+    }
+
+    /** A CUdeviceptr that can tell its address (JCuda keeps it in a protected field). */
+    static final class Address extends CUdeviceptr {
+        long address() {
+            return getNativePointer() + getByteOffset();
+        }
+    }
+
     @Override
     public String toString() {
         return "DeviceBuffer[" + bytes + " bytes]";

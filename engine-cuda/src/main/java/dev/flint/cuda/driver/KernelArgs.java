@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * Kernel parameters in declaration order, as {@code cuLaunchKernel} wants them: an array of pointers,
@@ -17,15 +16,18 @@ import jcuda.driver.CUdeviceptr;
 public final class KernelArgs {
     private final List<NativePointerObject> args = new ArrayList<>(12);
 
-    /** A device pointer {@code byteOffset} bytes into {@code buffer}. */
+    /**
+     * A device pointer {@code byteOffset} bytes into {@code buffer}, passed as its 64-bit address: the
+     * parameter's bytes are exactly the pointer, whatever JCuda does with offsets of pointer objects.
+     */
     public KernelArgs ptr(DeviceBuffer buffer, long byteOffset) {
-        args.add(Pointer.to(buffer.at(byteOffset)));
+        args.add(Pointer.to(new long[] {buffer.address(byteOffset)}));
         return this;
     }
 
     /** A null device pointer (for optional arguments the kernel does not read). */
     public KernelArgs nullPtr() {
-        args.add(Pointer.to(new CUdeviceptr()));
+        args.add(Pointer.to(new long[] {0L}));
         return this;
     }
 
