@@ -27,10 +27,16 @@ public final class Pool2d {
         int inH = g.inH();
         int inW = g.inW();
         int outW = g.outW();
+        boolean twoByTwo = g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2
+                && g.padH() == 0 && g.padW() == 0;
         Parallel.forRange(0, g.batch() * g.channels(), grain(g), (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
                 int in = p * inHw;
                 int out = p * outHw;
+                if (twoByTwo) {
+                    maxTwoByTwo(x, in, inW, y, indices, out, g.outH(), outW);
+                    continue;
+                }
                 for (int oh = 0; oh < g.outH(); oh++) {
                     int h0 = oh * g.strideH() - g.padH();
                     int hLo = Math.max(h0, 0);
@@ -63,16 +69,62 @@ public final class Pool2d {
             for (int w = wLo; w < wHi; w++) {
                 int idx = h * inW + w;
                 int bits = Float.floatToRawIntBits(x[in + idx]);
-                int sign = bits >> 31;
-                int magnitude = bits & 0x7FFFFFFF;
-                nan |= 0x7F800000 - magnitude;
-                int key = (magnitude ^ sign) - sign;
+                nan |= 0x7F800000 - (bits & 0x7FFFFFFF);
+                int key = key(bits);
                 int greater = (int) (((long) bestKey - key) >> 63);
                 bestKey ^= (bestKey ^ key) & greater;
                 bestIdx ^= (bestIdx ^ idx) & greater;
             }
         }
         return nan < 0 ? windowMaxWithNaN(x, in, inW, hLo, hHi, wLo, wHi) : bestIdx;
+    }
+
+    /**
+     * The common 2x2, stride 2, unpadded case of one plane, unrolled: the same keyed comparisons as
+     * {@link #windowMax} on the four cells in row-major order.
+     */
+    private static void maxTwoByTwo(float[] x, int in, int inW, float[] y, int[] indices, int out, int outH,
+                                    int outW) {
+        for (int oh = 0; oh < outH; oh++) {
+            int top = 2 * oh * inW;
+            int o = out + oh * outW;
+            for (int ow = 0; ow < outW; ow++) {
+                int i0 = top + 2 * ow;
+                int i2 = i0 + inW;
+                int b0 = Float.floatToRawIntBits(x[in + i0]);
+                int b1 = Float.floatToRawIntBits(x[in + i0 + 1]);
+                int b2 = Float.floatToRawIntBits(x[in + i2]);
+                int b3 = Float.floatToRawIntBits(x[in + i2 + 1]);
+                int nan = (0x7F800000 - (b0 & 0x7FFFFFFF)) | (0x7F800000 - (b1 & 0x7FFFFFFF))
+                        | (0x7F800000 - (b2 & 0x7FFFFFFF)) | (0x7F800000 - (b3 & 0x7FFFFFFF));
+                int bestIdx;
+                if (nan < 0) {
+                    bestIdx = windowMaxWithNaN(x, in, inW, 2 * oh, 2 * oh + 2, 2 * ow, 2 * ow + 2);
+                } else {
+                    int bestKey = key(b0);
+                    bestIdx = i0;
+                    int k = key(b1);
+                    int greater = (int) (((long) bestKey - k) >> 63);
+                    bestKey ^= (bestKey ^ k) & greater;
+                    bestIdx ^= (bestIdx ^ (i0 + 1)) & greater;
+                    k = key(b2);
+                    greater = (int) (((long) bestKey - k) >> 63);
+                    bestKey ^= (bestKey ^ k) & greater;
+                    bestIdx ^= (bestIdx ^ i2) & greater;
+                    k = key(b3);
+                    greater = (int) (((long) bestKey - k) >> 63);
+                    bestIdx ^= (bestIdx ^ (i2 + 1)) & greater;
+                }
+                y[o + ow] = x[in + bestIdx];
+                indices[o + ow] = bestIdx;
+            }
+        }
+    }
+
+    /** An int that orders like the float with these bits (for non-NaN floats; -0 and +0 give 0). */
+    private static int key(int bits) {
+        int sign = bits >> 31;
+        return ((bits & 0x7FFFFFFF) ^ sign) - sign;
     }
 
     /** The plain definition, NaN included: the first NaN wins, else the first maximum. */

@@ -20,7 +20,15 @@ class Pool2dTest {
 
     @Test
     void maxPoolWithPaddingAndTiesAgainstNaive() {
-        PoolGeometry g = new PoolGeometry(2, 3, 7, 6, 3, 2, 2, 2, 1, 1);
+        checkMaxPool(new PoolGeometry(2, 3, 7, 6, 3, 2, 2, 2, 1, 1));
+    }
+
+    @Test
+    void maxPoolTwoByTwoFastPathAgainstNaive() {
+        checkMaxPool(new PoolGeometry(3, 2, 9, 8, 2, 2, 2, 2, 0, 0));   // odd height: last row unused
+    }
+
+    private void checkMaxPool(PoolGeometry g) {
         float[] x = randomInts(g.inputSize());
         float[] y = new float[g.outputSize()];
         int[] idx = new int[g.outputSize()];
@@ -64,6 +72,10 @@ class Pool2dTest {
         Pool2d.maxForward(g, new float[] {1, Float.NaN, 5, Float.NaN}, y, idx);
         assertEquals(Float.NaN, y[0]);
         assertEquals(1, idx[0]);
+        PoolGeometry three = new PoolGeometry(1, 1, 2, 3, 2, 3, 2, 3, 0, 0);
+        Pool2d.maxForward(three, new float[] {1, 2, 3, 4, Float.NaN, 6}, y, idx);
+        assertEquals(Float.NaN, y[0]);
+        assertEquals(4, idx[0], "general path");
     }
 
     @Test
