@@ -1,0 +1,178 @@
+package dev.flint.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flint.autograd.BackendDiff;
+import dev.flint.backend.Backend;
+import dev.flint.backend.Backends;
+import dev.flint.backend.MemoryStats;
+import dev.flint.nn.Linear;
+import dev.flint.nn.Module;
+import dev.flint.nn.ReLU;
+import dev.flint.nn.Sequential;
+import dev.flint.optim.Optimizer;
+import dev.flint.optim.SGD;
+import dev.flint.tensor.Rng;
+import dev.flint.tensor.Scope;
+import dev.flint.tensor.Shape;
+import dev.flint.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The same graphs on CUDA and on the CPU: an MLP and a LeNet-style CNN give the same loss and every
+ * parameter gradient within {@code |cuda - cpu| <= 1e-4 + 1e-3 |cpu|} (BackendDiff names the first
+ * diverging node and the worst element); a few SGD steps stay that close; and 1,000 training steps keep
+ * device memory in use flat after the first.
+ */
+@Tag("cuda")
+class CudaCrossBackendTest {
+    private static final BackendDiff.Tolerance TOLERANCE = BackendDiff.Tolerance.of(1e-4, 1e-3);
+
+    private Backend cuda;
+    private Backend cpu;
+
+    @BeforeEach
+    void requireCuda() {
+        CudaTests.assumeCuda();
+        cuda = Backends.get("cuda");
+        cpu = Backends.get("cpu");
+    }
+
+    /** Uniform in +-1/sqrt(fanIn), like a default-initialised layer, on the CPU (BackendDiff copies it). */
+    private Tensor param(Rng rng, int fanIn, int... dims) {
+        float bound = (float) (1 / Math.sqrt(fanIn));
+        return Tensor.uniform(Shape.of(dims), -bound, bound, rng, cpu);
+    }
+
+    private Tensor labels(Rng rng, int n, int classes) {
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = (int) Math.floor(rng.nextFloat() * classes) % classes;
+        }
+        return Tensor.fromInts(y, Shape.of(n), cpu);
+    }
+
+    @Test
+    void mlpLossAndEveryGradientMatchTheCpu() {
+        Rng rng = new Rng(11);
+        List<Tensor> inputs = List.of(Tensor.uniform(Shape.of(32, 64), -1, 1, rng, cpu), param(rng, 64, 128, 64),
+                param(rng, 64, 128), param(rng, 128, 10, 128), param(rng, 128, 10), labels(rng, 32, 10));
+        BackendDiff.Report r = BackendDiff.compare(xs -> xs.get(0).matmul(xs.get(1).t()).add(xs.get(2)).relu()
+                .matmul(xs.get(3).t()).add(xs.get(4)).crossEntropy(xs.get(5)), inputs, cuda, cpu, TOLERANCE);
+        assertTrue(r.passed(), r.message());
+        assertEquals(6, r.differences().size(), "the loss and five gradients were compared: " + r.differences());
+    }
+
+    @Test
+    void lenetLossAndEveryGradientMatchTheCpu() {
+        Rng rng = new Rng(12);
+        List<Tensor> inputs = List.of(
+                Tensor.uniform(Shape.of(8, 1, 28, 28), 0, 1, rng, cpu),
+                param(rng, 25, 6, 1, 5, 5), param(rng, 25, 6),
+                param(rng, 150, 16, 6, 5, 5), param(rng, 150, 16),
+                param(rng, 400, 120, 400), param(rng, 400, 120),
+                param(rng, 120, 84, 120), param(rng, 120, 84),
+                param(rng, 84, 10, 84), param(rng, 84, 10),
+                labels(rng, 8, 10));
+        BackendDiff.Report r = BackendDiff.compare(xs -> xs.get(0)
+                        .conv2d(xs.get(1), xs.get(2), 1, 1, 2, 2).relu().maxPool2d(2, 2, 2, 2, 0, 0)     // 6x14x14
+                        .conv2d(xs.get(3), xs.get(4), 1, 1, 0, 0).relu().maxPool2d(2, 2, 2, 2, 0, 0)     // 16x5x5
+                        .flatten(1).matmul(xs.get(5).t()).add(xs.get(6)).relu()
+                        .matmul(xs.get(7).t()).add(xs.get(8)).relu()
+                        .matmul(xs.get(9).t()).add(xs.get(10))
+                        .crossEntropy(xs.get(11)),
+                inputs, cuda, cpu, TOLERANCE);
+        assertTrue(r.passed(), r.message());
+        assertEquals(12, r.differences().size(), "the loss and eleven gradients were compared: " + r.differences());
+    }
+
+    private static Sequential mlp(long seed, Backend backend) {
+        Rng rng = new Rng(seed);
+        return new Sequential(new Linear(64, 128, true, rng, backend), new ReLU(), new Linear(128, 10, true, rng, backend));
+    }
+
+    @Test
+    void fiveSgdStepsStayClose() {
+        Sequential onCpu = mlp(21, cpu);
+        Sequential onCuda = mlp(21, cpu);
+        onCuda.to(cuda);
+        Rng data = new Rng(22);
+        float[] x = Tensor.uniform(Shape.of(16, 64), -1, 1, data, cpu).toFloatArray();
+        int[] y = new int[16];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = i % 10;
+        }
+        try (Optimizer sgdCpu = new SGD(onCpu.parameters(), 0.1f, 0.9f, 0f, 1e-4f, false);
+             Optimizer sgdCuda = new SGD(onCuda.parameters(), 0.1f, 0.9f, 0f, 1e-4f, false)) {
+            for (int step = 1; step <= 5; step++) {
+                float lossCpu = trainStep(onCpu, sgdCpu, x, y, cpu);
+                float lossCuda = trainStep(onCuda, sgdCuda, x, y, cuda);
+                assertTrue(Math.abs(lossCuda - lossCpu) <= 1e-4 + 1e-3 * Math.abs(lossCpu),
+                        "step " + step + ": loss cuda " + lossCuda + " vs cpu " + lossCpu);
+                Map<String, Tensor> a = onCuda.namedParameters();
+                for (Map.Entry<String, Tensor> e : onCpu.namedParameters().entrySet()) {
+                    BackendDiff.Difference d = BackendDiff.diff("step " + step + " " + e.getKey(), a.get(e.getKey()),
+                            e.getValue(), TOLERANCE);
+                    assertTrue(d.passed(), d.toString());
+                }
+            }
+        }
+    }
+
+    private static float trainStep(Module model, Optimizer optimizer, float[] x, int[] y, Backend backend) {
+        try (Scope step = Scope.open()) {
+            Tensor input = Tensor.fromFloats(x, Shape.of(y.length, 64), backend);
+            Tensor labels = Tensor.fromInts(y, Shape.of(y.length), backend);
+            optimizer.zeroGrad();
+            Tensor loss = model.forward(input).crossEntropy(labels);
+            loss.backward();
+            optimizer.step();
+            return loss.item();
+        }
+    }
+
+    @Test
+    void aThousandTrainingStepsKeepDeviceMemoryFlat() {
+        try (Backend own = new CudaBackendProvider().create()) {
+            Sequential model = mlp(31, own);
+            Rng data = new Rng(32);
+            float[] x = Tensor.uniform(Shape.of(64, 64), -1, 1, data, cpu).toFloatArray();
+            int[] y = new int[64];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = (i * 7) % 10;
+            }
+            List<MemoryStats> after = new ArrayList<>();
+            float first;
+            float last = 0;
+            try (Optimizer sgd = new SGD(model.parameters(), 0.05f, 0.9f, 0f, 0f, false)) {
+                first = trainStep(model, sgd, x, y, own);
+                after.add(own.memoryStats());
+                for (int step = 2; step <= 1000; step++) {
+                    last = trainStep(model, sgd, x, y, own);
+                    if (step == 2 || step % 100 == 0) {
+                        after.add(own.memoryStats());
+                    }
+                }
+            }
+            // In use: the same after every step. Device allocations: none after the second step (the first
+            // creates the momentum buffers mid-step, so the second is the first with the steady-state peak).
+            MemoryStats one = after.get(0);
+            MemoryStats two = after.get(1);
+            for (MemoryStats s : after) {
+                assertEquals(one.inUse(), s.inUse(), "bytes in use after step 1 vs later: " + after);
+            }
+            for (MemoryStats s : after.subList(1, after.size())) {
+                assertEquals(two.deviceAllocations(), s.deviceAllocations(), "device allocations after step 2: "
+                        + after);
+            }
+            assertTrue(last < first, "the loss went down: " + first + " -> " + last);
+            model.close();
+        }
+    }
+}
