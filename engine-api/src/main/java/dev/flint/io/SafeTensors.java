@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -318,8 +317,7 @@ public final class SafeTensors {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : root.properties()) {
             if (field.getKey().equals(METADATA_KEY)) {
                 readMetadata(field.getValue(), metadata, name);
             } else {
@@ -336,8 +334,7 @@ public final class SafeTensors {
             throw new CorruptFileException(name, METADATA_KEY + " must be an object of strings, found "
                     + node.getNodeType());
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> m = it.next();
+        for (Map.Entry<String, JsonNode> m : node.properties()) {
             if (!m.getValue().isTextual()) {
                 throw new CorruptFileException(name, METADATA_KEY + " must map strings to strings; '"
                         + m.getKey() + "' is " + m.getValue().getNodeType());
