@@ -42,8 +42,13 @@ public final class CpuBackendProvider implements BackendProvider {
                 + (vectorApiPresent() ? "on" : "off");
     }
 
-    /** The incubating Vector API is usable only when the JVM was started with it in the boot layer. */
+    /**
+     * Whether the Vector API fast path is on: the incubating module must be in the boot layer (the JVM
+     * was started with {@code --add-modules jdk.incubator.vector}) and {@code flint.cpu.vector} must not
+     * be {@code false}, the same rule the GEMM uses to pick its kernel.
+     */
     static boolean vectorApiPresent() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                && !"false".equalsIgnoreCase(System.getProperty("flint.cpu.vector", "").trim());
     }
 }
