@@ -37,33 +37,66 @@ public final class GemmProbe {
         System.out.println("default kernel: " + VectorSupport.kernel().name());
         for (Kernel kernel : kernels) {
             for (int n : sizes) {
-                float[] a = SgemmTest.random(n * n, 1);
-                float[] b = SgemmTest.random(n * n, 2);
-                float[] c = new float[n * n];
-                double flops = 2.0 * n * n * n;
-                // enough calls for C2 to compile the kernel and for a stable median
-                int runs = (int) Math.max(5, Math.min(40, 4e10 / flops));
-                double[] gflops = new double[runs];
-                double[] cpuGflops = new double[runs];
-                for (int w = 0; w < 3; w++) {
-                    Sgemm.gemm(kernel, false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
-                }
-                for (int r = 0; r < runs; r++) {
-                    long cpu0 = THREADS.getCurrentThreadCpuTime();
-                    long t0 = System.nanoTime();
-                    Sgemm.gemm(kernel, false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
-                    gflops[r] = flops / (System.nanoTime() - t0);
-                    cpuGflops[r] = flops / Math.max(1, THREADS.getCurrentThreadCpuTime() - cpu0);
-                }
-                Arrays.sort(gflops);
-                Arrays.sort(cpuGflops);
-                // On a shared machine wall time includes other processes; with one thread, flops per
-                // CPU-second of the calling thread is what the kernel itself achieves.
-                String cpu = Parallel.threads() == 1
-                        ? String.format(", per CPU-second %7.1f", cpuGflops[runs / 2]) : "";
-                System.out.printf("%-12s threads=%d n=%5d  median %7.1f GFLOP/s  (best %7.1f, %d runs%s)%n",
-                        kernel.name(), Parallel.threads(), n, gflops[runs / 2], gflops[runs - 1], runs, cpu);
+                square(kernel, n);
             }
         }
+        // shapes of the examples: an MLP on MNIST (batch 64) and LeNet's im2col convolutions
+        int[][] small = {{64, 128, 784}, {64, 10, 128}, {128, 10, 64}, {6, 576, 25}, {16, 64, 150}, {8, 8, 8}};
+        for (Kernel kernel : kernels) {
+            for (int[] s : small) {
+                small(kernel, s[0], s[1], s[2]);
+            }
+        }
+    }
+
+    private static void square(Kernel kernel, int n) {
+        float[] a = SgemmTest.random(n * n, 1);
+        float[] b = SgemmTest.random(n * n, 2);
+        float[] c = new float[n * n];
+        double flops = 2.0 * n * n * n;
+        // enough calls for C2 to compile the kernel and for a stable median
+        int runs = (int) Math.max(5, Math.min(40, 4e10 / flops));
+        double[] gflops = new double[runs];
+        double[] cpuGflops = new double[runs];
+        for (int w = 0; w < 3; w++) {
+            Sgemm.gemm(kernel, false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+        }
+        for (int r = 0; r < runs; r++) {
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            Sgemm.gemm(kernel, false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+            gflops[r] = flops / (System.nanoTime() - t0);
+            cpuGflops[r] = flops / Math.max(1, THREADS.getCurrentThreadCpuTime() - cpu0);
+        }
+        Arrays.sort(gflops);
+        Arrays.sort(cpuGflops);
+        // On a shared machine wall time includes other processes; with one thread, flops per
+        // CPU-second of the calling thread is what the kernel itself achieves.
+        String cpu = Parallel.threads() == 1
+                ? String.format(", per CPU-second %7.1f", cpuGflops[runs / 2]) : "";
+        System.out.printf("%-12s threads=%d n=%5d  median %7.1f GFLOP/s  (best %7.1f, %d runs%s)%n",
+                kernel.name(), Parallel.threads(), n, gflops[runs / 2], gflops[runs - 1], runs, cpu);
+    }
+
+    /** Small products are about per-call overhead: microseconds per call, many calls per sample. */
+    private static void small(Kernel kernel, int m, int n, int k) {
+        float[] a = SgemmTest.random(m * k, 1);
+        float[] b = SgemmTest.random(n * k, 2);
+        float[] c = new float[m * n];
+        int calls = (int) Math.max(10, Math.min(20000, 2e8 / (2.0 * m * n * k)));
+        double[] micros = new double[15];
+        for (int r = -5; r < micros.length; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                Sgemm.gemm(kernel, false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n);
+            }
+            if (r >= 0) {
+                micros[r] = (System.nanoTime() - t0) / 1e3 / calls;
+            }
+        }
+        Arrays.sort(micros);
+        double us = micros[micros.length / 2];
+        System.out.printf("%-12s threads=%d %4d x %4d x %4d (B transposed)  median %8.2f us/call  %7.1f GFLOP/s%n",
+                kernel.name(), Parallel.threads(), m, n, k, us, 2.0 * m * n * k / us / 1e3);
     }
 }
