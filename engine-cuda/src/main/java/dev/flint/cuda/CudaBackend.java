@@ -405,7 +405,7 @@ public final class CudaBackend implements Backend {
         int code = KernelCodes.of(op);
         DeviceBuffer dx = buf(x);
         DeviceBuffer dout = buf(out);
-        if (inner == 1) {
+        if (inner == 1 && extent >= 64) {
             int segments = 1;
             if (outer < 2L * device.multiprocessors() && extent >= 32768) {
                 // Few long rows: split each across blocks, then reduce the per-segment results.
@@ -423,6 +423,8 @@ public final class CudaBackend implements Backend {
                 reduceRows(dx, dout, outer, extent, 1, code);
             }
         } else {
+            // inner > 1: neighbouring threads read neighbouring columns. Short rows (inner == 1, extent < 64)
+            // also take a thread each: a block per row would leave most of its threads idle.
             launch(k.reduceCols, outputs, new KernelArgs().ptr(dx, 0).ptr(dout, 0).i(outer).i(extent).i(inner).i(code));
         }
         after("reduce " + op);

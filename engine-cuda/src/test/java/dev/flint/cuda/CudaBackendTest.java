@@ -61,6 +61,15 @@ class CudaBackendTest {
                 300, 7), 1e-4, 1e-4);
     }
 
+    @Test
+    void shortRowReductionsMatchTheCpu() {
+        float[] x = random(1000 * 10, 12);
+        for (ReduceOp op : ReduceOp.values()) {
+            assertClose("reduce " + op + " (1000, 10, 1)", run(cpu, op, x, 1000, 10, 1), run(cuda, op, x, 1000, 10, 1),
+                    1e-5, 1e-5);
+        }
+    }
+
     private static float[] run(Backend b, ReduceOp op, float[] x, int outer, int extent, int inner) {
         Storage in = upload(b, x);
         Storage out = b.allocate(DType.FLOAT32, outer * inner);
