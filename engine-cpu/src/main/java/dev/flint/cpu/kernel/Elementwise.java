@@ -219,22 +219,22 @@ public final class Elementwise {
             }
             case LT -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = a[ao + i] < b[bo + i] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.lt(a[ao + i], b[bo + i]);
                 }
             }
             case LE -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = a[ao + i] <= b[bo + i] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.le(a[ao + i], b[bo + i]);
                 }
             }
             case GT -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = a[ao + i] > b[bo + i] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.gt(a[ao + i], b[bo + i]);
                 }
             }
             case GE -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = a[ao + i] >= b[bo + i] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.ge(a[ao + i], b[bo + i]);
                 }
             }
             default -> throw new IllegalArgumentException("binary: unknown op " + op);
@@ -291,22 +291,22 @@ public final class Elementwise {
             }
             case LT -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = a[ao + i] < y ? 1f : 0f;
+                    o[oo + i] = FloatOrder.lt(a[ao + i], y);
                 }
             }
             case LE -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = a[ao + i] <= y ? 1f : 0f;
+                    o[oo + i] = FloatOrder.le(a[ao + i], y);
                 }
             }
             case GT -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = a[ao + i] > y ? 1f : 0f;
+                    o[oo + i] = FloatOrder.gt(a[ao + i], y);
                 }
             }
             case GE -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = a[ao + i] >= y ? 1f : 0f;
+                    o[oo + i] = FloatOrder.ge(a[ao + i], y);
                 }
             }
             default -> throw new IllegalArgumentException("binary: unknown op " + op);
@@ -363,22 +363,22 @@ public final class Elementwise {
             }
             case LT -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = x < b[bo + i] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.lt(x, b[bo + i]);
                 }
             }
             case LE -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = x <= b[bo + i] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.le(x, b[bo + i]);
                 }
             }
             case GT -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = x > b[bo + i] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.gt(x, b[bo + i]);
                 }
             }
             case GE -> {
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = x >= b[bo + i] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.ge(x, b[bo + i]);
                 }
             }
             default -> throw new IllegalArgumentException("binary: unknown op " + op);
@@ -436,22 +436,22 @@ public final class Elementwise {
             }
             case LT -> {
                 for (int i = 0, ia = ao, ib = bo; i < n; i++, ia += as, ib += bs) {
-                    o[oo + i] = a[ia] < b[ib] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.lt(a[ia], b[ib]);
                 }
             }
             case LE -> {
                 for (int i = 0, ia = ao, ib = bo; i < n; i++, ia += as, ib += bs) {
-                    o[oo + i] = a[ia] <= b[ib] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.le(a[ia], b[ib]);
                 }
             }
             case GT -> {
                 for (int i = 0, ia = ao, ib = bo; i < n; i++, ia += as, ib += bs) {
-                    o[oo + i] = a[ia] > b[ib] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.gt(a[ia], b[ib]);
                 }
             }
             case GE -> {
                 for (int i = 0, ia = ao, ib = bo; i < n; i++, ia += as, ib += bs) {
-                    o[oo + i] = a[ia] >= b[ib] ? 1f : 0f;
+                    o[oo + i] = FloatOrder.ge(a[ia], b[ib]);
                 }
             }
             default -> throw new IllegalArgumentException("binary: unknown op " + op);
@@ -470,10 +470,10 @@ public final class Elementwise {
             case MIN -> Math.min(x, y);
             case EQ -> x == y ? 1f : 0f;
             case NE -> x != y ? 1f : 0f;
-            case LT -> x < y ? 1f : 0f;
-            case LE -> x <= y ? 1f : 0f;
-            case GT -> x > y ? 1f : 0f;
-            case GE -> x >= y ? 1f : 0f;
+            case LT -> FloatOrder.lt(x, y);
+            case LE -> FloatOrder.le(x, y);
+            case GT -> FloatOrder.gt(x, y);
+            case GE -> FloatOrder.ge(x, y);
         };
     }
 
@@ -536,7 +536,7 @@ public final class Elementwise {
             }
             case IN_RANGE -> {
                 for (int i = from; i < to; i++) {
-                    y[i] = p1 <= x[i] && x[i] <= p2 ? 1f : 0f;
+                    y[i] = FloatOrder.inRange(x[i], p1, p2);
                 }
             }
             default -> throw new IllegalArgumentException("unary: unknown op " + op);

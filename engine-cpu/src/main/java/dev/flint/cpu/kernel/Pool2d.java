@@ -70,8 +70,8 @@ public final class Pool2d {
                 int idx = h * inW + w;
                 int bits = Float.floatToRawIntBits(x[in + idx]);
                 nan |= 0x7F800000 - (bits & 0x7FFFFFFF);
-                int key = key(bits);
-                int greater = (int) (((long) bestKey - key) >> 63);
+                int key = FloatOrder.key(bits);
+                int greater = FloatOrder.less(bestKey, key);
                 bestKey ^= (bestKey ^ key) & greater;
                 bestIdx ^= (bestIdx ^ idx) & greater;
             }
@@ -101,30 +101,24 @@ public final class Pool2d {
                 if (nan < 0) {
                     bestIdx = windowMaxWithNaN(x, in, inW, 2 * oh, 2 * oh + 2, 2 * ow, 2 * ow + 2);
                 } else {
-                    int bestKey = key(b0);
+                    int bestKey = FloatOrder.key(b0);
                     bestIdx = i0;
-                    int k = key(b1);
-                    int greater = (int) (((long) bestKey - k) >> 63);
+                    int k = FloatOrder.key(b1);
+                    int greater = FloatOrder.less(bestKey, k);
                     bestKey ^= (bestKey ^ k) & greater;
                     bestIdx ^= (bestIdx ^ (i0 + 1)) & greater;
-                    k = key(b2);
-                    greater = (int) (((long) bestKey - k) >> 63);
+                    k = FloatOrder.key(b2);
+                    greater = FloatOrder.less(bestKey, k);
                     bestKey ^= (bestKey ^ k) & greater;
                     bestIdx ^= (bestIdx ^ i2) & greater;
-                    k = key(b3);
-                    greater = (int) (((long) bestKey - k) >> 63);
+                    k = FloatOrder.key(b3);
+                    greater = FloatOrder.less(bestKey, k);
                     bestIdx ^= (bestIdx ^ (i2 + 1)) & greater;
                 }
                 y[o + ow] = x[in + bestIdx];
                 indices[o + ow] = bestIdx;
             }
         }
-    }
-
-    /** An int that orders like the float with these bits (for non-NaN floats; -0 and +0 give 0). */
-    private static int key(int bits) {
-        int sign = bits >> 31;
-        return ((bits & 0x7FFFFFFF) ^ sign) - sign;
     }
 
     /** The plain definition, NaN included: the first NaN wins, else the first maximum. */

@@ -41,13 +41,4 @@ class ActivationsTest {
             }
         }
     }
-
-    @Test
-    void positiveMaskIsExactlyGreaterThanZero() {
-        for (float x : X) {
-            assertEquals(x > 0 ? -1 : 0, Activations.positiveMask(x), "mask of " + x);
-        }
-        assertEquals(-1, Activations.positiveMask(Float.MAX_VALUE));
-        assertEquals(0, Activations.positiveMask(Float.intBitsToFloat(0xFFC00000)), "negative NaN");
-    }
 }
