@@ -10,8 +10,11 @@ import dev.flint.loss.CrossEntropyLoss;
 import dev.flint.nn.Sequential;
 import dev.flint.optim.Adam;
 import dev.flint.optim.AdamW;
+import dev.flint.optim.CosineAnnealingLR;
+import dev.flint.optim.LrScheduler;
 import dev.flint.optim.Optimizer;
 import dev.flint.optim.SGD;
+import dev.flint.optim.StepLR;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Tensor;
 import dev.flint.train.EarlyStopping;
@@ -53,6 +56,7 @@ import picocli.CommandLine.Spec;
         description = "Train a model on MNIST; write history.csv, learning-curves.png and model.safetensors.")
 final class TrainCommand implements Callable<Integer> {
     static final List<String> OPTIMIZERS = List.of("sgd", "momentum", "adam", "adamw");
+    static final List<String> SCHEDULES = List.of("none", "step", "cosine");
 
     @Spec
     CommandSpec spec;
@@ -103,6 +107,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--l2", defaultValue = "0",
             description = "L2 penalty lambda * sum(w^2) on the weights, added to the loss. Default: ${DEFAULT-VALUE}.")
     float l2;
+
+    @Option(names = "--l1", defaultValue = "0",
+            description = "L1 penalty lambda * sum(|w|) on the weights, added to the loss. Default: ${DEFAULT-VALUE}.")
+    float l1;
+
+    @Option(names = "--grad-clip", defaultValue = "0", paramLabel = "MAX_NORM",
+            description = "Scale gradients down to this global L2 norm when larger (0: off). Default: ${DEFAULT-VALUE}.")
+    float gradClip;
+
+    @Option(names = "--lr-schedule", defaultValue = "none", paramLabel = "none|step|cosine",
+            description = "none; step (x0.1 at 1/3 and 2/3 of the epochs); cosine (to 0 over the epochs). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String lrSchedule;
 
     @Option(names = "--train-subset", defaultValue = "0", paramLabel = "N",
             description = "Train on a class-balanced subset of N images (0: all), to show overfitting. "
@@ -158,8 +175,8 @@ final class TrainCommand implements Callable<Integer> {
              Optimizer opt = optimizer(net)) {
             console.printf("model: %s, %,d parameters; optimizer: %s%n", model, net.parameterCount(), opt);
             console.flush();
-            TrainerConfig.Builder config = TrainerConfig.builder().epochs(epochs).l2(l2)
-                    .listener(new ProgressBarListener(console, progress));
+            TrainerConfig.Builder config = TrainerConfig.builder().epochs(epochs).l2(l2).l1(l1).gradClipNorm(gradClip)
+                    .scheduler(schedule(opt)).listener(new ProgressBarListener(console, progress));
             if (patience > 0) {
                 config.earlyStopping(new EarlyStopping(patience, 0, true));
             }
@@ -221,6 +238,17 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    private LrScheduler schedule(Optimizer opt) {
+        switch (lrSchedule.toLowerCase(Locale.ROOT)) {
+            case "step":
+                return new StepLR(opt, Math.max(1, (epochs + 2) / 3), 0.1f);
+            case "cosine":
+                return new CosineAnnealingLR(opt, epochs, 0f);
+            default:
+                return null;
+        }
+    }
+
     /** Rejects bad values before any work, with picocli's usage text and exit code 2. */
     private void validate() {
         require(Models.NAMES.contains(model.toLowerCase(Locale.ROOT)),
@@ -238,6 +266,10 @@ final class TrainCommand implements Callable<Integer> {
         require(weightDecay == null || weightDecay >= 0, "--weight-decay must be at least 0, got " + weightDecay);
         require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
         require(l2 >= 0, "--l2 must be at least 0, got " + l2);
+        require(l1 >= 0, "--l1 must be at least 0, got " + l1);
+        require(gradClip >= 0, "--grad-clip must be at least 0, got " + gradClip);
+        require(SCHEDULES.contains(lrSchedule.toLowerCase(Locale.ROOT)),
+                "--lr-schedule: unknown schedule '" + lrSchedule + "', expected one of " + String.join(", ", SCHEDULES));
         require(trainSubset == 0 || trainSubset >= 10,
                 "--train-subset must be 0 (all) or at least 10 (one image per class), got " + trainSubset);
         require(valFraction > 0 && valFraction < 1, "--val-fraction must be between 0 and 1, got " + valFraction);

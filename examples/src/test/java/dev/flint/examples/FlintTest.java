@@ -37,7 +37,8 @@ class FlintTest {
         CommandLine cl = Flint.commandLine();
         CommandLine.ParseResult pr = cl.parseArgs("train", "--model", "cnn", "--data", "/tmp/mnist", "--backend", "cpu",
                 "--epochs", "3", "--batch-size", "32", "--lr", "0.01", "--optimizer", "momentum", "--momentum", "0.8",
-                "--nesterov", "--weight-decay", "5e-4", "--dropout", "0.25", "--l2", "1e-4", "--train-subset", "500",
+                "--nesterov", "--weight-decay", "5e-4", "--dropout", "0.25", "--l2", "1e-4", "--l1", "1e-5",
+                "--grad-clip", "5", "--lr-schedule", "cosine", "--train-subset", "500",
                 "--seed", "7", "--out", "runs/x", "--patience", "2", "--no-progress");
         TrainCommand t = pr.subcommand().commandSpec().commandLine().getCommand();
         assertEquals("cnn", t.model);
@@ -52,6 +53,9 @@ class FlintTest {
         assertEquals(5e-4f, t.weightDecay);
         assertEquals(0.25f, t.dropout);
         assertEquals(1e-4f, t.l2);
+        assertEquals(1e-5f, t.l1);
+        assertEquals(5f, t.gradClip);
+        assertEquals("cosine", t.lrSchedule);
         assertEquals(500, t.trainSubset);
         assertEquals(7L, t.seed);
         assertEquals(Path.of("runs/x"), t.out);
@@ -79,7 +83,7 @@ class FlintTest {
         assertTrue(train.out().contains("Usage: flint train") && train.out().contains("--train-subset"), train.out());
         assertTrue(run("eval", "--help").out().contains("--model-file"));
         assertTrue(run("info", "--help").out().contains("Usage: flint info"));
-        assertTrue(run("--help").out().contains("train") );
+        assertTrue(run("--help").out().contains("train"));
     }
 
     @Test
@@ -108,6 +112,8 @@ class FlintTest {
         assertTrue(unknown.err().contains("--learning-rate"), unknown.err());
         assertEquals(2, run("train", "--dropout", "1.5").exitCode());
         assertEquals(2, run("train", "--optimizer", "rmsprop").exitCode());
+        assertEquals(2, run("train", "--lr-schedule", "exponential").exitCode());
+        assertEquals(2, run("train", "--grad-clip", "-1").exitCode());
         assertEquals(2, run("eval").exitCode());
         assertEquals(2, run().exitCode());
     }
@@ -122,7 +128,8 @@ class FlintTest {
 
     @Test
     void oneEpochOnAnEmbeddedSubsetWritesTheThreeFilesAndEvalReadsTheModel(@TempDir Path dir) throws Exception {
-        Run r = run("train", "--epochs", "1", "--train-subset", "200", "--no-progress", "--out", dir.toString());
+        Run r = run("train", "--epochs", "1", "--train-subset", "200", "--lr-schedule", "step", "--grad-clip", "10",
+                "--no-progress", "--out", dir.toString());
         assertEquals(0, r.exitCode(), r.out() + r.err());
         Path csv = dir.resolve("history.csv");
         Path png = dir.resolve("learning-curves.png");
