@@ -111,11 +111,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void copyBlocks(Storage src, int srcOffset, int srcStride, Storage dst, int dstOffset, int dstStride,
                            int blocks, int blockLength) {
-        Object from = cpu(src, "copyBlocks").array();
-        Object to = cpu(dst, "copyBlocks").array();
-        for (int i = 0; i < blocks; i++) {
-            System.arraycopy(from, srcOffset + i * srcStride, to, dstOffset + i * dstStride, blockLength);
-        }
+        Layout.copyBlocks(cpu(src, "copyBlocks").array(), srcOffset, srcStride, cpu(dst, "copyBlocks").array(),
+                dstOffset, dstStride, blocks, blockLength);
     }
 
     @Override

@@ -170,6 +170,40 @@ public final class Layout {
         }
     }
 
+    /** Copies above this many elements are split over threads: one core does not saturate memory. */
+    static final int PARALLEL_COPY = 1 << 18;
+
+    /**
+     * For {@code i < blocks}, copies {@code blockLength} elements from {@code src[srcOffset + i * srcStride]}
+     * to {@code dst[dstOffset + i * dstStride]}, like {@link System#arraycopy} per block (so overlapping
+     * blocks in one array behave as a sequence of moves). Large copies between different arrays run in
+     * parallel; within one array they stay sequential, because splitting would change what an
+     * overlapping move reads.
+     *
+     * <pre>{@code
+     * Layout.copyBlocks(src, 0, 4, dst, 0, 3, 2, 2);   // rows 0 and 2 of a 3x2 into a 2x3's columns 0..1
+     * }</pre>
+     */
+    public static void copyBlocks(Object src, int srcOffset, int srcStride, Object dst, int dstOffset,
+                                  int dstStride, int blocks, int blockLength) {
+        long total = (long) blocks * blockLength;
+        if (src == dst || total < PARALLEL_COPY) {
+            for (int i = 0; i < blocks; i++) {
+                System.arraycopy(src, srcOffset + i * srcStride, dst, dstOffset + i * dstStride, blockLength);
+            }
+        } else if (blocks == 1) {
+            Parallel.forRange(0, blockLength, PARALLEL_COPY / 2, (from, to) ->
+                    System.arraycopy(src, srcOffset + from, dst, dstOffset + from, to - from));
+        } else {
+            int grain = Math.max(1, PARALLEL_COPY / 2 / Math.max(1, blockLength));
+            Parallel.forRange(0, blocks, grain, (b0, b1) -> {
+                for (int i = b0; i < b1; i++) {
+                    System.arraycopy(src, srcOffset + i * srcStride, dst, dstOffset + i * dstStride, blockLength);
+                }
+            });
+        }
+    }
+
     /**
      * Converts {@code n} elements: float to int truncates toward zero (NaN gives 0, out-of-range values
      * saturate, as Java's cast does); int to float rounds to nearest. Same-type casts copy.

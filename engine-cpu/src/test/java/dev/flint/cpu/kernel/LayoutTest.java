@@ -113,6 +113,34 @@ class LayoutTest {
     }
 
     @Test
+    void largeCopiesSplitOverThreadsAndOverlappingMovesStaySequential() {
+        int n = 3 * Layout.PARALLEL_COPY + 17;
+        float[] src = iota(n);
+        float[] one = new float[n];
+        Layout.copyBlocks(src, 0, 0, one, 0, 0, 1, n);
+        assertArrayEquals(src, one);
+
+        // every other block of 1000 into a packed array
+        int blocks = n / 2000;
+        float[] packed = new float[blocks * 1000];
+        Layout.copyBlocks(src, 5, 2000, packed, 0, 1000, blocks, 1000);
+        for (int i = 0; i < blocks; i++) {
+            for (int j = 0; j < 1000; j++) {
+                if (packed[i * 1000 + j] != src[5 + i * 2000 + j]) {
+                    throw new AssertionError("block " + i + " element " + j);
+                }
+            }
+        }
+
+        // one overlapping move inside one array behaves as memmove
+        float[] same = iota(n);
+        Layout.copyBlocks(same, 0, 0, same, 1, 0, 1, n - 1);
+        float[] expected = iota(n);
+        System.arraycopy(expected, 0, expected, 1, n - 1);
+        assertArrayEquals(expected, same);
+    }
+
+    @Test
     void castTruncatesTowardZeroAndSaturates() {
         float[] f = {1.9f, -1.9f, Float.NaN, 3e10f, -3e10f};
         int[] i = new int[f.length];
