@@ -23,7 +23,6 @@ import dev.flint.cpu.kernel.Reductions;
 import dev.flint.cpu.kernel.Softmax;
 import dev.flint.cpu.parallel.Parallel;
 import dev.flint.tensor.DType;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -101,11 +100,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fill(Storage dst, int offset, int length, float value) {
-        if (dst.dtype() == DType.FLOAT32) {
-            Arrays.fill(floats(dst), offset, offset + length, value);
-        } else {
-            Arrays.fill(ints(dst), offset, offset + length, (int) value);
-        }
+        Layout.fill(cpu(dst, "fill").array(), offset, length, value);
     }
 
     @Override

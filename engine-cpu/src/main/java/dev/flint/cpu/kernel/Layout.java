@@ -1,6 +1,7 @@
 package dev.flint.cpu.kernel;
 
 import dev.flint.cpu.parallel.Parallel;
+import java.util.Arrays;
 
 /**
  * Data movement that changes layout: axis permutation (any rank, float or int) and dtype casts.
@@ -201,6 +202,21 @@ public final class Layout {
                     System.arraycopy(src, srcOffset + i * srcStride, dst, dstOffset + i * dstStride, blockLength);
                 }
             });
+        }
+    }
+
+    /**
+     * Sets {@code length} elements from {@code offset} to {@code value} ({@code (int) value} in an
+     * {@code int[]}), split over threads when large.
+     */
+    public static void fill(Object dst, int offset, int length, float value) {
+        int grain = PARALLEL_COPY / 2;
+        if (dst instanceof float[] f) {
+            Parallel.forRange(offset, offset + length, grain, (from, to) -> Arrays.fill(f, from, to, value));
+        } else {
+            int v = (int) value;
+            int[] i = (int[]) dst;
+            Parallel.forRange(offset, offset + length, grain, (from, to) -> Arrays.fill(i, from, to, v));
         }
     }
 

@@ -119,6 +119,15 @@ class LayoutTest {
         float[] one = new float[n];
         Layout.copyBlocks(src, 0, 0, one, 0, 0, 1, n);
         assertArrayEquals(src, one);
+        Layout.fill(one, 3, n - 4, 7.9f);
+        int[] ints = new int[n];
+        Layout.fill(ints, 0, n, 7.9f);
+        for (int i = 0; i < n; i++) {
+            float expect = i < 3 || i == n - 1 ? src[i] : 7.9f;
+            if (one[i] != expect || ints[i] != 7) {
+                throw new AssertionError("fill wrong at " + i + ": " + one[i] + ", " + ints[i]);
+            }
+        }
 
         // every other block of 1000 into a packed array
         int blocks = n / 2000;
