@@ -38,6 +38,8 @@ final class VectorKernel implements Kernel {
     static final int KC = 512;
     /** Rows of a packed A block (a multiple of both tile heights): 96 x 512 floats, 192 KiB, in L2. */
     static final int MC = 96;
+    /** Up to this many rows of C, full B slivers are read in place instead of packed. */
+    static final int DIRECT_B_ROWS = Integer.getInteger("xdirect", 32);
     /** Columns of a packed B panel (3 MiB at 8 x 48 tiles): streamed from L3, measured best. */
     static final int NC = 32 * NR;
 
@@ -91,28 +93,64 @@ final class VectorKernel implements Kernel {
         float[] ap = buffers[0];
         float[] bp = buffers[1];
         float[] t = buffers[2];
+        // With few rows each B value is used by one or two row slivers only, so copying B costs more
+        // than it saves: full slivers are read in place (row stride ldb), only the ragged edge is packed.
+        boolean direct = !g.transB() && i1 - i0 <= DIRECT_B_ROWS;
+        float[] b = g.b();
+        int ldb = g.ldb();
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
+            int fullCols = nc / NR * NR;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                packB(g, bp, pc, kc, jc, nc);
+                if (!direct) {
+                    packB(g, bp, pc, kc, jc, nc);
+                } else if (fullCols < nc) {
+                    packB(g, bp, pc, kc, jc + fullCols, nc - fullCols);
+                }
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     packA(g, ap, ic, mc, pc, kc);
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = Math.min(MR, mc - ir);
                         for (int jr = 0; jr < nc; jr += NR) {
-                            if (WIDE) {
-                                tile8x3(ap, ir * kc, bp, jr * kc, kc, t);
-                            } else {
-                                tile6x2(ap, ir * kc, bp, jr * kc, kc, t);
+                            float[] src = bp;
+                            int bIdx = jr * kc;
+                            int bStride = NR;
+                            if (direct) {
+                                if (jr < fullCols) {
+                                    src = b;
+                                    bIdx = g.bOff() + pc * ldb + jc + jr;
+                                    bStride = ldb;
+                                } else {
+                                    bIdx = 0;
+                                }
                             }
-                            update(g, t, ic + ir, mr, jc + jr, Math.min(NR, nc - jr), first);
+                            int nr = Math.min(NR, nc - jr);
+                            tile(ap, ir * kc, src, bIdx, bStride, kc, t, nr);
+                            update(g, t, ic + ir, mr, jc + jr, nr, first);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** The register tile for a sliver nr columns wide: a narrow edge gets a narrow tile. */
+    private static void tile(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc, float[] t, int nr) {
+        if (WIDE) {
+            if (nr > 2 * L) {
+                tile8x3(ap, aIdx, bp, bIdx, bStride, kc, t);
+            } else if (nr > L) {
+                tile8x2(ap, aIdx, bp, bIdx, bStride, kc, t);
+            } else {
+                tile8x1(ap, aIdx, bp, bIdx, bStride, kc, t);
+            }
+        } else if (nr > L) {
+            tile6x2(ap, aIdx, bp, bIdx, bStride, kc, t);
+        } else {
+            tile6x1(ap, aIdx, bp, bIdx, bStride, kc, t);
         }
     }
 
@@ -207,8 +245,12 @@ final class VectorKernel implements Kernel {
         }
     }
 
-    /** The 8 x 3-vector register tile: the fma chain over kc, parked in t for {@link #update}. */
-    private static void tile8x3(float[] ap, int aIdx, float[] bp, int bIdx, int kc, float[] t) {
+    /**
+     * The 8 x 3-vector register tile: the fma chain over kc, parked in t (row stride NR) for
+     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
+     */
+    private static void tile8x3(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
+                                  float[] t) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c02 = FloatVector.zero(S);
@@ -235,7 +277,7 @@ final class VectorKernel implements Kernel {
         FloatVector c72 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ai = aIdx + p * 8;
-            int bi = bIdx + p * 3 * L;
+            int bi = bIdx + p * bStride;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
@@ -272,34 +314,153 @@ final class VectorKernel implements Kernel {
             c71 = a7.fma(b1, c71);
             c72 = a7.fma(b2, c72);
         }
-        c00.intoArray(t, 0 * L);
-        c01.intoArray(t, 1 * L);
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
         c02.intoArray(t, 2 * L);
-        c10.intoArray(t, 3 * L);
-        c11.intoArray(t, 4 * L);
-        c12.intoArray(t, 5 * L);
-        c20.intoArray(t, 6 * L);
-        c21.intoArray(t, 7 * L);
-        c22.intoArray(t, 8 * L);
-        c30.intoArray(t, 9 * L);
-        c31.intoArray(t, 10 * L);
-        c32.intoArray(t, 11 * L);
-        c40.intoArray(t, 12 * L);
-        c41.intoArray(t, 13 * L);
-        c42.intoArray(t, 14 * L);
-        c50.intoArray(t, 15 * L);
-        c51.intoArray(t, 16 * L);
-        c52.intoArray(t, 17 * L);
-        c60.intoArray(t, 18 * L);
-        c61.intoArray(t, 19 * L);
-        c62.intoArray(t, 20 * L);
-        c70.intoArray(t, 21 * L);
-        c71.intoArray(t, 22 * L);
-        c72.intoArray(t, 23 * L);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + L);
+        c12.intoArray(t, 1 * NR + 2 * L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c22.intoArray(t, 2 * NR + 2 * L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c32.intoArray(t, 3 * NR + 2 * L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c42.intoArray(t, 4 * NR + 2 * L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c52.intoArray(t, 5 * NR + 2 * L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c62.intoArray(t, 6 * NR + 2 * L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+        c72.intoArray(t, 7 * NR + 2 * L);
     }
 
-    /** The 6 x 2-vector register tile: the fma chain over kc, parked in t for {@link #update}. */
-    private static void tile6x2(float[] ap, int aIdx, float[] bp, int bIdx, int kc, float[] t) {
+    /**
+     * The 8 x 2-vector register tile: the fma chain over kc, parked in t (row stride NR) for
+     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
+     */
+    private static void tile8x2(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
+                                  float[] t) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        FloatVector c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aIdx + p * 8;
+            int bi = bIdx + p * bStride;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+    }
+
+    /**
+     * The 8 x 1-vector register tile: the fma chain over kc, parked in t (row stride NR) for
+     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
+     */
+    private static void tile8x1(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
+                                  float[] t) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aIdx + p * 8;
+            int bi = bIdx + p * bStride;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a6.fma(b0, c60);
+            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a7.fma(b0, c70);
+        }
+        c00.intoArray(t, 0);
+        c10.intoArray(t, 1 * NR);
+        c20.intoArray(t, 2 * NR);
+        c30.intoArray(t, 3 * NR);
+        c40.intoArray(t, 4 * NR);
+        c50.intoArray(t, 5 * NR);
+        c60.intoArray(t, 6 * NR);
+        c70.intoArray(t, 7 * NR);
+    }
+
+    /**
+     * The 6 x 2-vector register tile: the fma chain over kc, parked in t (row stride NR) for
+     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
+     */
+    private static void tile6x2(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
+                                  float[] t) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -314,7 +475,7 @@ final class VectorKernel implements Kernel {
         FloatVector c51 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ai = aIdx + p * 6;
-            int bi = bIdx + p * 2 * L;
+            int bi = bIdx + p * bStride;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
@@ -336,18 +497,55 @@ final class VectorKernel implements Kernel {
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
-        c00.intoArray(t, 0 * L);
-        c01.intoArray(t, 1 * L);
-        c10.intoArray(t, 2 * L);
-        c11.intoArray(t, 3 * L);
-        c20.intoArray(t, 4 * L);
-        c21.intoArray(t, 5 * L);
-        c30.intoArray(t, 6 * L);
-        c31.intoArray(t, 7 * L);
-        c40.intoArray(t, 8 * L);
-        c41.intoArray(t, 9 * L);
-        c50.intoArray(t, 10 * L);
-        c51.intoArray(t, 11 * L);
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+    }
+
+    /**
+     * The 6 x 1-vector register tile: the fma chain over kc, parked in t (row stride NR) for
+     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
+     */
+    private static void tile6x1(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
+                                  float[] t) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aIdx + p * 6;
+            int bi = bIdx + p * bStride;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+        }
+        c00.intoArray(t, 0);
+        c10.intoArray(t, 1 * NR);
+        c20.intoArray(t, 2 * NR);
+        c30.intoArray(t, 3 * NR);
+        c40.intoArray(t, 4 * NR);
+        c50.intoArray(t, 5 * NR);
     }
 
     /**

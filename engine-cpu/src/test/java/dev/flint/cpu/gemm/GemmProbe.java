@@ -41,10 +41,12 @@ public final class GemmProbe {
             }
         }
         // shapes of the examples: an MLP on MNIST (batch 64) and LeNet's im2col convolutions
-        int[][] small = {{64, 128, 784}, {64, 10, 128}, {128, 10, 64}, {6, 576, 25}, {16, 64, 150}, {8, 8, 8}};
+        // (x * w^T for the MLP, w * columns for the convolutions), {m, n, k, transB}
+        int[][] small = {{64, 128, 784, 1}, {64, 10, 128, 1}, {128, 10, 64, 1}, {6, 576, 25, 0}, {16, 64, 150, 0},
+            {6, 4608, 25, 0}, {8, 8, 8, 0}};
         for (Kernel kernel : kernels) {
             for (int[] s : small) {
-                small(kernel, s[0], s[1], s[2]);
+                small(kernel, s[0], s[1], s[2], s[3] == 1);
             }
         }
     }
@@ -79,24 +81,31 @@ public final class GemmProbe {
     }
 
     /** Small products are about per-call overhead: microseconds per call, many calls per sample. */
-    private static void small(Kernel kernel, int m, int n, int k) {
+    private static void small(Kernel kernel, int m, int n, int k, boolean transB) {
         float[] a = SgemmTest.random(m * k, 1);
         float[] b = SgemmTest.random(n * k, 2);
         float[] c = new float[m * n];
         int calls = (int) Math.max(10, Math.min(20000, 2e8 / (2.0 * m * n * k)));
         double[] micros = new double[15];
+        double[] cpuMicros = new double[15];
         for (int r = -5; r < micros.length; r++) {
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             for (int i = 0; i < calls; i++) {
-                Sgemm.gemm(kernel, false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n);
+                Sgemm.gemm(kernel, false, transB, m, n, k, 1f, a, 0, k, b, 0, transB ? k : n, 0f, c, 0, n);
             }
             if (r >= 0) {
                 micros[r] = (System.nanoTime() - t0) / 1e3 / calls;
+                cpuMicros[r] = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e3 / calls;
             }
         }
         Arrays.sort(micros);
+        Arrays.sort(cpuMicros);
         double us = micros[micros.length / 2];
-        System.out.printf("%-12s threads=%d %4d x %4d x %4d (B transposed)  median %8.2f us/call  %7.1f GFLOP/s%n",
-                kernel.name(), Parallel.threads(), m, n, k, us, 2.0 * m * n * k / us / 1e3);
+        // calls below Sgemm.PARALLEL_MIN_WORK run on this thread alone, so its CPU time is the cost
+        String cpu = (long) m * n * k < Sgemm.PARALLEL_MIN_WORK || Parallel.threads() == 1
+                ? String.format(", %8.2f us of CPU", cpuMicros[cpuMicros.length / 2]) : "";
+        System.out.printf("%-12s threads=%d %4d x %4d x %4d %s  median %8.2f us/call  %7.1f GFLOP/s%s%n",
+                kernel.name(), Parallel.threads(), m, n, k, transB ? "NT" : "NN", us, 2.0 * m * n * k / us / 1e3, cpu);
     }
 }
