@@ -14,7 +14,7 @@ __device__ __forceinline__ float apply_unary(int op, float x, float p1, float p2
         case U_SQUARE: return x * x;
         case U_AFFINE: return p1 * x + p2;
         case U_POW: return java_pow(x, p1);
-        case U_CLAMP: return x < p1 ? p1 : (x > p2 ? p2 : x);           // NaN stays NaN
+        case U_CLAMP: return java_min(java_max(x, p1), p2);             // Math.min(Math.max(x, p1), p2)
         case U_IN_RANGE: return (p1 <= x && x <= p2) ? 1.0f : 0.0f;
         default: return __int_as_float(0x7fc00000);
     }
