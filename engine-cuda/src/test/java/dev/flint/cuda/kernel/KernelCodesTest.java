@@ -8,7 +8,6 @@ import dev.flint.backend.ReduceOp;
 import dev.flint.backend.UnaryOp;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.ToIntFunction;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The Java op codes agree with the enums in common.cuh, entry by entry, and every SPI value has one. */
 class KernelCodesTest {
     private static Map<String, Integer> header() throws IOException {
-        String text = Files.readString(Path.of("src/main/cuda/common.cuh"));
+        String text = Files.readString(CudaSources.dir().resolve("common.cuh"));
         Map<String, Integer> codes = new HashMap<>();
         Matcher m = Pattern.compile("\\b([UBRA]_[A-Z_]+) = (\\d+)").matcher(text);
         while (m.find()) {
