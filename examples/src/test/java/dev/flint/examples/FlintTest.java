@@ -154,6 +154,16 @@ class FlintTest {
     }
 
     @Test
+    void theSameSeedTrainsTheSameModelBitForBit(@TempDir Path dir) throws Exception {
+        for (String run : new String[] {"a", "b"}) {
+            Run r = run("train", "--model", "mlp", "--epochs", "2", "--train-subset", "100", "--dropout", "0.3",
+                    "--seed", "5", "--no-progress", "--out", dir.resolve(run).toString());
+            assertEquals(0, r.exitCode(), r.err());
+        }
+        assertEquals(-1L, Files.mismatch(dir.resolve("a/model.safetensors"), dir.resolve("b/model.safetensors")));
+    }
+
+    @Test
     void infoReportsTheBackendsAndTheChosenOne() {
         Run r = run("info", "--backend", "cpu");
         assertEquals(0, r.exitCode(), r.err());
