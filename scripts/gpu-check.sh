@@ -46,7 +46,7 @@ if command -v java >/dev/null && [ -n "${CP:-}" ]; then
   # junit.sh's last line counts aborted tests (skipped by an assumption: no usable GPU) as failed;
   # the launcher's own counts keep them apart.
   note "tests (exit $TESTS_RC; log junit-cuda.log):"
-  grep -E 'tests (successful|failed|aborted|skipped)' "$OUT/junit-cuda.log" | tr -d '[]' | sed 's/^ */  /' | tee -a "$SUMMARY"
+  grep -E '^[[ ]*[0-9]+ tests (successful|failed|aborted|skipped)' "$OUT/junit-cuda.log" | tr -d '[]' | sed 's/^ */  /' | tee -a "$SUMMARY"
   grep -m 1 -E 'Assumption failed' "$OUT/junit-cuda.log" | sed 's/.*Assumption failed: /  skipped because: /' | tee -a "$SUMMARY"
   grep -E -A 3 '^  JUnit Jupiter:' "$OUT/junit-cuda.log" | head -n 60 >> "$SUMMARY" || true
 
