@@ -37,12 +37,12 @@ public final class Activations {
                 case SIGMOID -> {
                     for (int i = from; i < to; i++) {
                         // exp(-x) overflows to +inf for x < -88, giving exactly 0: no special case needed.
-                        y[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+                        y[i] = 1f / (1f + FloatMath.exp(-x[i]));
                     }
                 }
                 case TANH -> {
                     for (int i = from; i < to; i++) {
-                        y[i] = (float) Math.tanh(x[i]);
+                        y[i] = FloatMath.tanh(x[i]);
                     }
                 }
                 default -> throw new IllegalArgumentException("activation: unknown " + act);

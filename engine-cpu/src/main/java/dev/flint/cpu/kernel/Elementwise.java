@@ -486,7 +486,7 @@ public final class Elementwise {
             }
             case EXP -> {
                 for (int i = from; i < to; i++) {
-                    y[i] = (float) Math.exp(x[i]);
+                    y[i] = FloatMath.exp(x[i]);
                 }
             }
             case LOG -> {

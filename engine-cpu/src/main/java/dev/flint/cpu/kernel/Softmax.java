@@ -25,7 +25,7 @@ public final class Softmax {
                 if (log) {
                     double sum = 0;
                     for (int c = 0; c < cols; c++) {
-                        sum += Math.exp(x[off + c] - max);
+                        sum += FloatMath.exp(x[off + c] - max);
                     }
                     // (x - max) is exact for nearby values; folding max into the log term first would
                     // round it at the scale of max and lose digits of small outputs.
@@ -36,7 +36,7 @@ public final class Softmax {
                 } else {
                     double sum = 0;
                     for (int c = 0; c < cols; c++) {
-                        float e = (float) Math.exp(x[off + c] - max);
+                        float e = FloatMath.exp(x[off + c] - max);
                         y[off + c] = e;
                         sum += e;
                     }
@@ -64,7 +64,7 @@ public final class Softmax {
                     }
                     float s = (float) sum;
                     for (int c = 0; c < cols; c++) {
-                        dx[off + c] = dy[off + c] - (float) Math.exp(y[off + c]) * s;
+                        dx[off + c] = dy[off + c] - FloatMath.exp(y[off + c]) * s;
                     }
                 } else {
                     for (int c = 0; c < cols; c++) {
@@ -90,7 +90,7 @@ public final class Softmax {
                 float max = rowMax(logits, off, classes);
                 double sum = 0;
                 for (int c = 0; c < classes; c++) {
-                    float e = (float) Math.exp(logits[off + c] - max);
+                    float e = FloatMath.exp(logits[off + c] - max);
                     probs[off + c] = e;
                     sum += e;
                 }
