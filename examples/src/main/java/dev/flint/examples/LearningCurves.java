@@ -55,8 +55,6 @@ final class LearningCurves {
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setMarkerSize(6);
         c.getStyler().setDecimalPattern("#0.####");
-        // Keeps epoch labels apart when a run has dozens of epochs.
-        c.getStyler().setXAxisTickMarkSpacingHint(70);
         return c;
     }
 

@@ -188,10 +188,11 @@ final class TrainCommand implements Callable<Integer> {
             Path csv = folder.resolve("history.csv");
             Path chart = folder.resolve("learning-curves.png");
             Path weights = folder.resolve("model.safetensors");
+            // The model first: it cost the most to make, and a failing chart must not lose it.
+            save(net, weights, test);
             history.writeCsv(csv);
             LearningCurves.writePng(history, model + " on " + (data.equals(DataSource.EMBEDDED) ? "MNIST subset" : "MNIST"),
                     chart);
-            save(net, weights, test);
 
             console.printf(Locale.ROOT, "test accuracy: %.2f%% (loss %.4f, %,d images)%n", 100 * test.accuracy(),
                     test.loss(), test.samples());
