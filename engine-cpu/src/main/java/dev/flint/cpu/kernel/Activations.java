@@ -5,7 +5,9 @@ import dev.flint.cpu.parallel.Parallel;
 
 /**
  * Pointwise activations and their gradients. Backward uses the forward output where that is cheaper
- * (sigmoid, tanh) and the input where the output loses information (ReLU's sign at 0).
+ * (sigmoid, tanh) and the input where the output loses information (ReLU's sign at 0). Sigmoid and tanh
+ * use {@link FloatMath}'s float exp and tanh; the ReLU family has no data-dependent branch
+ * ({@link FloatOrder}), since the sign of an activation is a coin flip for a branch predictor.
  *
  * <pre>{@code
  * Activations.forward(Activation.RELU, 0f, x, y, n);

@@ -19,6 +19,8 @@ import java.util.Arrays;
  * broadcast over a matrix becomes rows of stride (1, 1) against (1, 0), and so on. The innermost axis
  * then picks one of four loops by its strides on each side (1 and 1, 1 and 0, 0 and 1, anything).
  * Work is split over threads by output position only, so results do not depend on the thread count.
+ * Order comparisons and {@code IN_RANGE} use {@link FloatOrder}'s branch-free masks (a mask of random
+ * data defeats the branch predictor); {@code EXP} uses {@link FloatMath#exp}.
  */
 public final class Elementwise {
     /** Below this many outputs a call runs on the calling thread; waking a worker costs more. */

@@ -4,8 +4,8 @@ import dev.flint.cpu.parallel.Parallel;
 
 /**
  * Row-wise softmax, log-softmax and fused softmax cross-entropy on {@code (rows, cols)} matrices.
- * Every row subtracts its maximum before exponentiating, so large logits never overflow, and sums
- * of exponentials accumulate in double.
+ * Every row subtracts its maximum before exponentiating, so large logits never overflow; exponentials
+ * come from {@link FloatMath#exp} (within 1 ulp) and their sums accumulate in double.
  *
  * <pre>{@code
  * Softmax.forward(false, logits, probs, rows, cols);
