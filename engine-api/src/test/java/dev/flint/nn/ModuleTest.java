@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flint.backend.Backend;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
+import dev.flint.testing.ReferenceBackendProvider;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +106,33 @@ class ModuleTest {
             Tensor w = net.namedParameters().get("1.weight");
             net.to(w.backend());
             assertSame(w, net.namedParameters().get("1.weight"));
+        }
+    }
+
+    @Test
+    void toAnotherBackendMovesEveryParameterAndFreesTheOldOnes() {
+        // A second instance of the test backend: a different Backend object, so every tensor must move.
+        Backend other = new ReferenceBackendProvider().create();
+        try (Sequential net = mlp(1)) {
+            Tensor x = Tensor.randn(Shape.of(2, 6), new Rng(3));
+            float[] before = net.forward(x).toFloatArray();
+            List<Tensor> old = net.parameters();
+            net.to(other);
+            for (Tensor p : net.parameters()) {
+                assertSame(other, p.backend());
+                assertTrue(p.requiresGrad() && p.isLeaf());
+            }
+            for (Tensor p : old) {
+                assertTrue(p.isClosed());
+            }
+            assertArrayEquals(before, net.forward(x.to(other)).toFloatArray());
+
+            // A state dictionary on the default backend loads across into the moved model.
+            try (Sequential fresh = mlp(2)) {
+                net.loadStateDict(fresh.stateDict());
+                assertSame(other, net.namedParameters().get("1.weight").backend());
+                assertArrayEquals(fresh.forward(x).toFloatArray(), net.forward(x.to(other)).toFloatArray());
+            }
         }
     }
 

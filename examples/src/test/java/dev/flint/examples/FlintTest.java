@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.flint.backend.Availability;
+import dev.flint.backend.BackendProvider;
+import dev.flint.backend.Backends;
 import dev.flint.io.SafeTensors;
 import dev.flint.train.History;
 import java.io.PrintWriter;
@@ -161,6 +165,16 @@ class FlintTest {
             assertEquals(0, r.exitCode(), r.err());
         }
         assertEquals(-1L, Files.mismatch(dir.resolve("a/model.safetensors"), dir.resolve("b/model.safetensors")));
+    }
+
+    @Test
+    void aNamedBackendThatCannotRunIsAnErrorSayingWhyNeverASubstitute() {
+        Availability cuda = Backends.providers().stream().filter(p -> p.name().equals("cuda")).findFirst()
+                .map(BackendProvider::probe).orElse(Availability.unusable("not on the class path"));
+        assumeFalse(cuda.usable(), "this machine has a usable GPU");
+        Run r = run("info", "--backend", "cuda");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("backend 'cuda' unavailable"), r.err());
     }
 
     @Test
