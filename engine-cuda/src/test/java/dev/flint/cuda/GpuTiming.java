@@ -109,7 +109,85 @@ public final class GpuTiming {
                 + " download%n", "host overhead, unary on 1000 elements", queued / 1e3 / launches,
                 drained / 1e3 / launches, roundTrips / 1e3 / 2000);
         small.release();
+
+        // The same work on the CPU backend, smaller where the CPU would take long, for the ratio.
+        Backend cpu = Backends.get("cpu");
+        int cn = 1024;
+        Storage ca = random(cpu, cn * cn, 1);
+        Storage cb = random(cpu, cn * cn, 2);
+        Storage cc = cpu.allocate(DType.FLOAT32, cn * cn);
+        double cpuMs = wallMs(cpu, 5, () -> cpu.gemm(false, false, 1, cn, cn, cn, 1f, ca, 0, 0, cb, 0, 0, 0f, cc, 0, 0));
+        report("cpu: sgemm 1024x1024x1024", cpuMs, String.format(Locale.ROOT, "%.3f TFLOP/s", 2.0 * cn * cn * cn
+                / cpuMs / 1e9));
+        release(ca, cb, cc);
+        Storage cx = random(cpu, 1024 * 8192, 3);
+        Storage cy = cpu.allocate(DType.FLOAT32, 1024 * 8192);
+        cpuMs = wallMs(cpu, 5, () -> cpu.softmaxForward(false, cx, cy, 1024, 8192));
+        report("cpu: softmax forward 1024x8192", cpuMs, gbps(3L * 4 * 1024 * 8192, cpuMs));
+        release(cx, cy);
+
+        double gpuStep = mlpStepMs(cuda, 50);
+        double cpuStep = mlpStepMs(cpu, 5);
+        report("mlp step 784-512-512-10, batch 256, cuda", gpuStep, String.format(Locale.ROOT, "%.1fx the cpu",
+                cpuStep / gpuStep));
+        report("mlp step 784-512-512-10, batch 256, cpu", cpuStep, "");
         System.out.println("memory: " + cuda.memoryStats());
+    }
+
+    /** Median wall milliseconds of one training step (forward, cross-entropy, backward, SGD), loss read back. */
+    private static double mlpStepMs(Backend backend, int steps) {
+        dev.flint.tensor.Rng rng = new dev.flint.tensor.Rng(1);
+        dev.flint.nn.Sequential model = new dev.flint.nn.Sequential(
+                new dev.flint.nn.Linear(784, 512, true, rng, backend), new dev.flint.nn.ReLU(),
+                new dev.flint.nn.Linear(512, 512, true, rng, backend), new dev.flint.nn.ReLU(),
+                new dev.flint.nn.Linear(512, 10, true, rng, backend));
+        float[] x = new float[256 * 784];
+        int[] y = new int[256];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(2);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextDouble();
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = rnd.nextInt(10);
+        }
+        double[] ms = new double[steps];
+        try (dev.flint.optim.SGD sgd = new dev.flint.optim.SGD(model.parameters(), 0.01f, 0.9f, 0f, 0f, false)) {
+            for (int i = -3; i < steps; i++) {
+                long t0 = System.nanoTime();
+                try (dev.flint.tensor.Scope step = dev.flint.tensor.Scope.open()) {
+                    dev.flint.tensor.Tensor input = dev.flint.tensor.Tensor.fromFloats(x,
+                            dev.flint.tensor.Shape.of(256, 784), backend);
+                    dev.flint.tensor.Tensor labels = dev.flint.tensor.Tensor.fromInts(y, dev.flint.tensor.Shape.of(256),
+                            backend);
+                    sgd.zeroGrad();
+                    dev.flint.tensor.Tensor loss = model.forward(input).crossEntropy(labels);
+                    loss.backward();
+                    sgd.step();
+                    loss.item();
+                }
+                if (i >= 0) {
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        model.close();
+        Arrays.sort(ms);
+        return ms[ms.length / 2];
+    }
+
+    /** Median wall milliseconds of one op on a synchronous backend, over {@code reps} runs after one warm-up. */
+    private static double wallMs(Backend backend, int reps, Op op) {
+        op.run();
+        backend.synchronize();
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            op.run();
+            backend.synchronize();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[reps / 2];
     }
 
     /** Milliseconds per op: median over 5 batches of {@code reps} launches, timed with events on the stream. */
