@@ -187,41 +187,17 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void permute(Storage src, int[] srcDims, int[] perm, Storage dst) {
-        int rank = srcDims.length;
-        long[] srcStrides = contiguousStrides(srcDims);
-        int[] outDims = new int[rank];
-        long[] outSrcStrides = new long[rank];
-        for (int i = 0; i < rank; i++) {
-            outDims[i] = srcDims[perm[i]];
-            outSrcStrides[i] = srcStrides[perm[i]];
-        }
-        long n = product(outDims);
+        Layouts.Strided p = Layouts.permutation(srcDims, perm);
+        long n = p.size();
         if (n == 0) {
             return;
         }
-        // Drop unit axes, then merge neighbours that are also neighbours in the source.
-        int[] dims = new int[rank];
-        long[] strides = new long[rank];
-        int r = 0;
-        for (int i = 0; i < rank; i++) {
-            if (outDims[i] == 1) {
-                continue;
-            }
-            if (r > 0 && strides[r - 1] == outSrcStrides[i] * outDims[i]) {
-                dims[r - 1] *= outDims[i];
-                strides[r - 1] = outSrcStrides[i];
-            } else {
-                dims[r] = outDims[i];
-                strides[r] = outSrcStrides[i];
-                r++;
-            }
-        }
         DeviceBuffer s = buf(src);
         DeviceBuffer d = buf(dst);
-        if (r == 0 || (r == 1 && strides[0] == 1)) {
+        if (p.contiguous(0)) {
             ctx.copy(s, 0, d, 0, 4L * n);
         } else {
-            permuteLaunch(s, 0, d, 0, Arrays.copyOf(dims, r), Arrays.copyOf(strides, r));
+            permuteLaunch(s, 0, d, 0, p.dims(), p.strides()[0]);
         }
         after("permute");
     }
@@ -230,7 +206,7 @@ public final class CudaBackend implements Backend {
     private void permuteLaunch(DeviceBuffer s, long srcOff, DeviceBuffer d, long dstOff, int[] dims, long[] strides) {
         int r = dims.length;
         if (r > MAX_RANK) {
-            long inner = product(Arrays.copyOfRange(dims, 1, r));
+            long inner = Layouts.product(Arrays.copyOfRange(dims, 1, r));
             for (int i = 0; i < dims[0]; i++) {
                 permuteLaunch(s, srcOff + i * strides[0], d, dstOff + i * inner, Arrays.copyOfRange(dims, 1, r),
                         Arrays.copyOfRange(strides, 1, r));
@@ -243,7 +219,7 @@ public final class CudaBackend implements Backend {
             struct[1 + i] = dims[i];
             struct[1 + MAX_RANK + i] = Math.toIntExact(strides[i]);
         }
-        long n = product(dims);
+        long n = Layouts.product(dims);
         launch(k.permute, n, new KernelArgs().ptr(s, 4 * srcOff).ptr(d, 4 * dstOff).i(Math.toIntExact(n)).struct(struct));
     }
 
@@ -323,7 +299,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void binary(BinaryOp op, Storage a, int[] aStrides, Storage b, int[] bStrides, Storage out,
                        int[] outDims) {
-        long n = product(outDims);
+        long n = Layouts.product(outDims);
         if (n == 0) {
             return;
         }
@@ -331,41 +307,16 @@ public final class CudaBackend implements Backend {
         DeviceBuffer da = buf(a);
         DeviceBuffer db = buf(b);
         DeviceBuffer dout = buf(out);
-        // Drop unit axes, then merge neighbours that are contiguous (or broadcast) in both inputs.
-        int rank = outDims.length;
-        int[] dims = new int[rank];
-        long[] as = new long[rank];
-        long[] bs = new long[rank];
-        int r = 0;
-        for (int i = 0; i < rank; i++) {
-            if (outDims[i] == 1) {
-                continue;
-            }
-            if (r > 0 && as[r - 1] == (long) aStrides[i] * outDims[i] && bs[r - 1] == (long) bStrides[i] * outDims[i]) {
-                dims[r - 1] *= outDims[i];
-                as[r - 1] = aStrides[i];
-                bs[r - 1] = bStrides[i];
-            } else {
-                dims[r] = outDims[i];
-                as[r] = aStrides[i];
-                bs[r] = bStrides[i];
-                r++;
-            }
-        }
-        boolean aContiguous = r == 0 || (r == 1 && as[0] == 1);
-        boolean bContiguous = r == 0 || (r == 1 && bs[0] == 1);
-        boolean aScalar = allZero(as, r);
-        boolean bScalar = allZero(bs, r);
+        Layouts.Strided l = Layouts.coalesce(outDims, Layouts.toLong(aStrides), Layouts.toLong(bStrides));
         int count = Math.toIntExact(n);
-        if (aContiguous && bContiguous) {
+        if (l.contiguous(0) && l.contiguous(1)) {
             launch(k.binaryContiguous, n, new KernelArgs().ptr(da, 0).ptr(db, 0).ptr(dout, 0).i(count).i(code));
-        } else if (aContiguous && bScalar) {
+        } else if (l.contiguous(0) && l.scalar(1)) {
             launch(k.binaryScalar, n, new KernelArgs().ptr(da, 0).ptr(db, 0).ptr(dout, 0).i(count).i(code).i(1));
-        } else if (aScalar && bContiguous) {
+        } else if (l.scalar(0) && l.contiguous(1)) {
             launch(k.binaryScalar, n, new KernelArgs().ptr(da, 0).ptr(db, 0).ptr(dout, 0).i(count).i(code).i(0));
         } else {
-            binaryStrided(code, da, 0, db, 0, dout, 0, Arrays.copyOf(dims, r), Arrays.copyOf(as, r),
-                    Arrays.copyOf(bs, r));
+            binaryStrided(code, da, 0, db, 0, dout, 0, l.dims(), l.strides()[0], l.strides()[1]);
         }
         after("binary " + op);
     }
@@ -375,7 +326,7 @@ public final class CudaBackend implements Backend {
                                long outOff, int[] dims, long[] as, long[] bs) {
         int r = dims.length;
         if (r > MAX_RANK) {
-            long inner = product(Arrays.copyOfRange(dims, 1, r));
+            long inner = Layouts.product(Arrays.copyOfRange(dims, 1, r));
             for (int i = 0; i < dims[0]; i++) {
                 binaryStrided(code, a, aOff + i * as[0], b, bOff + i * bs[0], out, outOff + i * inner,
                         Arrays.copyOfRange(dims, 1, r), Arrays.copyOfRange(as, 1, r), Arrays.copyOfRange(bs, 1, r));
@@ -389,7 +340,7 @@ public final class CudaBackend implements Backend {
             struct[1 + MAX_RANK + i] = Math.toIntExact(as[i]);
             struct[1 + 2 * MAX_RANK + i] = Math.toIntExact(bs[i]);
         }
-        long n = product(dims);
+        long n = Layouts.product(dims);
         launch(k.binaryStrided, n, new KernelArgs().ptr(a, 4 * aOff).ptr(b, 4 * bOff).ptr(out, 4 * outOff)
                 .i(Math.toIntExact(n)).i(code).struct(struct));
     }
@@ -820,33 +771,6 @@ public final class CudaBackend implements Backend {
                         + e.getMessage(), e);
             }
         }
-    }
-
-    private static long[] contiguousStrides(int[] dims) {
-        long[] strides = new long[dims.length];
-        long s = 1;
-        for (int i = dims.length - 1; i >= 0; i--) {
-            strides[i] = s;
-            s *= dims[i];
-        }
-        return strides;
-    }
-
-    private static long product(int[] dims) {
-        long p = 1;
-        for (int d : dims) {
-            p *= d;
-        }
-        return p;
-    }
-
-    private static boolean allZero(long[] strides, int rank) {
-        for (int i = 0; i < rank; i++) {
-            if (strides[i] != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The allocator's view of the context: out-of-memory becomes the exception it retries on. */
