@@ -27,6 +27,9 @@ public final class Reductions {
 
     /** {@code out (outer, inner)} = {@code op} over the middle axis of {@code x (outer, extent, inner)}. */
     public static void reduce(ReduceOp op, float[] x, int outer, int extent, int inner, float[] out) {
+        if (outer == 0 || inner == 0) {
+            return;   // an empty output
+        }
         if (inner == 1) {
             reduceRows(op, x, outer, extent, out);
         } else {
@@ -184,6 +187,9 @@ public final class Reductions {
      * {@code x (outer, extent, inner)}; the first index wins ties and the first NaN beats everything.
      */
     public static void argmax(float[] x, int outer, int extent, int inner, int[] out) {
+        if (outer == 0 || inner == 0) {
+            return;
+        }
         if (inner == 1) {
             Parallel.forRange(0, outer, Math.max(1, Elementwise.GRAIN / extent), (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {

@@ -18,6 +18,9 @@ public final class Softmax {
 
     /** Softmax (or log-softmax when {@code log}) of each row of {@code x} into {@code y}. */
     public static void forward(boolean log, float[] x, float[] y, int rows, int cols) {
+        if (cols == 0) {
+            return;   // empty rows: nothing to normalize
+        }
         Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;
@@ -54,6 +57,9 @@ public final class Softmax {
      * {@code dx = dy - exp(y) sum(dy)}, sums per row.
      */
     public static void backward(boolean log, float[] y, float[] dy, float[] dx, int rows, int cols) {
+        if (cols == 0) {
+            return;   // empty rows: nothing to normalize
+        }
         Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;

@@ -36,6 +36,17 @@ class ReductionsTest {
     }
 
     @Test
+    void emptyShapesWriteNothing() {
+        float[] out = {42f};
+        Reductions.reduce(ReduceOp.SUM, new float[0], 0, 3, 5, out);
+        Reductions.reduce(ReduceOp.MAX, new float[0], 2, 3, 0, out);
+        int[] idx = {42};
+        Reductions.argmax(new float[0], 4, 2, 0, idx);
+        assertEquals(42f, out[0]);
+        assertEquals(42, idx[0]);
+    }
+
+    @Test
     void maxAndMinPropagateNaN() {
         float[] x = {3, Float.NaN, 1, /* row 2 */ -2, 5, 0};
         float[] out = new float[2];
