@@ -272,19 +272,35 @@ public final class CudaBackend implements Backend {
             }
             return;
         }
-        int lda = transA ? m : k;   // row length of A as stored
-        int ldb = transB ? k : n;
+        ColumnMajor cm = ColumnMajor.of(transA, transB, m, n, k);
         if (batch == 1) {
-            blas.sgemm(transB, transA, n, m, k, alpha, b, bOffset, ldb, a, aOffset, lda, beta, c, cOffset, n);
+            blas.sgemm(cm.transFirst(), cm.transSecond(), cm.m(), cm.n(), cm.k(), alpha, b, bOffset, cm.ldFirst(),
+                    a, aOffset, cm.ldSecond(), beta, c, cOffset, cm.ldc());
         } else if (strideC == 0) {
             // Every product lands on one C: cuBLAS's batches would race, so queue them one after another.
             for (int p = 0; p < batch; p++) {
-                blas.sgemm(transB, transA, n, m, k, alpha, b, bOffset + p * strideB, ldb, a, aOffset + p * strideA,
-                        lda, p == 0 ? beta : 1f, c, cOffset, n);
+                blas.sgemm(cm.transFirst(), cm.transSecond(), cm.m(), cm.n(), cm.k(), alpha, b, bOffset + p * strideB,
+                        cm.ldFirst(), a, aOffset + p * strideA, cm.ldSecond(), p == 0 ? beta : 1f, c, cOffset, cm.ldc());
             }
         } else {
-            blas.sgemmStridedBatched(transB, transA, n, m, k, alpha, b, bOffset, ldb, strideB, a, aOffset, lda,
-                    strideA, beta, c, cOffset, n, strideC, batch);
+            blas.sgemmStridedBatched(cm.transFirst(), cm.transSecond(), cm.m(), cm.n(), cm.k(), alpha, b, bOffset,
+                    cm.ldFirst(), strideB, a, aOffset, cm.ldSecond(), strideA, beta, c, cOffset, cm.ldc(), strideC,
+                    batch);
+        }
+    }
+
+    /**
+     * The column-major cuBLAS call computing row-major {@code C (m x n) = op(A) op(B)}: a row-major matrix
+     * read column-major is its transpose, so cuBLAS computes {@code C^T (n x m) = op(B)^T op(A)^T} with B as
+     * its first operand and A as its second, each keeping its transpose flag, and every leading dimension
+     * the row length of the matrix as stored. Tested against a column-major GEMM in Java (no GPU).
+     */
+    record ColumnMajor(boolean transFirst, boolean transSecond, int m, int n, int k, int ldFirst, int ldSecond,
+                       int ldc) {
+        static ColumnMajor of(boolean transA, boolean transB, int m, int n, int k) {
+            int lda = transA ? m : k;   // row length of A as stored (k x m when transposed)
+            int ldb = transB ? k : n;
+            return new ColumnMajor(transB, transA, n, m, k, ldb, lda, n);
         }
     }
 
