@@ -17,7 +17,7 @@ import dev.flint.cpu.parallel.Parallel;
 public final class Sgemm {
 
     /** Below this many multiply-adds a call runs on the calling thread: a fork costs more. */
-    static final long PARALLEL_MIN_WORK = 1L << 18;
+    static final long PARALLEL_MIN_WORK = 1L << 20;
 
     private Sgemm() {
     }

@@ -42,23 +42,41 @@ final class VectorSupport {
     }
 
     private static Kernel choose() {
-        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "").trim())) {
-            LOG.info("Flint CPU GEMM: plain Java kernel ({}=false)", PROPERTY);
+        Kernel kernel = choose(System.getProperty(PROPERTY), ModuleLayer.boot().findModule(MODULE).isPresent());
+        LOG.info("Flint CPU GEMM: {}", describe(kernel, System.getProperty(PROPERTY)));
+        return kernel;
+    }
+
+    /**
+     * The decision itself, apart from the JVM it runs in: the Vector API kernel unless
+     * {@code property} is "false", the module is absent, or the vectors are narrower than 256 bits.
+     * {@code VectorKernel} is touched only when {@code modulePresent} is true.
+     */
+    static Kernel choose(String property, boolean modulePresent) {
+        if (property != null && "false".equalsIgnoreCase(property.trim())) {
             return PlainKernel.INSTANCE;
         }
-        if (!ModuleLayer.boot().findModule(MODULE).isPresent()) {
-            LOG.info("Flint CPU GEMM: plain Java kernel; add --add-modules {} to the java command line for the"
-                    + " several times faster Vector API kernel", MODULE);
+        if (!modulePresent) {
             return PlainKernel.INSTANCE;
         }
         Kernel vector = VectorKernel.createIfWide();
-        if (vector == null) {
-            LOG.info("Flint CPU GEMM: plain Java kernel; the Vector API is present but its preferred vectors are"
-                    + " only {} bits wide (the Vector API kernel needs 256)", VectorKernel.bits());
-            return PlainKernel.INSTANCE;
+        return vector == null ? PlainKernel.INSTANCE : vector;
+    }
+
+    /** The one log line: which kernel runs, why, and on the plain path how to get the faster one. */
+    static String describe(Kernel kernel, String property) {
+        if (kernel != PlainKernel.INSTANCE) {
+            return "Vector API kernel (" + VectorKernel.bits() + "-bit FloatVector, " + VectorKernel.MR + "x"
+                    + VectorKernel.NR + " register tile)";
         }
-        LOG.info("Flint CPU GEMM: Vector API kernel ({}-bit FloatVector, {}x{} register tile)",
-                VectorKernel.bits(), VectorKernel.MR, VectorKernel.NR);
-        return vector;
+        if (property != null && "false".equalsIgnoreCase(property.trim())) {
+            return "plain Java kernel (" + PROPERTY + "=false)";
+        }
+        if (!ModuleLayer.boot().findModule(MODULE).isPresent()) {
+            return "plain Java kernel; add --add-modules " + MODULE + " to the java command line for the"
+                    + " several times faster Vector API kernel";
+        }
+        return "plain Java kernel; the Vector API is present but its preferred vectors are only "
+                + VectorKernel.bits() + " bits wide (its kernel needs 256)";
     }
 }
