@@ -20,7 +20,8 @@ public final class Activations {
 
     /** {@code y = act(x)}; {@code y} may be {@code x}. */
     public static void forward(Activation act, float alpha, float[] x, float[] y, int n) {
-        int grain = act == Activation.RELU || act == Activation.LEAKY_RELU ? Elementwise.GRAIN : Elementwise.GRAIN_HEAVY;
+        boolean cheap = act == Activation.RELU || act == Activation.LEAKY_RELU;
+        int grain = cheap ? Elementwise.GRAIN : Elementwise.GRAIN_HEAVY;
         Parallel.forRange(0, n, grain, (from, to) -> {
             switch (act) {
                 case RELU -> {

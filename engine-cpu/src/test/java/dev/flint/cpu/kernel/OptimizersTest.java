@@ -40,7 +40,8 @@ class OptimizersTest {
             double[] dm = new double[2];
             double[] dv = new double[2];
             for (int step = 1; step <= 2; step++) {
-                Optimizers.adam(param, grad, m, v, 2, new AdamParams(0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, decoupled, step));
+                AdamParams ap = new AdamParams(0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, decoupled, step);
+                Optimizers.adam(param, grad, m, v, 2, ap);
                 for (int i = 0; i < 2; i++) {
                     double g = grad[i];
                     if (decoupled) {

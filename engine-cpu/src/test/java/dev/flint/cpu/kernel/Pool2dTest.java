@@ -49,7 +49,8 @@ class Pool2dTest {
                         for (int j = 0; j < g.kernelW(); j++) {
                             int h = oh * g.strideH() - g.padH() + i;
                             int w = ow * g.strideW() - g.padW() + j;
-                            if (h >= 0 && h < g.inH() && w >= 0 && w < g.inW() && x[p * planeIn + h * g.inW() + w] > best) {
+                            boolean inside = h >= 0 && h < g.inH() && w >= 0 && w < g.inW();
+                            if (inside && x[p * planeIn + h * g.inW() + w] > best) {
                                 best = x[p * planeIn + h * g.inW() + w];
                                 bestIdx = h * g.inW() + w;
                             }
