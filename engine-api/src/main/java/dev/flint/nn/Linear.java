@@ -66,10 +66,12 @@ public class Linear extends Module {
         return hasBias ? parameter("bias") : null;
     }
 
+    /** Input features per sample. */
     public int inFeatures() {
         return inFeatures;
     }
 
+    /** Output features per sample. */
     public int outFeatures() {
         return outFeatures;
     }

@@ -14,6 +14,7 @@ public final class CosineAnnealingLR extends LrScheduler {
     private final int tMax;
     private final float etaMin;
 
+    /** Anneals {@code optimizer}'s current rate to {@code etaMin} over {@code tMax} epochs. */
     public CosineAnnealingLR(Optimizer optimizer, int tMax, float etaMin) {
         super(optimizer);
         if (tMax < 1 || !(etaMin >= 0f)) {

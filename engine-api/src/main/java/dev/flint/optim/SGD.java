@@ -67,10 +67,12 @@ public final class SGD extends Optimizer {
         param.backend().sgdUpdate(param.storage(), grad.storage(), state.length == 0 ? null : state[0], param.size(), p);
     }
 
+    /** The momentum factor (0: none). */
     public float momentum() {
         return momentum;
     }
 
+    /** The L2 weight decay added to the gradient. */
     public float weightDecay() {
         return weightDecay;
     }

@@ -12,6 +12,7 @@ public final class StepLR extends LrScheduler {
     private final int stepSize;
     private final float gamma;
 
+    /** Multiplies {@code optimizer}'s current rate by {@code gamma} every {@code stepSize} epochs. */
     public StepLR(Optimizer optimizer, int stepSize, float gamma) {
         super(optimizer);
         if (stepSize < 1 || !(gamma > 0f)) {

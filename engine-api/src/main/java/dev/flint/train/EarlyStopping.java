@@ -77,14 +77,17 @@ public final class EarlyStopping {
         return bestEpoch;
     }
 
+    /** Epochs without improvement tolerated. */
     public int patience() {
         return patience;
     }
 
+    /** The smallest decrease that counts as an improvement. */
     public double minDelta() {
         return minDelta;
     }
 
+    /** Whether the trainer restores the best epoch's parameters at the end. */
     public boolean restoreBestWeights() {
         return restoreBestWeights;
     }

@@ -17,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training loop: for each epoch, one pass over the training data (forward, loss, backward,
- * optimizer step per batch), then validation, a {@link History} record, the learning-rate schedule and
- * early stopping.
+ * The training loop of a classifier: for each epoch, one pass over the training data (forward, loss,
+ * backward, optimizer step per batch), then validation, a {@link History} record, the learning-rate
+ * schedule and early stopping. The model maps a batch to scores {@code (N, classes)}; accuracy counts
+ * the rows whose highest score is the label.
  *
  * <pre>{@code
  * Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e-3f),

@@ -53,41 +53,49 @@ public record TrainerConfig(int epochs, EarlyStopping earlyStopping, float l2, f
         private Builder() {
         }
 
+        /** The most epochs to train, at least 1 (default 10). */
         public Builder epochs(int epochs) {
             this.epochs = epochs;
             return this;
         }
 
+        /** Stop when the validation loss stops improving (default: never; needs validation data). */
         public Builder earlyStopping(EarlyStopping earlyStopping) {
             this.earlyStopping = earlyStopping;
             return this;
         }
 
+        /** Adds {@code lambda * sum(w^2)} over the weights to each step's loss (default 0). */
         public Builder l2(float lambda) {
             this.l2 = lambda;
             return this;
         }
 
+        /** Adds {@code lambda * sum(|w|)} over the weights to each step's loss (default 0). */
         public Builder l1(float lambda) {
             this.l1 = lambda;
             return this;
         }
 
+        /** Clips the global gradient norm to {@code maxNorm} before each step (default 0: off). */
         public Builder gradClipNorm(float maxNorm) {
             this.gradClipNorm = maxNorm;
             return this;
         }
 
+        /** Steps {@code scheduler} after each epoch (default: constant learning rate). */
         public Builder scheduler(LrScheduler scheduler) {
             this.scheduler = scheduler;
             return this;
         }
 
+        /** Adds a listener; listeners are called in the order added. */
         public Builder listener(TrainingListener listener) {
             listeners.add(listener);
             return this;
         }
 
+        /** The configuration; throws {@link IllegalArgumentException} naming a value out of range. */
         public TrainerConfig build() {
             return new TrainerConfig(epochs, earlyStopping, l2, l1, gradClipNorm, scheduler, listeners);
         }
