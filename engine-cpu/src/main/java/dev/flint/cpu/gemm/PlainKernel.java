@@ -79,10 +79,17 @@ final class PlainKernel implements Kernel {
                 System.arraycopy(b, g.bOff() + (pc + p) * ldb + jc, panel[p], 0, nc);
             }
         } else {
-            for (int j = 0; j < nc; j++) {
-                int src = g.bOff() + (jc + j) * ldb + pc;
-                for (int p = 0; p < kc; p++) {
-                    panel[p][j] = b[src + p];
+            // a transpose: blocks of 16 panel rows and 64 columns keep the written lines in L1
+            for (int p0 = 0; p0 < kc; p0 += 16) {
+                int p1 = Math.min(kc, p0 + 16);
+                for (int j0 = 0; j0 < nc; j0 += 64) {
+                    int j1 = Math.min(nc, j0 + 64);
+                    for (int j = j0; j < j1; j++) {
+                        int src = g.bOff() + (jc + j) * ldb + pc;
+                        for (int p = p0; p < p1; p++) {
+                            panel[p][j] = b[src + p];
+                        }
+                    }
                 }
             }
         }

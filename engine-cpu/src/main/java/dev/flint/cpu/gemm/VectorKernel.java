@@ -1,5 +1,6 @@
 package dev.flint.cpu.gemm;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -38,6 +39,8 @@ final class VectorKernel implements Kernel {
     static final int KC = 512;
     /** Rows of a packed A block (a multiple of both tile heights): 96 x 512 floats, 192 KiB, in L2. */
     static final int MC = 96;
+    /** Rows of B^T transposed per block while packing: 64 x 48 floats, 12 KiB, stay in L1. */
+    static final int TRANSPOSE_ROWS = 64;
     /** Up to this many rows of C, full B slivers are read in place instead of packed. */
     static final int DIRECT_B_ROWS = Integer.getInteger("xdirect", 32);
     /** Columns of a packed B panel (3 MiB at 8 x 48 tiles): streamed from L3, measured best. */
@@ -198,15 +201,16 @@ final class VectorKernel implements Kernel {
                     }
                 }
             } else {
-                for (int j = 0; j < NR; j++) {
-                    if (j < nr) {
+                if (nr < NR) {
+                    Arrays.fill(bp, dst, dst + kc * NR, 0f);
+                }
+                // a transpose: blocks of TRANSPOSE_ROWS rows keep the written lines in L1
+                for (int p0 = 0; p0 < kc; p0 += TRANSPOSE_ROWS) {
+                    int p1 = Math.min(kc, p0 + TRANSPOSE_ROWS);
+                    for (int j = 0; j < nr; j++) {
                         int src = bOff + (jc + jr + j) * ldb + pc;
-                        for (int p = 0; p < kc; p++) {
+                        for (int p = p0; p < p1; p++) {
                             bp[dst + p * NR + j] = b[src + p];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            bp[dst + p * NR + j] = 0f;
                         }
                     }
                 }
