@@ -43,6 +43,7 @@ public final class CpuBackend implements Backend {
     private final AtomicLong inUse = new AtomicLong();
     private final AtomicLong peak = new AtomicLong();
     private final AtomicLong allocations = new AtomicLong();
+    private final ArrayPool pool = new ArrayPool(ArrayPool.defaultBudget());
 
     /** Creates a backend; {@link CpuBackendProvider} and {@code Backends.get("cpu")} share one. */
     public CpuBackend() {
@@ -65,7 +66,9 @@ public final class CpuBackend implements Backend {
         if (size < 0) {
             throw new IllegalArgumentException("allocate: size must be >= 0, got " + size);
         }
-        CpuStorage s = new CpuStorage(this, dtype, size);
+        CpuStorage s = dtype == DType.FLOAT32
+                ? new CpuStorage(this, dtype, size, pool.floats(size), null)
+                : new CpuStorage(this, dtype, size, null, pool.ints(size));
         long bytes = (long) size * dtype.byteSize();
         long now = inUse.addAndGet(bytes);
         peak.accumulateAndGet(now, Math::max);
@@ -73,9 +76,19 @@ public final class CpuBackend implements Backend {
         return s;
     }
 
-    /** Called once by a storage when its last holder releases it. */
-    void released(long bytes) {
-        inUse.addAndGet(-bytes);
+    /** Fresh arrays allocated at sizes the pool keeps: flat after a loop's first step. */
+    long pooledSizeMisses() {
+        return pool.misses();
+    }
+
+    /** Called once by a storage when its last holder releases it; its array goes back to the pool. */
+    void released(CpuStorage storage, float[] floats, int[] ints) {
+        inUse.addAndGet(-(long) storage.size() * storage.dtype().byteSize());
+        if (floats != null) {
+            pool.recycle(floats);
+        } else if (ints != null) {
+            pool.recycle(ints);
+        }
     }
 
     @Override
@@ -289,12 +302,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public MemoryStats memoryStats() {
-        return new MemoryStats(inUse.get(), 0, peak.get(), allocations.get(), 0);
+        return new MemoryStats(inUse.get(), pool.pooledBytes(), peak.get(), allocations.get() - pool.hits(),
+                pool.hits());
     }
 
-    /** Nothing to free: storage is garbage-collected Java arrays and the thread pool is shared. */
+    /** Drops the pooled arrays; live storage stays usable (it is garbage-collected Java arrays). */
     @Override
     public void close() {
+        pool.clear();
     }
 
     @Override

@@ -12,21 +12,20 @@ import dev.flint.tensor.DType;
  * s.floats()[2] = 1.5f;   // direct access for tests and benchmarks
  * }</pre>
  *
- * <p>Freeing drops the array so the garbage collector can take it; touching a freed buffer throws.
+ * <p>Freeing hands the array back to the backend's pool for reuse (or to the garbage collector);
+ * touching a freed buffer through this object throws, and an array obtained from {@link #floats()}
+ * must not be kept past the storage's release.
  */
 public final class CpuStorage extends AbstractStorage {
     private final CpuBackend owner;
     private volatile float[] floats;
     private volatile int[] ints;
 
-    CpuStorage(CpuBackend owner, DType dtype, int size) {
+    CpuStorage(CpuBackend owner, DType dtype, int size, float[] floats, int[] ints) {
         super(owner, dtype, size);
         this.owner = owner;
-        if (dtype == DType.FLOAT32) {
-            floats = new float[size];
-        } else {
-            ints = new int[size];
-        }
+        this.floats = floats;
+        this.ints = ints;
     }
 
     /** The backing array of a FLOAT32 buffer (live: writes are seen by the backend). */
@@ -58,8 +57,10 @@ public final class CpuStorage extends AbstractStorage {
 
     @Override
     protected void free() {
+        float[] f = floats;
+        int[] i = ints;
         floats = null;
         ints = null;
-        owner.released((long) size() * dtype().byteSize());
+        owner.released(this, f, i);
     }
 }

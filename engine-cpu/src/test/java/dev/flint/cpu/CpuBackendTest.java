@@ -34,6 +34,45 @@ class CpuBackendTest {
     }
 
     @Test
+    void freedArraysAreReusedBySize() {
+        CpuStorage a = (CpuStorage) cpu.allocate(DType.FLOAT32, 4096);
+        float[] array = a.floats();
+        a.release();
+        assertEquals(4096 * 4, cpu.memoryStats().cached());
+        CpuStorage b = (CpuStorage) cpu.allocate(DType.FLOAT32, 4096);
+        assertTrue(b.floats() == array, "the freed array of the same length is reused");
+        assertEquals(0, cpu.memoryStats().cached());
+        assertEquals(1, cpu.memoryStats().cacheHits());
+        CpuStorage c = (CpuStorage) cpu.allocate(DType.FLOAT32, 4097);
+        assertTrue(c.floats() != array, "lengths must match exactly");
+        b.release();
+        c.release();
+        cpu.close();
+        assertEquals(0, cpu.memoryStats().cached(), "close drops the pool");
+    }
+
+    @Test
+    void trainingStepsAllocateNoNewArraysAfterTheFirst() {
+        dev.flint.tensor.Rng rng = new dev.flint.tensor.Rng(5);
+        dev.flint.tensor.Tensor w = dev.flint.tensor.Tensor.uniform(dev.flint.tensor.Shape.of(64, 100), -0.1f, 0.1f,
+                rng, cpu).requiresGrad(true);
+        dev.flint.tensor.Tensor x = dev.flint.tensor.Tensor.uniform(dev.flint.tensor.Shape.of(32, 100), 0, 1, rng, cpu);
+        dev.flint.tensor.Tensor y = dev.flint.tensor.Tensor.fromInts(new int[32], dev.flint.tensor.Shape.of(32), cpu);
+        long fresh = 0;
+        for (int step = 0; step < 5; step++) {
+            try (dev.flint.tensor.Scope scope = dev.flint.tensor.Scope.open()) {
+                x.matmul(w.t()).relu().crossEntropy(y).backward();
+                w.zeroGrad();
+            }
+            if (step == 1) {
+                fresh = cpu.pooledSizeMisses();
+            }
+        }
+        assertEquals(fresh, cpu.pooledSizeMisses(),
+                "steps after the second allocate no new arrays of pooled sizes: " + cpu.memoryStats());
+    }
+
+    @Test
     void freedStorageCannotBeRead() {
         Storage a = cpu.allocate(DType.FLOAT32, 4);
         a.release();
