@@ -66,19 +66,21 @@ public final class Sgemm {
             kernel.compute(g, 0, m, 0, n);
             return;
         }
-        // Split the longer side of C; each part is a whole output block, so no two threads ever
-        // write the same element and per-element arithmetic does not depend on the split.
+        // Each thread gets whole output blocks, so no two threads ever write the same element and
+        // per-element arithmetic does not depend on the split. Splitting columns makes every thread
+        // pack all of A, splitting rows all of B: columns when they give every thread several
+        // panels, else whichever side has more blocks to share out.
         int threads = Parallel.threads();
-        if (n >= m) {
-            int align = kernel.columnAlign();
-            int units = (n + align - 1) / align;
-            Parallel.forRange(0, units, Math.max(1, (units + threads - 1) / threads), (u0, u1) ->
-                    kernel.compute(g, 0, m, u0 * align, Math.min(n, u1 * align)));
+        int colAlign = kernel.columnAlign();
+        int colUnits = (n + colAlign - 1) / colAlign;
+        int rowAlign = kernel.rowAlign();
+        int rowUnits = (m + rowAlign - 1) / rowAlign;
+        if (colUnits >= 4 * threads || colUnits >= rowUnits) {
+            Parallel.forRange(0, colUnits, Math.max(1, colUnits / threads), (u0, u1) ->
+                    kernel.compute(g, 0, m, u0 * colAlign, Math.min(n, u1 * colAlign)));
         } else {
-            int align = kernel.rowAlign();
-            int units = (m + align - 1) / align;
-            Parallel.forRange(0, units, Math.max(1, (units + threads - 1) / threads), (u0, u1) ->
-                    kernel.compute(g, u0 * align, Math.min(m, u1 * align), 0, n));
+            Parallel.forRange(0, rowUnits, Math.max(1, rowUnits / threads), (u0, u1) ->
+                    kernel.compute(g, u0 * rowAlign, Math.min(m, u1 * rowAlign), 0, n));
         }
     }
 

@@ -42,7 +42,7 @@ final class VectorKernel implements Kernel {
     /** Rows of B^T transposed per block while packing: 64 x 48 floats, 12 KiB, stay in L1. */
     static final int TRANSPOSE_ROWS = 64;
     /** Up to this many rows of C, full B slivers are read in place instead of packed. */
-    static final int DIRECT_B_ROWS = Integer.getInteger("xdirect", 32);
+    static final int DIRECT_B_ROWS = 32;
     /** Columns of a packed B panel (3 MiB at 8 x 48 tiles): streamed from L3, measured best. */
     static final int NC = 32 * NR;
 

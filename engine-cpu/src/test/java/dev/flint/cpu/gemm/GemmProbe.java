@@ -15,7 +15,7 @@ import java.util.List;
  * java --add-modules jdk.incubator.vector -cp ... dev.flint.cpu.gemm.GemmProbe 256 512 1024 2048
  * }</pre>
  *
- * <p>With {@code -Dflint.cpu.threads=1} it also prints flops per CPU-second of the calling thread,
+ * <p>{@code -Dprobe.kernel=plain} or {@code =vector} times one kernel only. With {@code -Dflint.cpu.threads=1} it also prints flops per CPU-second of the calling thread,
  * which stays meaningful when other processes share the cores.
  */
 public final class GemmProbe {
@@ -28,10 +28,14 @@ public final class GemmProbe {
     public static void main(String[] args) {
         int[] sizes = args.length == 0 ? new int[] {256, 512, 1024, 2048}
                 : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        // -Dprobe.kernel=plain or =vector times one kernel only
+        String only = System.getProperty("probe.kernel", "");
         List<Kernel> kernels = new ArrayList<>();
-        kernels.add(PlainKernel.INSTANCE);
+        if (!only.equals("vector")) {
+            kernels.add(PlainKernel.INSTANCE);
+        }
         Kernel vector = VectorSupport.vectorKernelIfAvailable();
-        if (vector != null) {
+        if (vector != null && !only.equals("plain")) {
             kernels.add(vector);
         }
         System.out.println("default kernel: " + VectorSupport.kernel().name());
