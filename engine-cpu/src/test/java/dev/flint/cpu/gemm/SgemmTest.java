@@ -236,6 +236,67 @@ class SgemmTest {
         }
     }
 
+    /** Delegates to the plain kernel and records the output blocks it was handed. */
+    private static final class RecordingKernel implements Kernel {
+        final List<int[]> blocks = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void compute(GemmArgs g, int i0, int i1, int j0, int j1) {
+            blocks.add(new int[] {i0, i1, j0, j1});
+            PlainKernel.INSTANCE.compute(g, i0, i1, j0, j1);
+        }
+
+        @Override
+        public int columnAlign() {
+            return 48;
+        }
+
+        @Override
+        public int rowAlign() {
+            return 8;
+        }
+
+        @Override
+        public String name() {
+            return "recording";
+        }
+    }
+
+    @Test
+    void twoThreadsGetOneDisjointBlockEachCoveringC() {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            // {m, n, k, expected split: 1 = columns, 0 = rows}; 43 column panels is an odd count
+            int[][] cases = {{64, 2048, 16, 1}, {64, 128, 200, 0}, {1030, 33, 70, 0}, {300, 1000, 40, 1}};
+            for (int[] s : cases) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                RecordingKernel kernel = new RecordingKernel();
+                Sgemm.gemm(kernel, false, false, m, n, k, 1f, new float[m * k], 0, k, new float[k * n], 0, n, 0f,
+                        new float[m * n], 0, n);
+                String shape = m + " x " + n + " x " + k;
+                assertEquals(2, kernel.blocks.size(), shape + ": blocks " + kernel.blocks.size());
+                int[] covered = new int[m * n];
+                for (int[] blk : kernel.blocks) {
+                    boolean columns = blk[0] == 0 && blk[1] == m && (blk[3] - blk[2]) < n;
+                    assertEquals(s[3] == 1, columns, shape + ": split direction");
+                    for (int i = blk[0]; i < blk[1]; i++) {
+                        for (int j = blk[2]; j < blk[3]; j++) {
+                            covered[i * n + j]++;
+                        }
+                    }
+                }
+                for (int x : covered) {
+                    assertEquals(1, x, shape + ": every element of C in exactly one block");
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
     @Test
     void rejectsOperandsThatDoNotFit() {
         float[] x = new float[12];
