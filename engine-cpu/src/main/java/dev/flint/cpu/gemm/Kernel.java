@@ -15,6 +15,13 @@ interface Kernel {
     /** Row blocks handed to {@link #compute} start at multiples of this (its micro-tile height). */
     int rowAlign();
 
+    /**
+     * Whether threads should rather split C's rows than its columns for this call: a split by
+     * columns makes every thread pack all of A, a split by rows all of B, and which copy is cheaper
+     * depends on the kernel's packing.
+     */
+    boolean prefersRowSplit(GemmArgs g);
+
     /** A short name for the log line and the probe. */
     String name();
 }

@@ -40,6 +40,12 @@ final class PlainKernel implements Kernel {
         return 1;
     }
 
+    /** Never: this kernel packs only B, so a split by columns copies nothing twice. */
+    @Override
+    public boolean prefersRowSplit(GemmArgs g) {
+        return false;
+    }
+
     @Override
     public String name() {
         return "plain Java";

@@ -68,14 +68,16 @@ public final class Sgemm {
         }
         // Each thread gets whole output blocks, so no two threads ever write the same element and
         // per-element arithmetic does not depend on the split. Splitting columns makes every thread
-        // pack all of A, splitting rows all of B: columns when they give every thread several
-        // panels, else whichever side has more blocks to share out.
+        // pack all of A, splitting rows all of B: the kernel's preference when that side gives every
+        // thread several blocks, else columns when they do, else whichever side has more blocks.
         int threads = Parallel.threads();
         int colAlign = kernel.columnAlign();
         int colUnits = (n + colAlign - 1) / colAlign;
         int rowAlign = kernel.rowAlign();
         int rowUnits = (m + rowAlign - 1) / rowAlign;
-        if (colUnits >= 4 * threads || colUnits >= rowUnits) {
+        boolean rows = kernel.prefersRowSplit(g) ? rowUnits >= 4 * threads || rowUnits > colUnits
+                : colUnits < 4 * threads && rowUnits > colUnits;
+        if (!rows) {
             Parallel.forRange(0, colUnits, Math.max(1, colUnits / threads), (u0, u1) ->
                     kernel.compute(g, 0, m, u0 * colAlign, Math.min(n, u1 * colAlign)));
         } else {

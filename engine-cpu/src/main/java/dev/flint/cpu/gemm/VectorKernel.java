@@ -79,6 +79,15 @@ final class VectorKernel implements Kernel {
         return MR;
     }
 
+    /**
+     * When B is not transposed: packing it is a vector copy, packing A a scalar interleave, so
+     * each thread should pack only its own rows of A and all of B.
+     */
+    @Override
+    public boolean prefersRowSplit(GemmArgs g) {
+        return !g.transB();
+    }
+
     @Override
     public String name() {
         return "Vector API";

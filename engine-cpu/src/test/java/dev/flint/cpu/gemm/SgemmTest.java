@@ -257,6 +257,11 @@ class SgemmTest {
         }
 
         @Override
+        public boolean prefersRowSplit(GemmArgs g) {
+            return g.transB();
+        }
+
+        @Override
         public String name() {
             return "recording";
         }
@@ -267,21 +272,24 @@ class SgemmTest {
         int before = Parallel.threads();
         try {
             Parallel.setThreads(2);
-            // {m, n, k, expected split: 1 = columns, 0 = rows}; 43 column panels is an odd count
-            int[][] cases = {{64, 2048, 16, 1}, {64, 128, 200, 0}, {1030, 33, 70, 0}, {300, 1000, 40, 1}};
+            // {m, n, k, transB (the kernel then prefers rows), expected split: 1 = columns, 0 = rows};
+            // 43 column panels is an odd count
+            int[][] cases = {{64, 2048, 16, 0, 1}, {64, 128, 200, 0, 0}, {1030, 33, 70, 0, 0}, {300, 1000, 40, 0, 1},
+                {300, 1000, 40, 1, 0}, {16, 1000, 200, 1, 1}};
             for (int[] s : cases) {
                 int m = s[0];
                 int n = s[1];
                 int k = s[2];
+                boolean transB = s[3] == 1;
                 RecordingKernel kernel = new RecordingKernel();
-                Sgemm.gemm(kernel, false, false, m, n, k, 1f, new float[m * k], 0, k, new float[k * n], 0, n, 0f,
-                        new float[m * n], 0, n);
+                Sgemm.gemm(kernel, false, transB, m, n, k, 1f, new float[m * k], 0, k, new float[k * n], 0,
+                        transB ? k : n, 0f, new float[m * n], 0, n);
                 String shape = m + " x " + n + " x " + k;
                 assertEquals(2, kernel.blocks.size(), shape + ": blocks " + kernel.blocks.size());
                 int[] covered = new int[m * n];
                 for (int[] blk : kernel.blocks) {
                     boolean columns = blk[0] == 0 && blk[1] == m && (blk[3] - blk[2]) < n;
-                    assertEquals(s[3] == 1, columns, shape + ": split direction");
+                    assertEquals(s[4] == 1, columns, shape + ": split direction");
                     for (int i = blk[0]; i < blk[1]; i++) {
                         for (int j = blk[2]; j < blk[3]; j++) {
                             covered[i * n + j]++;
