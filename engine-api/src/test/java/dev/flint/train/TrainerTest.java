@@ -76,6 +76,66 @@ class TrainerTest {
     }
 
     @Test
+    void l1PenaltyShrinksTheSumOfAbsoluteWeights() {
+        assertTrue(weightL1(0.01f) < 0.8 * weightL1(0f));
+    }
+
+    private static double weightL1(float l1) {
+        DataLoader train = Synthetic.loader(Synthetic.noise(60, 10, 3, 4), 20, true);
+        try (Sequential model = Synthetic.mlp(10, 32, 3, 6); Adam adam = new Adam(model.parameters(), 0.01f)) {
+            new Trainer(model, new CrossEntropyLoss(), adam, TrainerConfig.builder().epochs(20).l1(l1).build())
+                    .fit(train, null);
+            double sum = 0;
+            for (float v : model.namedParameters().get("0.weight").toFloatArray()) {
+                sum += Math.abs(v);
+            }
+            return sum;
+        }
+    }
+
+    @Test
+    void gradientClippingBoundsHowFarEachStepMovesTheParameters() {
+        // Plain SGD moves the parameters by lr * g per step; clipped, |g| <= maxNorm, so after `steps`
+        // steps they lie within steps * lr * maxNorm of where they started.
+        DataLoader train = Synthetic.loader(Synthetic.blobs(90, 1), 30, false);
+        try (Sequential model = Synthetic.mlp(2, 8, 3, 3); SGD sgd = new SGD(model.parameters(), 0.5f)) {
+            float[][] start = values(model);
+            new Trainer(model, new CrossEntropyLoss(), sgd, TrainerConfig.builder().epochs(2).gradClipNorm(0.01f).build())
+                    .fit(train, null);
+            float[][] end = values(model);
+            double moved = 0;
+            for (int i = 0; i < start.length; i++) {
+                for (int k = 0; k < start[i].length; k++) {
+                    moved += (end[i][k] - start[i][k]) * (double) (end[i][k] - start[i][k]);
+                }
+            }
+            double bound = 6 * 0.5 * 0.01;   // 2 epochs of 3 batches
+            assertTrue(Math.sqrt(moved) <= bound * (1 + 1e-4), "moved " + Math.sqrt(moved) + " > " + bound);
+            assertTrue(Math.sqrt(moved) > 0.5 * bound, "clipped steps still move: " + Math.sqrt(moved));
+        }
+    }
+
+    private static float[][] values(Sequential model) {
+        List<Tensor> params = model.parameters();
+        float[][] out = new float[params.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = params.get(i).toFloatArray();
+        }
+        return out;
+    }
+
+    @Test
+    void aDivergingRunStopsAndSaysWhy() {
+        DataLoader train = Synthetic.loader(Synthetic.blobs(90, 1), 30, false);
+        try (Sequential model = Synthetic.mlp(2, 8, 3, 3); SGD sgd = new SGD(model.parameters(), 1e8f)) {
+            Trainer trainer = new Trainer(model, new CrossEntropyLoss(), sgd, TrainerConfig.builder().epochs(20).build());
+            History h = trainer.fit(train, null);
+            assertTrue(h.size() < 20, h.toCsv());
+            assertTrue(trainer.stopReason().startsWith("training loss became"), trainer.stopReason());
+        }
+    }
+
+    @Test
     void listenersHearEveryBatchAndEpochAndTheScheduleRuns() {
         DataLoader train = Synthetic.loader(Synthetic.blobs(90, 1), 30, false);
         List<String> events = new ArrayList<>();
