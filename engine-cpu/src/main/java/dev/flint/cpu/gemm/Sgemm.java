@@ -1,6 +1,7 @@
 package dev.flint.cpu.gemm;
 
 import dev.flint.cpu.parallel.Parallel;
+import java.util.Arrays;
 
 /**
  * Row-major single-precision GEMM: {@code C = alpha * op(A) * op(B) + beta * C}.
@@ -10,9 +11,16 @@ import dev.flint.cpu.parallel.Parallel;
  * Sgemm.gemm(false, false, 2, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, c, 0, 2);
  * }</pre>
  *
+ * <p>Two kernels sit behind it, chosen once per JVM and logged in one line: a Vector API kernel
+ * (register-blocked fma micro-kernel, several times faster) when the JVM runs with
+ * {@code --add-modules jdk.incubator.vector}, else a plain-Java kernel that C2 auto-vectorizes.
+ * {@code -Dflint.cpu.vector=false} forces the plain one. Small calls (under
+ * {@link #PARALLEL_MIN_WORK} multiply-adds) run on the calling thread.
+ *
  * <p>The work is split over {@link Parallel} by output blocks only (never along k), and the
  * summation order of every element of C is fixed by k alone, so results are bitwise identical for
- * any thread count.
+ * any thread count. The two kernels round differently (fma against separate multiply and add), so
+ * their results agree to rounding, not bit for bit.
  */
 public final class Sgemm {
 
@@ -34,7 +42,10 @@ public final class Sgemm {
      * Sgemm.gemm(false, true, 4, 10, 128, 1f, x, 0, 128, w, 0, 128, 0f, y, 0, 10);
      * }</pre>
      *
-     * @param a read only; {@code b} read only; {@code c} modified in its m x n window only
+     * @param a not modified
+     * @param b not modified
+     * @param c modified in its m x n window only (padding between rows is left alone); must not
+     *          overlap {@code a} or {@code b}
      * @throws IllegalArgumentException when a size, stride or offset does not fit its array
      */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -115,7 +126,7 @@ public final class Sgemm {
         for (int i = 0; i < m; i++) {
             int row = cOff + i * ldc;
             if (beta == 0f) {
-                java.util.Arrays.fill(c, row, row + n, 0f);
+                Arrays.fill(c, row, row + n, 0f);
             } else if (beta != 1f) {
                 for (int j = 0; j < n; j++) {
                     c[row + j] *= beta;

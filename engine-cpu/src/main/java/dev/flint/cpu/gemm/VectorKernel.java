@@ -2,6 +2,7 @@ package dev.flint.cpu.gemm;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -41,6 +42,12 @@ final class VectorKernel implements Kernel {
     static final int MC = 96;
     /** Rows of B^T transposed per block while packing: 64 x 48 floats, 12 KiB, stay in L1. */
     static final int TRANSPOSE_ROWS = 64;
+    /**
+     * Up to this many rows of C, a product with B transposed is done as dot products of rows of A
+     * and rows of B (both contiguous along k): packing B would transpose all of it, which costs
+     * more than the few rows of work it serves (a 1 x 128 x 784 product: 80 us packed, 4 us dotted).
+     */
+    static final int DOT_ROWS = 8;
     /** Up to this many rows of C, full B slivers are read in place instead of packed. */
     static final int DIRECT_B_ROWS = 32;
     /** Columns of a packed B panel (3 MiB at 8 x 48 tiles): streamed from L3, measured best. */
@@ -95,6 +102,11 @@ final class VectorKernel implements Kernel {
 
     @Override
     public void compute(GemmArgs g, int i0, int i1, int j0, int j1) {
+        if (g.transB() && g.m() <= DOT_ROWS) {
+            // decided on the whole call's m, never on the block, so every thread count takes it
+            dotProducts(g, i0, i1, j0, j1);
+            return;
+        }
         int k = g.k();
         int kcMax = Math.min(KC, k);
         int ncMax = roundUp(Math.min(NC, j1 - j0), NR);
@@ -163,6 +175,68 @@ final class VectorKernel implements Kernel {
             tile6x2(ap, aIdx, bp, bIdx, bStride, kc, t);
         } else {
             tile6x1(ap, aIdx, bp, bIdx, bStride, kc, t);
+        }
+    }
+
+    /**
+     * C[i, j] = alpha * dot(op(A)[i, :], B[j, :]) + beta * C[i, j] for the block, B transposed (its
+     * rows are op(B)'s columns). A row of op(A) that is strided (transA) is gathered once per row.
+     * Four independent accumulators hide the fma latency; the tail past the last whole vector is
+     * added in scalar fma after the lane reduction, in the same order for every element.
+     */
+    private static void dotProducts(GemmArgs g, int i0, int i1, int j0, int j1) {
+        int k = g.k();
+        float[] a = g.a();
+        float[] b = g.b();
+        float[] c = g.c();
+        int ldb = g.ldb();
+        float alpha = g.alpha();
+        float beta = g.beta();
+        float[][] buffers = BUFFERS.get();
+        for (int i = i0; i < i1; i++) {
+            float[] row = a;
+            int rowOff = g.aOff() + i * g.lda();
+            if (g.transA()) {
+                grow(buffers, 0, k, MC * KC);
+                row = buffers[0];
+                rowOff = 0;
+                for (int p = 0, src = g.aOff() + i; p < k; p++, src += g.lda()) {
+                    row[p] = a[src];
+                }
+            }
+            int cRow = g.cOff() + i * g.ldc();
+            for (int j = j0; j < j1; j++) {
+                int bRow = g.bOff() + j * ldb;
+                FloatVector acc0 = FloatVector.zero(S);
+                FloatVector acc1 = FloatVector.zero(S);
+                FloatVector acc2 = FloatVector.zero(S);
+                FloatVector acc3 = FloatVector.zero(S);
+                int p = 0;
+                for (; p + 4 * L <= k; p += 4 * L) {
+                    acc0 = FloatVector.fromArray(S, row, rowOff + p).fma(FloatVector.fromArray(S, b, bRow + p), acc0);
+                    acc1 = FloatVector.fromArray(S, row, rowOff + p + L)
+                            .fma(FloatVector.fromArray(S, b, bRow + p + L), acc1);
+                    acc2 = FloatVector.fromArray(S, row, rowOff + p + 2 * L)
+                            .fma(FloatVector.fromArray(S, b, bRow + p + 2 * L), acc2);
+                    acc3 = FloatVector.fromArray(S, row, rowOff + p + 3 * L)
+                            .fma(FloatVector.fromArray(S, b, bRow + p + 3 * L), acc3);
+                }
+                for (; p + L <= k; p += L) {
+                    acc0 = FloatVector.fromArray(S, row, rowOff + p).fma(FloatVector.fromArray(S, b, bRow + p), acc0);
+                }
+                float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+                for (; p < k; p++) {
+                    sum = Math.fma(row[rowOff + p], b[bRow + p], sum);
+                }
+                float scaled = sum * alpha;
+                if (beta == 0f) {
+                    c[cRow + j] = scaled;
+                } else if (beta == 1f) {
+                    c[cRow + j] = c[cRow + j] + scaled;
+                } else {
+                    c[cRow + j] = c[cRow + j] * beta + scaled;
+                }
+            }
         }
     }
 

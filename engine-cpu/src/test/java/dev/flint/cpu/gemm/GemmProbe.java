@@ -46,7 +46,7 @@ public final class GemmProbe {
         }
         // shapes of the examples: an MLP on MNIST (batch 64) and LeNet's im2col convolutions
         // (x * w^T for the MLP, w * columns for the convolutions), {m, n, k, transB}
-        int[][] small = {{64, 128, 784, 1}, {64, 10, 128, 1}, {128, 10, 64, 1}, {6, 576, 25, 0}, {16, 64, 150, 0},
+        int[][] small = {{1, 128, 784, 1}, {4, 128, 784, 1}, {64, 128, 784, 1}, {64, 10, 128, 1}, {128, 10, 64, 1}, {6, 576, 25, 0}, {16, 64, 150, 0},
             {6, 4608, 25, 0}, {8, 8, 8, 0}};
         for (Kernel kernel : kernels) {
             for (int[] s : small) {
