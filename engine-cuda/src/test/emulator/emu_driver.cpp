@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 #include <vector>
 
 #include "common.cuh"
@@ -49,6 +50,7 @@ struct Scheduler {
 Scheduler S;
 const size_t STACK_BYTES = 128 * 1024;
 long long allocated = 0;
+std::unordered_map<unsigned long long, size_t> sizes;
 
 void trampoline() {
     S.thunk(S.params);
@@ -161,7 +163,7 @@ int cuDriverGetVersion(int *v) { *v = 13000; return 0; }
 int cuDeviceGetCount(int *c) { *c = 1; return 0; }
 int cuDeviceGet(int *d, int ordinal) { *d = ordinal; return ordinal == 0 ? 0 : 101; }
 int cuDeviceGetName(char *name, int len, int) { strncpy(name, "Emulated GPU (host)", len); return 0; }
-int cuDeviceTotalMem_v2(size_t *bytes, int) { *bytes = (size_t) 16 << 30; return 0; }
+int cuDeviceTotalMem_v2(size_t *bytes, int) { *bytes = (size_t) env_int("EMU_CUDA_MEMORY_MIB", 4096) << 20; return 0; }
 int cuDeviceGetAttribute(int *value, int attribute, int) {
     switch (attribute) {
         case 75: *value = 9; break;                                   // compute capability 9.0
@@ -202,11 +204,21 @@ int cuMemAlloc_v2(unsigned long long *p, size_t bytes) {
     }
     allocated += (long long) bytes;
     *p = (unsigned long long) m;
+    sizes[*p] = bytes;
     // Fresh device memory is not zeroed on a GPU either: fill it with NaN bytes to expose reads of it.
     memset(m, 0xff, bytes);
     return 0;
 }
-int cuMemFree_v2(unsigned long long p) { free((void *) p); return 0; }
+int cuMemFree_v2(unsigned long long p) {
+    auto it = sizes.find(p);
+    if (it == sizes.end()) {
+        return 1;                                                     // not an allocation of ours
+    }
+    allocated -= (long long) it->second;
+    sizes.erase(it);
+    free((void *) p);
+    return 0;
+}
 int cuMemGetInfo_v2(size_t *freeBytes, size_t *total) {
     *total = (size_t) env_int("EMU_CUDA_MEMORY_MIB", 4096) << 20;
     *freeBytes = *total - (size_t) allocated;

@@ -48,6 +48,17 @@ class EmulatedCudaTest {
                 "jdk.incubator.vector"), EmulatedCudaMain.class, args.toArray(new String[0]));
         String summary = StandInLibraries.resultLine(out, "EMULATED");
         System.out.println("[emulated cuda] " + summary);
+        assertClean(summary, out, 500);
+
+        // A 256 MiB device for the out-of-memory paths.
+        String small = StandInLibraries.runMainWith(dir, java.util.Map.of("EMU_CUDA_MEMORY_MIB", "256"), List.of(),
+                EmulatedCudaMain.class, libcuda.toString(), libcublas.toString(), CudaOutOfMemoryTest.class.getName());
+        String smallSummary = StandInLibraries.resultLine(small, "EMULATED");
+        System.out.println("[emulated cuda, 256 MiB] " + smallSummary);
+        assertClean(smallSummary, small, 2);
+    }
+
+    private static void assertClean(String summary, String out, int atLeast) {
         Matcher m = Pattern.compile("succeeded=(\\d+) failed=(\\d+) aborted=(\\d+)").matcher(summary);
         assertTrue(m.find(), summary);
         int succeeded = Integer.parseInt(m.group(1));
@@ -55,7 +66,7 @@ class EmulatedCudaTest {
         int aborted = Integer.parseInt(m.group(3));
         String failures = out.lines().filter(l -> !l.startsWith("[") && !l.startsWith("WARNING"))
                 .reduce((a, b) -> a + "\n" + b).orElse("");
-        assertTrue(failed == 0 && aborted == 0 && succeeded > 500, summary + "\n" + failures);
+        assertTrue(failed == 0 && aborted == 0 && succeeded >= atLeast, summary + "\n" + failures);
     }
 
     /** libcuda.so.1: the kernels compiled for the host, the emulator, and a stub for every other driver call. */
