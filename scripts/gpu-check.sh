@@ -5,10 +5,10 @@
 #   ../shared/tools/device-pack engine-cuda
 # Then on the GPU machine, from the project root (with .device/ copied along):
 #   OUT=/some/folder scripts/gpu-check.sh
-# Writes to $OUT (default ./gpu-check-out): environment.txt (nvidia-smi, device env), junit-cuda.log and
-# junit/ (XML), timing.log (dev.flint.cuda.GpuTiming), torch.log (scripts/gpu_baseline.py, when python3 has
-# torch) and summary.txt. Each step logs and the script goes on when one fails; the exit status is that of
-# the test run.
+# Writes to $OUT (default ./gpu-check-out): environment.txt (nvidia-smi, device env), junit-cuda.log,
+# junit-cuda-sync.log (the primitive suite with flint.cuda.sync=true), timing.log (dev.flint.cuda.GpuTiming),
+# torch.log (scripts/gpu_baseline.py, when python3 has torch) and summary.txt: six files. Each step logs
+# and the script goes on when one fails; the exit status is that of the test run.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -40,8 +40,7 @@ fi
 if command -v java >/dev/null && [ -n "${CP:-}" ]; then
   # 3. Every CUDA test class (dev.flint.cuda and below: the conformance suites on CUDA, the backend's own tests,
   #    and the CI tests, which on a GPU machine check the usable side).
-  mkdir -p "$OUT/junit"
-  JUNIT_REPORTS=$OUT/junit timeout 1200 .device/junit.sh --select-package dev.flint.cuda > "$OUT/junit-cuda.log" 2>&1
+  timeout 1200 .device/junit.sh --select-package dev.flint.cuda > "$OUT/junit-cuda.log" 2>&1
   TESTS_RC=$?
   # junit.sh's last line counts aborted tests (skipped by an assumption: no usable GPU) as failed;
   # the launcher's own counts keep them apart.
@@ -49,6 +48,13 @@ if command -v java >/dev/null && [ -n "${CP:-}" ]; then
   grep -E '^[[ ]*[0-9]+ tests (successful|failed|aborted|skipped)' "$OUT/junit-cuda.log" | tr -d '[]' | sed 's/^ */  /' | tee -a "$SUMMARY"
   grep -m 1 -E 'Assumption failed' "$OUT/junit-cuda.log" | sed 's/.*Assumption failed: /  skipped because: /' | tee -a "$SUMMARY"
   grep -E -A 3 '^  JUnit Jupiter:' "$OUT/junit-cuda.log" | head -n 60 >> "$SUMMARY" || true
+
+  # The primitive suite again with flint.cuda.sync=true: an asynchronous kernel fault is then reported by
+  # the primitive that caused it rather than by a later call.
+  JDK_JAVA_OPTIONS="${JDK_JAVA_OPTIONS:-} -Dflint.cuda.sync=true" timeout 600 .device/junit.sh \
+    --select-class dev.flint.cuda.CudaPrimitiveConformanceTest > "$OUT/junit-cuda-sync.log" 2>&1 ||
+    note "synchronous-mode run failed (exit $?; log junit-cuda-sync.log)"
+  note "synchronous mode: $(grep -E '^[[ ]*[0-9]+ tests (successful|failed)' "$OUT/junit-cuda-sync.log" | tr -d '[]' | xargs)"
 
   # 4. Timing.
   timeout 600 java -cp "$CP" dev.flint.cuda.GpuTiming > "$OUT/timing.log" 2>&1 || note "GpuTiming exited with $?"
