@@ -112,15 +112,15 @@ final class VectorKernel implements Kernel {
         int kcMax = Math.min(KC, k);
         int ncMax = roundUp(Math.min(NC, j1 - j0), NR);
         int mcMax = roundUp(Math.min(MC, i1 - i0), MR);
-        float[][] buffers = BUFFERS.get();
-        grow(buffers, 0, mcMax * kcMax, MC * KC);
-        grow(buffers, 1, ncMax * kcMax, NC * KC);
-        float[] ap = buffers[0];
-        float[] bp = buffers[1];
-        float[] t = buffers[2];
         // With few rows each B value is used by one or two row slivers only, so copying B costs more
         // than it saves: full slivers are read in place (row stride ldb), only the ragged edge is packed.
         boolean direct = !g.transB() && i1 - i0 <= DIRECT_B_ROWS;
+        float[][] buffers = BUFFERS.get();
+        grow(buffers, 0, mcMax * kcMax, MC * KC);
+        grow(buffers, 1, (direct ? NR : ncMax) * kcMax, NC * KC);
+        float[] ap = buffers[0];
+        float[] bp = buffers[1];
+        float[] t = buffers[2];
         float[] b = g.b();
         int ldb = g.ldb();
         for (int jc = j0; jc < j1; jc += NC) {

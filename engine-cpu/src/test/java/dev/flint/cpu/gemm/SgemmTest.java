@@ -176,6 +176,24 @@ class SgemmTest {
 
     @ParameterizedTest
     @MethodSource("kernels")
+    void randomShapesStridesAndScalars(Kernel kernel) {
+        // seeded, so a failure names a case that reproduces; sizes straddle every tile, sliver and
+        // dot-product threshold of both kernels
+        SplittableRandom rnd = new SplittableRandom(20261126);
+        float[] scalars = {0f, 1f, -1f, 0.5f, 2.5f};
+        for (int trial = 0; trial < 300; trial++) {
+            int m = rnd.nextInt(trial % 10 == 0 ? 120 : 20);
+            int n = rnd.nextInt(trial % 7 == 0 ? 150 : 60);
+            int k = rnd.nextInt(trial % 5 == 0 ? 600 : 40);
+            float alpha = trial % 11 == 0 ? 0f : scalars[1 + rnd.nextInt(scalars.length - 1)];
+            float beta = scalars[rnd.nextInt(scalars.length)];
+            check(kernel, new Case(rnd.nextBoolean(), rnd.nextBoolean(), m, n, k, alpha, beta, rnd.nextInt(3),
+                    rnd.nextInt(3), rnd.nextInt(3), rnd.nextInt(5), rnd.nextInt(5), rnd.nextInt(5)));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
     void emptySizes(Kernel kernel) {
         for (int tr = 0; tr < 4; tr++) {
             boolean ta = (tr & 1) != 0;
