@@ -64,7 +64,10 @@ public final class GemmProbe {
         int runs = (int) Math.max(5, Math.min(40, 4e10 / flops));
         double[] gflops = new double[runs];
         double[] cpuGflops = new double[runs];
-        for (int w = 0; w < 3; w++) {
+        // warm up for a second at least: C2 must have compiled every tile variant, and compiling
+        // them takes cores away from the timed calls
+        long warmEnd = System.nanoTime() + 1_000_000_000L;
+        for (int w = 0; w < 3 || System.nanoTime() < warmEnd; w++) {
             Sgemm.gemm(kernel, false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
         }
         for (int r = 0; r < runs; r++) {
