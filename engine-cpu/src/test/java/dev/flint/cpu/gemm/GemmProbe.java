@@ -15,8 +15,10 @@ import java.util.List;
  * java --add-modules jdk.incubator.vector -cp ... dev.flint.cpu.gemm.GemmProbe 256 512 1024 2048
  * }</pre>
  *
- * <p>{@code -Dprobe.kernel=plain} or {@code =vector} times one kernel only. With {@code -Dflint.cpu.threads=1} it also prints flops per CPU-second of the calling thread,
- * which stays meaningful when other processes share the cores.
+ * <p>{@code -Dprobe.kernel=plain} or {@code =vector} times one kernel only. With
+ * {@code -Dflint.cpu.threads=1} it also prints flops per CPU-second of the calling thread, which
+ * stays meaningful when other processes share the cores; small shapes always print the calling
+ * thread's CPU time when they run on it alone.
  */
 public final class GemmProbe {
 
@@ -44,10 +46,10 @@ public final class GemmProbe {
                 square(kernel, n);
             }
         }
-        // shapes of the examples: an MLP on MNIST (batch 64) and LeNet's im2col convolutions
+        // shapes of the examples: an MLP on MNIST (batch 1, 4 and 64) and LeNet's im2col convolutions
         // (x * w^T for the MLP, w * columns for the convolutions), {m, n, k, transB}
-        int[][] small = {{1, 128, 784, 1}, {4, 128, 784, 1}, {64, 128, 784, 1}, {64, 10, 128, 1}, {128, 10, 64, 1}, {6, 576, 25, 0}, {16, 64, 150, 0},
-            {6, 4608, 25, 0}, {8, 8, 8, 0}};
+        int[][] small = {{1, 128, 784, 1}, {4, 128, 784, 1}, {64, 128, 784, 1}, {64, 10, 128, 1}, {128, 10, 64, 1},
+            {6, 576, 25, 0}, {16, 64, 150, 0}, {6, 4608, 25, 0}, {8, 8, 8, 0}};
         for (Kernel kernel : kernels) {
             for (int[] s : small) {
                 small(kernel, s[0], s[1], s[2], s[3] == 1);
