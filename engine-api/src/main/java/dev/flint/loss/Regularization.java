@@ -1,9 +1,7 @@
 package dev.flint.loss;
 
 import dev.flint.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 
 /**
  * Penalty terms added to a loss to keep weights small, the remedy for overfitting the course shows:
@@ -40,12 +38,11 @@ public final class Regularization {
         if (!(lambda >= 0f)) {
             throw new IllegalArgumentException("Regularization." + name + ": lambda must be >= 0, got " + lambda);
         }
-        // All parameters as one vector: one reduction, and each parameter gets its own slice of the gradient.
-        List<Tensor> flat = new ArrayList<>(params.size());
+        Tensor total = null;
         for (Tensor p : params) {
-            flat.add(p.flatten());
+            Tensor term = (squared ? p.square() : p.abs()).sum();
+            total = total == null ? term : total.add(term);
         }
-        Tensor all = flat.size() == 1 ? flat.get(0) : Tensor.concat(flat, 0);
-        return (squared ? all.square() : all.abs()).sum().mul(lambda);
+        return total.mul(lambda);
     }
 }

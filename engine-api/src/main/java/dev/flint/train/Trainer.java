@@ -162,15 +162,14 @@ public final class Trainer {
                 optimizer.zeroGrad();
                 Tensor out = model.forward(batch.features());
                 Tensor dataLoss = loss.compute(out, batch.labels());
-                dataLoss.backward();
-                // The penalties depend on the weights alone: their own backward passes add their
-                // gradients to the data loss's (leaf gradients accumulate).
+                Tensor total = dataLoss;
                 if (config.l2() > 0) {
-                    Regularization.l2(penalized, config.l2()).backward();
+                    total = total.add(Regularization.l2(penalized, config.l2()));
                 }
                 if (config.l1() > 0) {
-                    Regularization.l1(penalized, config.l1()).backward();
+                    total = total.add(Regularization.l1(penalized, config.l1()));
                 }
+                total.backward();
                 if (config.gradClipNorm() > 0) {
                     GradClip.clipGradNorm(params, config.gradClipNorm());
                 }
