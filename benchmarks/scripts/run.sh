@@ -17,6 +17,7 @@
 #   FLINT_BENCH_PEERS=0  skip the NumPy/PyTorch baselines (peers.sh installs them when missing)
 #   FLINT_BENCH_BUILD=0  reuse benchmarks/target/benchmarks.jar instead of building
 #   MAVEN_ARGS           extra Maven arguments, for example -o to build offline
+#   FLINT_BENCH_COMMIT   the revision to print in the report (default: git rev-parse HEAD here)
 #
 # Results go to benchmarks/results/: jmh-vector-MODE.json, jmh-default-MODE.json, peers-MODE.json,
 # report-MODE.md, and the JMH logs.
@@ -41,6 +42,8 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || true)"
 if [ -n "$commit" ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
   commit="$commit (with uncommitted changes)"
 fi
+# A copy outside git (an exported snapshot) can name the revision it was made from.
+commit="${FLINT_BENCH_COMMIT:-$commit}"
 if [ "${FLINT_BENCH_BUILD:-1}" != 0 ]; then
   echo "run: building benchmarks/target/benchmarks.jar" >&2
   # shellcheck disable=SC2086
