@@ -37,12 +37,7 @@ public final class Activations {
                         y[i] = Math.max(v, 0f) + alpha * Math.min(v, 0f);
                     }
                 }
-                case SIGMOID -> {
-                    for (int i = from; i < to; i++) {
-                        // exp(-x) overflows to +inf for x < -88, giving exactly 0: no special case needed.
-                        y[i] = 1f / (1f + FloatMath.exp(-x[i]));
-                    }
-                }
+                case SIGMOID -> FloatMath.sigmoid(x, y, from, to);
                 case TANH -> {
                     for (int i = from; i < to; i++) {
                         y[i] = FloatMath.tanh(x[i]);

@@ -486,11 +486,7 @@ public final class Elementwise {
                     y[i] = -x[i];
                 }
             }
-            case EXP -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = FloatMath.exp(x[i]);
-                }
-            }
+            case EXP -> FloatMath.exp(x, y, from, to);
             case LOG -> {
                 for (int i = from; i < to; i++) {
                     y[i] = (float) Math.log(x[i]);

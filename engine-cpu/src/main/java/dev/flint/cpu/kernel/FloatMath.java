@@ -28,7 +28,87 @@ final class FloatMath {
     private static final float UNDERFLOW = -103.97208f;
     private static final float TANH_SMALL = 0.625f;
 
+    /** The system property that, set to {@code false}, keeps the array loops on the scalar code. */
+    static final String PROPERTY = "flint.cpu.vector";
+    /**
+     * Whether the array loops below run on {@link VectorExp}: the same test as the GEMM kernel choice
+     * ({@code dev.flint.cpu.gemm.VectorSupport}), module in the boot layer and the property not "false".
+     * {@link VectorExp} is named only on branches guarded by this constant, so it never loads otherwise.
+     */
+    static final boolean VECTOR = vectorUsable(System.getProperty(PROPERTY),
+            ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+
     private FloatMath() {
+    }
+
+    static boolean vectorUsable(String property, boolean modulePresent) {
+        return modulePresent && (property == null || !"false".equalsIgnoreCase(property.trim()));
+    }
+
+    /**
+     * {@code y[yOff + i] = exp(x[xOff + i] - shift)} for {@code i < n}, returning their sum (added in
+     * double, in blocks of float partial sums on the vector path). {@code x} and {@code y} may be the
+     * same array; a null {@code y} stores nothing and only sums.
+     */
+    static double expShiftSum(float[] x, int xOff, float[] y, int yOff, int n, float shift) {
+        if (VECTOR) {
+            return VectorExp.expShiftSum(x, xOff, y, yOff, n, shift);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = exp(x[xOff + i] - shift);
+            if (y != null) {
+                y[yOff + i] = e;
+            }
+            sum += e;
+        }
+        return sum;
+    }
+
+    /** {@code y[i] = exp(x[i])} for {@code from <= i < to}. */
+    static void exp(float[] x, float[] y, int from, int to) {
+        if (VECTOR) {
+            VectorExp.exp(x, y, from, to);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            y[i] = exp(x[i]);
+        }
+    }
+
+    /** {@code y[i] = 1 / (1 + exp(-x[i]))} for {@code from <= i < to}. */
+    static void sigmoid(float[] x, float[] y, int from, int to) {
+        if (VECTOR) {
+            VectorExp.sigmoid(x, y, from, to);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            // exp(-x) overflows to +inf for x < -88, giving exactly 0: no special case needed.
+            y[i] = 1f / (1f + exp(-x[i]));
+        }
+    }
+
+    /** The largest of {@code x[off .. off + n)}, NaN if any is NaN; {@code n >= 1}. */
+    static float max(float[] x, int off, int n) {
+        if (VECTOR) {
+            return VectorExp.max(x, off, n);
+        }
+        float max = x[off];
+        for (int c = 1; c < n; c++) {
+            max = Math.max(max, x[off + c]);
+        }
+        return max;
+    }
+
+    /** {@code y[off + i] *= s} for {@code i < n}. */
+    static void scale(float[] y, int off, int n, float s) {
+        if (VECTOR) {
+            VectorExp.scale(y, off, n, s);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            y[off + i] *= s;
+        }
     }
 
     /** {@code e^x} within 1 ulp (measured over every float in [-104, 89]). */

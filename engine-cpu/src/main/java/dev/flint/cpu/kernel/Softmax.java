@@ -5,7 +5,8 @@ import dev.flint.cpu.parallel.Parallel;
 /**
  * Row-wise softmax, log-softmax and fused softmax cross-entropy on {@code (rows, cols)} matrices.
  * Every row subtracts its maximum before exponentiating, so large logits never overflow; exponentials
- * come from {@link FloatMath#exp} (within 1 ulp) and their sums accumulate in double.
+ * come from {@link FloatMath#expShiftSum} (Vector API when available, within 2 ulp) and their sums
+ * accumulate in double.
  *
  * <pre>{@code
  * Softmax.forward(false, logits, probs, rows, cols);
@@ -25,11 +26,9 @@ public final class Softmax {
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;
                 float max = rowMax(x, off, cols);
+                // log-softmax only needs the sum: storing nothing keeps in-place calls (y == x) correct
+                double sum = FloatMath.expShiftSum(x, off, log ? null : y, off, cols, max);
                 if (log) {
-                    double sum = 0;
-                    for (int c = 0; c < cols; c++) {
-                        sum += FloatMath.exp(x[off + c] - max);
-                    }
                     // (x - max) is exact for nearby values; folding max into the log term first would
                     // round it at the scale of max and lose digits of small outputs.
                     float logSum = (float) Math.log(sum);
@@ -37,16 +36,7 @@ public final class Softmax {
                         y[off + c] = (x[off + c] - max) - logSum;
                     }
                 } else {
-                    double sum = 0;
-                    for (int c = 0; c < cols; c++) {
-                        float e = FloatMath.exp(x[off + c] - max);
-                        y[off + c] = e;
-                        sum += e;
-                    }
-                    float inv = (float) (1.0 / sum);
-                    for (int c = 0; c < cols; c++) {
-                        y[off + c] *= inv;
-                    }
+                    FloatMath.scale(y, off, cols, (float) (1.0 / sum));
                 }
             }
         });
@@ -94,18 +84,10 @@ public final class Softmax {
             for (int r = r0; r < r1; r++) {
                 int off = r * classes;
                 float max = rowMax(logits, off, classes);
-                double sum = 0;
-                for (int c = 0; c < classes; c++) {
-                    float e = FloatMath.exp(logits[off + c] - max);
-                    probs[off + c] = e;
-                    sum += e;
-                }
+                double sum = FloatMath.expShiftSum(logits, off, probs, off, classes, max);
                 // loss = log(sum) + max - x[label], kept in double so a confident right answer gives ~0, not noise.
                 losses[r] = (float) (Math.log(sum) + max - logits[off + labels[r]]);
-                float inv = (float) (1.0 / sum);
-                for (int c = 0; c < classes; c++) {
-                    probs[off + c] *= inv;
-                }
+                FloatMath.scale(probs, off, classes, (float) (1.0 / sum));
             }
         });
     }
@@ -126,11 +108,7 @@ public final class Softmax {
     }
 
     private static float rowMax(float[] x, int off, int n) {
-        float max = x[off];
-        for (int c = 1; c < n; c++) {
-            max = Math.max(max, x[off + c]);
-        }
-        return max;
+        return FloatMath.max(x, off, n);
     }
 
     /** Rows per chunk so that a chunk holds a few thousand exponentials. */

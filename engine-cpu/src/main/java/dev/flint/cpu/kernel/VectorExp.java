@@ -1,0 +1,156 @@
+package dev.flint.cpu.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The array loops of {@link FloatMath} written with the Vector API: the same Cephes {@code expf} as
+ * {@link FloatMath#exp}, one SIMD register of lanes at a time. Only {@link FloatMath} touches this
+ * class, and only after checking that {@code jdk.incubator.vector} is in the boot layer, so a JVM
+ * without the module never loads it.
+ *
+ * <pre>{@code
+ * double sum = VectorExp.expShiftSum(x, off, y, off, cols, max);   // y = e^(x - max), sum of y
+ * }</pre>
+ *
+ * <p>{@code n = round(x / ln 2)} comes from the round-to-nearest of adding {@code 1.5 * 2^23}: the
+ * low bits of that sum are {@code n} itself, so no float-to-int conversion is needed, and
+ * {@code 2^n} is built as two halves by shifting those bits into the exponent field, exactly as the
+ * scalar version does. The polynomial uses fused multiply-adds, which only removes roundings.
+ */
+final class VectorExp {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float OVERFLOW = 88.72283935546875f;
+    private static final float UNDERFLOW = -103.97208f;
+    /** 1.5 * 2^23: adding it rounds to an integer, which then sits in the low mantissa bits. */
+    private static final float SHIFTER = 12582912f;
+    private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
+    /** Partial sums are moved into double every this many elements, so float rounding never piles up. */
+    private static final int SUM_BLOCK = 256;
+
+    private VectorExp() {
+    }
+
+    /** Lanes per vector, for tests and the log line. */
+    static int lanes() {
+        return S.length();
+    }
+
+    private static FloatVector bc(float c) {
+        return FloatVector.broadcast(S, c);
+    }
+
+    /** {@code e^v} lane-wise, with the special cases of {@link FloatMath#exp}. */
+    static FloatVector exp(FloatVector v) {
+        // clamp first so the bit tricks below never see an out-of-range n; NaN passes through max/min
+        FloatVector x = v.max(UNDERFLOW).min(OVERFLOW);
+        FloatVector t = x.fma(LOG2E, SHIFTER);
+        FloatVector n = t.sub(SHIFTER);
+        FloatVector r = n.fma(bc(-LN2_HI), x);
+        r = n.fma(bc(-LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f);
+        p = p.fma(r, bc(8.3334519073E-3f));
+        p = p.fma(r, bc(4.1665795894E-2f));
+        p = p.fma(r, bc(1.6666665459E-1f));
+        p = p.fma(r, bc(5.0000001201E-1f));
+        p = p.fma(r.mul(r), r).add(1f);
+        IntVector k = t.reinterpretAsInts().sub(SHIFTER_BITS);
+        IntVector half = k.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector e = p.mul(s1).mul(s2);
+        VectorMask<Float> over = v.compare(VectorOperators.GT, OVERFLOW);
+        VectorMask<Float> under = v.compare(VectorOperators.LE, UNDERFLOW);
+        return e.blend(Float.POSITIVE_INFINITY, over).blend(0f, under);
+    }
+
+    /** {@code y[yOff + i] = e^(x[xOff + i] - shift)} for {@code i < n} (unless y is null); returns their sum. */
+    static double expShiftSum(float[] x, int xOff, float[] y, int yOff, int n, float shift) {
+        double sum = 0;
+        int len = S.length();
+        int i = 0;
+        int vecEnd = S.loopBound(n);
+        while (i < vecEnd) {
+            int blockEnd = Math.min(vecEnd, i + SUM_BLOCK);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < blockEnd; i += len) {
+                FloatVector e = exp(FloatVector.fromArray(S, x, xOff + i).sub(shift));
+                if (y != null) {
+                    e.intoArray(y, yOff + i);
+                }
+                acc = acc.add(e);
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float e = FloatMath.exp(x[xOff + i] - shift);
+            if (y != null) {
+                y[yOff + i] = e;
+            }
+            sum += e;
+        }
+        return sum;
+    }
+
+    /** {@code y[i] = e^x[i]} for {@code from <= i < to}. */
+    static void exp(float[] x, float[] y, int from, int to) {
+        int len = S.length();
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += len) {
+            exp(FloatVector.fromArray(S, x, i)).intoArray(y, i);
+        }
+        for (; i < to; i++) {
+            y[i] = FloatMath.exp(x[i]);
+        }
+    }
+
+    /** {@code y[i] = 1 / (1 + e^-x[i])} for {@code from <= i < to}. */
+    static void sigmoid(float[] x, float[] y, int from, int to) {
+        int len = S.length();
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += len) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, i).neg());
+            FloatVector.broadcast(S, 1f).div(e.add(1f)).intoArray(y, i);
+        }
+        for (; i < to; i++) {
+            y[i] = 1f / (1f + FloatMath.exp(-x[i]));
+        }
+    }
+
+    /** The largest of {@code x[off .. off + n)}, NaN if any is NaN; {@code n >= 1}. */
+    static float max(float[] x, int off, int n) {
+        int len = S.length();
+        int i = 0;
+        float max = x[off];
+        int vecEnd = S.loopBound(n);
+        if (vecEnd > 0) {
+            FloatVector m = FloatVector.fromArray(S, x, off);
+            for (i = len; i < vecEnd; i += len) {
+                m = m.max(FloatVector.fromArray(S, x, off + i));
+            }
+            max = Math.max(max, m.reduceLanes(VectorOperators.MAX));
+        }
+        for (; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        return max;
+    }
+
+    /** {@code y[off + i] *= s} for {@code i < n}. */
+    static void scale(float[] y, int off, int n, float s) {
+        int len = S.length();
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += len) {
+            FloatVector.fromArray(S, y, off + i).mul(s).intoArray(y, off + i);
+        }
+        for (; i < n; i++) {
+            y[off + i] *= s;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.flint.cpu.kernel;
+
+import java.util.Random;
+
+/** Times {@link Softmax#forward} on 4096 x 4096, like SoftmaxBenchmark.forward: {@code main} only, no test. */
+final class SoftmaxTiming {
+    private SoftmaxTiming() {
+    }
+
+    public static void main(String[] args) {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
+        float[] x = new float[n * n];
+        Random rnd = new Random(1);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        float[] y = new float[n * n];
+        for (boolean log : new boolean[] {false, true}) {
+            for (int rep = 0; rep < 15; rep++) {
+                long t0 = System.nanoTime();
+                Softmax.forward(log, x, y, n, n);
+                long t1 = System.nanoTime();
+                if (rep >= 10) {
+                    System.out.printf("log=%b %dx%d: %.2f ms (vector=%b)%n", log, n, n, (t1 - t0) / 1e6, FloatMath.VECTOR);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.flint.cpu.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The Vector API exp against {@link Math#exp}, and the row helpers against their scalar definitions. */
+class VectorExpTest {
+
+    private static double ulpError(float got, double exact) {
+        float rounded = (float) exact;
+        if (Float.isInfinite(rounded) || Float.isNaN(rounded)) {
+            return Float.compare(got, rounded) == 0 ? 0 : Double.POSITIVE_INFINITY;
+        }
+        double ulp = Math.abs(rounded) < Float.MIN_NORMAL ? Float.MIN_VALUE : Math.ulp(rounded);
+        return Math.abs(got - exact) / ulp;
+    }
+
+    /** Every {@code stride}-th float from {@code from} up to {@code to}, of one sign. */
+    private static float[] sweep(float from, float to, int stride) {
+        int a = Float.floatToRawIntBits(from);
+        int b = Float.floatToRawIntBits(to);
+        int lo = Math.min(a, b);
+        int hi = Math.max(a, b);
+        float[] xs = new float[(int) (((long) hi - lo) / stride + 1)];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = Float.intBitsToFloat(lo + i * stride);
+        }
+        return xs;
+    }
+
+    private static void assertWithin(float[] xs, float[] ys, double limit) {
+        double worst = 0;
+        float worstAt = 0;
+        for (int i = 0; i < xs.length; i++) {
+            double e = ulpError(ys[i], Math.exp(xs[i]));
+            if (e > worst) {
+                worst = e;
+                worstAt = xs[i];
+            }
+        }
+        assertTrue(worst <= limit, "exp worst error " + worst + " ulp at x = " + worstAt + ", expected <= " + limit);
+    }
+
+    @Test
+    void vectorExpWithinTwoUlpAcrossTheWholeRange() {
+        assertTrue(FloatMath.VECTOR, "the tests run with --add-modules jdk.incubator.vector; the vector path is off");
+        for (float[] xs : new float[][] {sweep(0f, 89f, 97), sweep(-0f, -104f, 97)}) {
+            float[] ys = new float[xs.length];
+            VectorExp.exp(xs, ys, 0, xs.length);
+            assertWithin(xs, ys, 2.0);
+        }
+    }
+
+    @Test
+    void specialValuesMatchTheScalarExp() {
+        float[] xs = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1f, -1f, 88.72283f,
+            88.722839f, 88.7229f, -87.33655f, -103.9f, -103.972f, -103.97208f, -104f, -200f, Float.MAX_VALUE,
+            -Float.MAX_VALUE, Float.MIN_VALUE, -Float.MIN_VALUE, 100f, -100f, 0.5f * 0.6931472f, -0.3465736f};
+        // pad to whole vectors of every width, then check each lane against the scalar special cases
+        float[] padded = new float[64];
+        System.arraycopy(xs, 0, padded, 0, xs.length);
+        float[] ys = new float[padded.length];
+        VectorExp.exp(padded, ys, 0, padded.length);
+        for (int i = 0; i < xs.length; i++) {
+            float x = xs[i];
+            if (Float.isNaN(x) || Float.isInfinite(FloatMath.exp(x)) || FloatMath.exp(x) == 0f) {
+                assertEquals(FloatMath.exp(x), ys[i], "exp(" + x + ")");
+            } else {
+                assertTrue(ulpError(ys[i], Math.exp(x)) <= 2.0, "exp(" + x + ") = " + ys[i] + ", Math.exp "
+                        + Math.exp(x));
+            }
+        }
+    }
+
+    @Test
+    void rowHelpersMatchScalarLoops() {
+        Random rnd = new Random(7);
+        for (int n : new int[] {1, 3, 15, 16, 17, 63, 300, 1000}) {
+            float[] x = new float[n + 5];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * 30);
+            }
+            int off = 5;
+            float max = x[off];
+            for (int i = 1; i < n; i++) {
+                max = Math.max(max, x[off + i]);
+            }
+            assertEquals(max, FloatMath.max(x, off, n), "max of " + n);
+            float[] y = new float[n + 5];
+            double sum = FloatMath.expShiftSum(x, off, y, off, n, max);
+            double exactSum = 0;
+            for (int i = 0; i < n; i++) {
+                double e = Math.exp(x[off + i] - max);   // the float difference, as the kernel rounds it
+                exactSum += e;
+                assertTrue(ulpError(y[off + i], e) <= 2.0, "exp(" + (x[off + i] - max) + ") = " + y[off + i]);
+            }
+            assertEquals(exactSum, sum, 1e-6 * exactSum, "sum of " + n);
+            assertEquals(sum, FloatMath.expShiftSum(x, off, null, off, n, max), "sum without storing, n = " + n);
+            float[] z = y.clone();
+            FloatMath.scale(z, off, n, 0.5f);
+            for (int i = 0; i < n; i++) {
+                assertEquals(y[off + i] * 0.5f, z[off + i], "scale at " + i);
+            }
+        }
+        float[] withNaN = {1f, 2f, Float.NaN, 3f, 1f, 2f, 0f, 3f, 1f, 2f, 0f, 3f, 1f, 2f, 0f, 3f, 1f, 2f, 0f, 3f};
+        assertTrue(Float.isNaN(FloatMath.max(withNaN, 0, withNaN.length)), "a NaN makes the row max NaN");
+    }
+}
