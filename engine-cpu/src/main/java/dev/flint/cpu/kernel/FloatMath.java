@@ -100,6 +100,17 @@ final class FloatMath {
         return max;
     }
 
+    /** {@code y[off + i] = (x[off + i] - a) - b} for {@code i < n}, rounded twice as written. */
+    static void subSub(float[] x, float[] y, int off, int n, float a, float b) {
+        if (VECTOR) {
+            VectorExp.subSub(x, y, off, n, a, b);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            y[off + i] = (x[off + i] - a) - b;
+        }
+    }
+
     /** {@code y[off + i] *= s} for {@code i < n}. */
     static void scale(float[] y, int off, int n, float s) {
         if (VECTOR) {

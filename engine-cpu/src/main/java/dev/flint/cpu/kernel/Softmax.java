@@ -31,10 +31,7 @@ public final class Softmax {
                 if (log) {
                     // (x - max) is exact for nearby values; folding max into the log term first would
                     // round it at the scale of max and lose digits of small outputs.
-                    float logSum = (float) Math.log(sum);
-                    for (int c = 0; c < cols; c++) {
-                        y[off + c] = (x[off + c] - max) - logSum;
-                    }
+                    FloatMath.subSub(x, y, off, cols, max, (float) Math.log(sum));
                 } else {
                     FloatMath.scale(y, off, cols, (float) (1.0 / sum));
                 }

@@ -16,11 +16,11 @@ final class SoftmaxTiming {
         }
         float[] y = new float[n * n];
         for (boolean log : new boolean[] {false, true}) {
-            for (int rep = 0; rep < 15; rep++) {
+            for (int rep = 0; rep < 40; rep++) {
                 long t0 = System.nanoTime();
                 Softmax.forward(log, x, y, n, n);
                 long t1 = System.nanoTime();
-                if (rep >= 10) {
+                if (rep >= 34) {
                     System.out.printf("log=%b %dx%d: %.2f ms (vector=%b)%n", log, n, n, (t1 - t0) / 1e6, FloatMath.VECTOR);
                 }
             }
