@@ -20,7 +20,8 @@ import java.util.Arrays;
  * then picks one of four loops by its strides on each side (1 and 1, 1 and 0, 0 and 1, anything).
  * Work is split over threads by output position only, so results do not depend on the thread count.
  * Order comparisons and {@code IN_RANGE} use {@link FloatOrder}'s branch-free masks (a mask of random
- * data defeats the branch predictor); {@code EXP} uses {@link FloatMath#exp}.
+ * data defeats the branch predictor); {@code EXP} uses {@link FloatMath#exp(float[], float[], int, int)}
+ * (Vector API when present).
  */
 public final class Elementwise {
     /** Below this many outputs a call runs on the calling thread; waking a worker costs more. */

@@ -8,7 +8,13 @@ package dev.flint.cpu.kernel;
  * <pre>{@code
  * float y = FloatMath.exp(x);    // like (float) Math.exp(x), NaN, infinities and underflow included
  * float t = FloatMath.tanh(x);   // like (float) Math.tanh(x)
+ * double sum = FloatMath.expShiftSum(x, 0, y, 0, n, max);   // y = e^(x - max), a whole row at once
  * }</pre>
+ *
+ * <p>The array loops (row max, {@code e^(x - shift)} with its sum, exp, sigmoid, scale) run on
+ * {@link VectorExp}, the same exp one SIMD register at a time, when {@code jdk.incubator.vector} is present
+ * (about 8x faster on AVX-512); without it they are the scalar loops. JDK 17's C2 does not vectorize
+ * the scalar exp, even written branch-free with a magic-number round (measured: no faster).
  *
  * <p>Both follow Cephes ({@code expf}, {@code tanhf}). exp: with {@code n = round(x / ln 2)} and
  * {@code r = x - n ln 2} (ln 2 split in two so that {@code n * LN2_HI} is exact), {@code e^x = 2^n e^r}

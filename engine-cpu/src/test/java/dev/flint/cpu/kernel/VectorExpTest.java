@@ -76,6 +76,34 @@ class VectorExpTest {
     }
 
     @Test
+    void vectorPathNeedsTheModuleAndNoOptOut() {
+        assertTrue(FloatMath.vectorUsable(null, true), "module present, no property");
+        assertTrue(FloatMath.vectorUsable("true", true), "module present, property true");
+        assertTrue(!FloatMath.vectorUsable(" FALSE ", true), "property false wins over the module");
+        assertTrue(!FloatMath.vectorUsable(null, false), "no module, no vector path");
+    }
+
+    @Test
+    void inPlaceLogSoftmaxAndSoftmaxMatchOutOfPlace() {
+        Random rnd = new Random(3);
+        int rows = 3;
+        int cols = 100;
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 5);
+        }
+        for (boolean log : new boolean[] {false, true}) {
+            float[] y = new float[x.length];
+            Softmax.forward(log, x, y, rows, cols);
+            float[] inPlace = x.clone();
+            Softmax.forward(log, inPlace, inPlace, rows, cols);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(y[i], inPlace[i], (log ? "log-softmax" : "softmax") + " in place at " + i);
+            }
+        }
+    }
+
+    @Test
     void rowHelpersMatchScalarLoops() {
         Random rnd = new Random(7);
         for (int n : new int[] {1, 3, 15, 16, 17, 63, 300, 1000}) {
