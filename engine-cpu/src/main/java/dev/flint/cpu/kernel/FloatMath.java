@@ -82,6 +82,17 @@ final class FloatMath {
         }
     }
 
+    /** {@code y[i] = exp(x[xOff + i])} for {@code i < n}. */
+    static void exp(float[] x, int xOff, float[] y, int n) {
+        if (VECTOR) {
+            VectorExp.exp(x, xOff, y, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            y[i] = exp(x[xOff + i]);
+        }
+    }
+
     /** {@code y[i] = 1 / (1 + exp(-x[i]))} for {@code from <= i < to}. */
     static void sigmoid(float[] x, float[] y, int from, int to) {
         if (VECTOR) {

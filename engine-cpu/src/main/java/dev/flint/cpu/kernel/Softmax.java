@@ -14,6 +14,9 @@ import dev.flint.cpu.parallel.Parallel;
  * }</pre>
  */
 public final class Softmax {
+    /** Log-softmax backward exponentiates this many elements at a time into a per-chunk buffer. */
+    private static final int BACKWARD_BLOCK = 1024;
+
     private Softmax() {
     }
 
@@ -48,6 +51,7 @@ public final class Softmax {
             return;   // empty rows: nothing to normalize
         }
         Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
+            float[] buf = log ? new float[Math.min(cols, BACKWARD_BLOCK)] : null;
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;
                 double sum = 0;
@@ -56,8 +60,14 @@ public final class Softmax {
                         sum += dy[off + c];
                     }
                     float s = (float) sum;
-                    for (int c = 0; c < cols; c++) {
-                        dx[off + c] = dy[off + c] - FloatMath.exp(y[off + c]) * s;
+                    // exp(y) a block at a time into a small buffer (the array exp is vectorized), then a
+                    // plain loop; a buffer rather than dx itself, so dx may alias dy or y
+                    for (int c0 = 0; c0 < cols; c0 += buf.length) {
+                        int len = Math.min(buf.length, cols - c0);
+                        FloatMath.exp(y, off + c0, buf, len);
+                        for (int c = 0; c < len; c++) {
+                            dx[off + c0 + c] = dy[off + c0 + c] - buf[c] * s;
+                        }
                     }
                 } else {
                     for (int c = 0; c < cols; c++) {

@@ -111,6 +111,18 @@ final class VectorExp {
         }
     }
 
+    /** {@code y[i] = e^x[xOff + i]} for {@code i < n}. */
+    static void exp(float[] x, int xOff, float[] y, int n) {
+        int len = S.length();
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += len) {
+            exp(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, i);
+        }
+        for (; i < n; i++) {
+            y[i] = FloatMath.exp(x[xOff + i]);
+        }
+    }
+
     /** {@code y[i] = 1 / (1 + e^-x[i])} for {@code from <= i < to}. */
     static void sigmoid(float[] x, float[] y, int from, int to) {
         int len = S.length();

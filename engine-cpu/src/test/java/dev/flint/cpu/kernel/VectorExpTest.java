@@ -104,6 +104,39 @@ class VectorExpTest {
     }
 
     @Test
+    void logSoftmaxBackwardMatchesItsFormulaAlsoInPlace() {
+        Random rnd = new Random(5);
+        int rows = 2;
+        int cols = 2500;   // more than one exp block per row
+        float[] x = new float[rows * cols];
+        float[] dy = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 3);
+            dy[i] = (float) rnd.nextGaussian();
+        }
+        float[] y = new float[x.length];
+        Softmax.forward(true, x, y, rows, cols);
+        float[] dx = new float[x.length];
+        Softmax.backward(true, y, dy, dx, rows, cols);
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            for (int c = 0; c < cols; c++) {
+                sum += dy[r * cols + c];
+            }
+            for (int c = 0; c < cols; c++) {
+                int i = r * cols + c;
+                double want = dy[i] - Math.exp(y[i]) * (float) sum;
+                assertEquals(want, dx[i], 1e-5 * (1 + Math.abs(sum)), "dx at " + i);
+            }
+        }
+        float[] aliased = dy.clone();
+        Softmax.backward(true, y, aliased, aliased, rows, cols);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(dx[i], aliased[i], "dx written over dy at " + i);
+        }
+    }
+
+    @Test
     void rowHelpersMatchScalarLoops() {
         Random rnd = new Random(7);
         for (int n : new int[] {1, 3, 15, 16, 17, 63, 300, 1000}) {
