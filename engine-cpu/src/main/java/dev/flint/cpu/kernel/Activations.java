@@ -38,11 +38,7 @@ public final class Activations {
                     }
                 }
                 case SIGMOID -> FloatMath.sigmoid(x, y, from, to);
-                case TANH -> {
-                    for (int i = from; i < to; i++) {
-                        y[i] = FloatMath.tanh(x[i]);
-                    }
-                }
+                case TANH -> FloatMath.tanh(x, y, from, to);
                 default -> throw new IllegalArgumentException("activation: unknown " + act);
             }
         });

@@ -93,6 +93,17 @@ final class FloatMath {
         }
     }
 
+    /** {@code y[i] = tanh(x[i])} for {@code from <= i < to}. */
+    static void tanh(float[] x, float[] y, int from, int to) {
+        if (VECTOR) {
+            VectorExp.tanh(x, y, from, to);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            y[i] = tanh(x[i]);
+        }
+    }
+
     /** {@code y[i] = 1 / (1 + exp(-x[i]))} for {@code from <= i < to}. */
     static void sigmoid(float[] x, float[] y, int from, int to) {
         if (VECTOR) {

@@ -136,6 +136,33 @@ final class VectorExp {
         }
     }
 
+    /**
+     * {@code y[i] = tanh(x[i])} for {@code from <= i < to}, as {@link FloatMath#tanh}: the odd polynomial
+     * below 0.625, {@code 1 - 2 / (e^2|x| + 1)} above, the sign put back from the input's bits (so
+     * {@code -0} stays {@code -0}; NaN fails the comparison, takes the exp side and stays NaN).
+     */
+    static void tanh(float[] x, float[] y, int from, int to) {
+        int len = S.length();
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += len) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            IntVector bits = v.reinterpretAsInts();
+            FloatVector a = bits.and(0x7fffffff).reinterpretAsFloats();
+            FloatVector z = v.mul(v);
+            FloatVector q = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
+            q = q.fma(z, bc(-5.37397155531E-2f));
+            q = q.fma(z, bc(1.33314422036E-1f));
+            q = q.fma(z, bc(-3.33332819422E-1f));
+            FloatVector small = a.fma(z.mul(q), a);
+            FloatVector large = bc(1f).sub(bc(2f).div(exp(a.add(a)).add(1f)));
+            FloatVector t = large.blend(small, a.compare(VectorOperators.LT, 0.625f));
+            t.reinterpretAsInts().or(bits.and(0x80000000)).reinterpretAsFloats().intoArray(y, i);
+        }
+        for (; i < to; i++) {
+            y[i] = FloatMath.tanh(x[i]);
+        }
+    }
+
     /** The largest of {@code x[off .. off + n)}, NaN if any is NaN; {@code n >= 1}. */
     static float max(float[] x, int off, int n) {
         int len = S.length();

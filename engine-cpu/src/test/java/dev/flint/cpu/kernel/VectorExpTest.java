@@ -55,6 +55,34 @@ class VectorExpTest {
     }
 
     @Test
+    void vectorTanhWithinTwoUlpAndKeepsSpecialValues() {
+        for (float[] xs : new float[][] {sweep(0f, 20f, 97), sweep(-0f, -20f, 97), sweep(0.6f, 0.65f, 3),
+            {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f, 0.625f, -0.625f, 0.62499994f,
+                100f, -100f, Float.MIN_VALUE, -Float.MIN_VALUE, 9f, -9.1f, 0.5f, -0.5f}}) {
+            float[] ys = new float[xs.length];
+            VectorExp.tanh(xs, ys, 0, xs.length);
+            double worst = 0;
+            float worstAt = 0;
+            for (int i = 0; i < xs.length; i++) {
+                float x = xs[i];
+                double exact = Math.tanh(x);
+                if (Float.isNaN(x)) {
+                    assertTrue(Float.isNaN(ys[i]), "tanh(NaN) = " + ys[i]);
+                    continue;
+                }
+                assertEquals(Float.floatToRawIntBits(x) < 0, Float.floatToRawIntBits(ys[i]) < 0,
+                        "sign of tanh(" + x + ") = " + ys[i]);
+                double e = ulpError(ys[i], exact);
+                if (e > worst) {
+                    worst = e;
+                    worstAt = x;
+                }
+            }
+            assertTrue(worst <= 2.0, "tanh worst error " + worst + " ulp at x = " + worstAt + ", expected <= 2");
+        }
+    }
+
+    @Test
     void specialValuesMatchTheScalarExp() {
         float[] xs = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1f, -1f, 88.72283f,
             88.722839f, 88.7229f, -87.33655f, -103.9f, -103.972f, -103.97208f, -104f, -200f, Float.MAX_VALUE,
