@@ -12,6 +12,15 @@ interface Kernel {
     /** Column blocks handed to {@link #compute} start at multiples of this (its panel width). */
     int columnAlign();
 
+    /**
+     * When threads split C by columns, their blocks start at multiples of this: a divisor of
+     * {@link #columnAlign()} where the kernel computes a narrower edge block with the same bits,
+     * so that the split can be even.
+     */
+    default int columnSplitAlign() {
+        return columnAlign();
+    }
+
     /** Row blocks handed to {@link #compute} start at multiples of this (its micro-tile height). */
     int rowAlign();
 

@@ -89,8 +89,11 @@ public final class Sgemm {
         boolean rows = kernel.prefersRowSplit(g) ? rowUnits >= 4 * threads || rowUnits > colUnits
                 : colUnits < 4 * threads && rowUnits > colUnits;
         if (!rows) {
-            Parallel.forRange(0, colUnits, Math.max(1, colUnits / threads), (u0, u1) ->
-                    kernel.compute(g, 0, m, u0 * colAlign, Math.min(n, u1 * colAlign)));
+            // the direction is chosen on whole panels, the boundaries on the kernel's finer split unit
+            int splitAlign = kernel.columnSplitAlign();
+            int splitUnits = (n + splitAlign - 1) / splitAlign;
+            Parallel.forRange(0, splitUnits, Math.max(1, splitUnits / threads), (u0, u1) ->
+                    kernel.compute(g, 0, m, u0 * splitAlign, Math.min(n, u1 * splitAlign)));
         } else {
             Parallel.forRange(0, rowUnits, Math.max(1, rowUnits / threads), (u0, u1) ->
                     kernel.compute(g, u0 * rowAlign, Math.min(m, u1 * rowAlign), 0, n));

@@ -49,6 +49,12 @@ final class VectorKernel implements Kernel {
      * break even near 8 rows).
      */
     static final int DOT_ROWS = 8;
+    /**
+     * Up to this many columns of C (a classifier head: 128 x 10, k = 256), a product with B
+     * transposed is done as dot products too: packing all of A for a sliver that is mostly zero
+     * padding costs more than the product (measured on Zen 5: 26 us packed, see MlpShapeProbe).
+     */
+    static final int DOT_COLS = 16;
     /** Up to this many rows of C, full B slivers are read in place instead of packed. */
     static final int DIRECT_B_ROWS = 32;
     /** Columns of a packed B panel (3 MiB at 8 x 48 tiles): streamed from L3, measured best. */
@@ -82,6 +88,16 @@ final class VectorKernel implements Kernel {
         return NR;
     }
 
+    /**
+     * One vector, not a whole sliver: the edge sliver of a block gets a narrower tile whose
+     * elements round the same way, and finer units split C evenly between threads (n = 512 is 10.7
+     * slivers, a 6 : 5 split, but 32 vectors, 16 : 16).
+     */
+    @Override
+    public int columnSplitAlign() {
+        return L;
+    }
+
     @Override
     public int rowAlign() {
         return MR;
@@ -103,7 +119,7 @@ final class VectorKernel implements Kernel {
 
     @Override
     public void compute(GemmArgs g, int i0, int i1, int j0, int j1) {
-        if (g.transB() && g.m() <= DOT_ROWS) {
+        if (g.transB() && (g.m() <= DOT_ROWS || g.n() <= DOT_COLS)) {
             // decided on the whole call's m, never on the block, so every thread count takes it
             dotProducts(g, i0, i1, j0, j1);
             return;

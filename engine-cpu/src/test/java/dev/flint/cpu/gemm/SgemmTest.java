@@ -233,8 +233,10 @@ class SgemmTest {
     void resultsDoNotDependOnThreadCount(Kernel kernel) {
         int before = Parallel.threads();
         try {
+            // 128 x 512 splits columns mid-panel (32 vectors, 10.7 panels); 1000 x 12 x 300 takes the
+            // dot-product path for narrow C with B transposed on several threads
             int[][] shapes = {{197, 611, 300}, {611, 197, 300}, {64, 1030, 40}, {1030, 33, 70}, {4, 3000, 100},
-                {2, 5000, 150}};
+                {2, 5000, 150}, {128, 512, 300}, {1000, 12, 300}};
             for (int[] s : shapes) {
                 for (int tr = 0; tr < 4; tr++) {
                     Case t = new Case((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 1.5f, 0.25f, 1, 2, 3, 0, 0, 0);
