@@ -2,7 +2,12 @@ package dev.flint.cpu.kernel;
 
 import java.util.Random;
 
-/** Times {@link Softmax#forward} on 4096 x 4096, like SoftmaxBenchmark.forward: {@code main} only, no test. */
+/**
+ * Times {@link Softmax#forward} on 4096 x 4096, like SoftmaxBenchmark.forward, without building the JMH
+ * jar: {@code main} only, no test. Run from engine-cpu with the test classpath, e.g.
+ * {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:... \
+ * dev.flint.cpu.kernel.SoftmaxTiming 4096}; {@code -Dflint.cpu.vector=false} times the scalar path.
+ */
 final class SoftmaxTiming {
     private SoftmaxTiming() {
     }
@@ -21,7 +26,8 @@ final class SoftmaxTiming {
                 Softmax.forward(log, x, y, n, n);
                 long t1 = System.nanoTime();
                 if (rep >= 34) {
-                    System.out.printf("log=%b %dx%d: %.2f ms (vector=%b)%n", log, n, n, (t1 - t0) / 1e6, FloatMath.VECTOR);
+                    System.out.printf("log=%b %dx%d: %.2f ms (vector=%b)%n", log, n, n, (t1 - t0) / 1e6,
+                            FloatMath.VECTOR);
                 }
             }
         }
