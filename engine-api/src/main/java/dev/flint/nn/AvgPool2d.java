@@ -10,10 +10,7 @@ import dev.flint.tensor.Tensor;
  * Tensor pooled = new AvgPool2d(2).forward(maps);   // (64, 6, 28, 28) -> (64, 6, 14, 14)
  * }</pre>
  */
-public class AvgPool2d extends Module {
-    private final int kernel;
-    private final int stride;
-    private final int padding;
+public class AvgPool2d extends Pool2d {
 
     /** Window {@code kernel}, stride {@code kernel}, no padding. */
     public AvgPool2d(int kernel) {
@@ -22,21 +19,11 @@ public class AvgPool2d extends Module {
 
     /** Window {@code kernel}, the given stride and padding (padding at most half the kernel). */
     public AvgPool2d(int kernel, int stride, int padding) {
-        Pooling.check("AvgPool2d", kernel, stride, padding);
-        this.kernel = kernel;
-        this.stride = stride;
-        this.padding = padding;
+        super("AvgPool2d", kernel, stride, padding);
     }
 
-    /** x (N, C, H, W) -> (N, C, H', W'). */
     @Override
-    public Tensor forward(Tensor x) {
-        Pooling.checkInput("AvgPool2d", x);
+    Tensor pool(Tensor x) {
         return x.avgPool2d(kernel, kernel, stride, stride, padding, padding);
-    }
-
-    @Override
-    protected String describe() {
-        return "AvgPool2d(kernel=" + kernel + ", stride=" + stride + ", padding=" + padding + ")";
     }
 }
