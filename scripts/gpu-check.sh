@@ -2,7 +2,7 @@
 # gpu-check.sh: every CUDA test and a short timing, on a GPU machine, with logs under $OUT.
 #
 # On the development machine, from the project root (packs the build, a JRE and the cuBLAS-13 JNI copy):
-#   ../shared/tools/device-pack engine-cuda
+#   ../shared/tools/device-pack backend-cuda
 # Then on the GPU machine, from the project root (with .device/ copied along):
 #   OUT=/some/folder scripts/gpu-check.sh
 # Writes to $OUT (default ./gpu-check-out): environment.txt (nvidia-smi, device env), junit-cuda.log,
@@ -34,7 +34,7 @@ if [ -f .device/env.sh ]; then
   { source .device/env.sh; } 2>> "$OUT/environment.txt"
   tail -n 3 "$OUT/environment.txt" | sed 's/^/  /'
 else
-  note ".device/env.sh missing: run ../shared/tools/device-pack engine-cuda on the development machine first"
+  note ".device/env.sh missing: run ../shared/tools/device-pack backend-cuda on the development machine first"
 fi
 
 if command -v java >/dev/null && [ -n "${CP:-}" ]; then
