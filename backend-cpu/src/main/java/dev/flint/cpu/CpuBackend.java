@@ -5,6 +5,7 @@ import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.MemoryStats;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
@@ -22,7 +23,7 @@ import dev.flint.cpu.kernel.Pool2d;
 import dev.flint.cpu.kernel.Reductions;
 import dev.flint.cpu.kernel.Softmax;
 import dev.flint.cpu.parallel.Parallel;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -139,12 +140,24 @@ public final class CpuBackend implements Backend {
     private static final long SMALL_GEMM = 1L << 21;
 
     @Override
-    public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
-                     Storage a, int aOffset, int strideA, Storage b, int bOffset, int strideB,
-                     float beta, Storage c, int cOffset, int strideC) {
-        float[] fa = floats(a);
-        float[] fb = floats(b);
-        float[] fc = floats(c);
+    public void gemm(Gemm g) {
+        boolean transA = g.transA();
+        boolean transB = g.transB();
+        int batch = g.batch();
+        int m = g.m();
+        int n = g.n();
+        int k = g.k();
+        float alpha = g.alpha();
+        float beta = g.beta();
+        float[] fa = floats(g.a().data());
+        float[] fb = floats(g.b().data());
+        float[] fc = floats(g.c().data());
+        int aOffset = g.a().offset();
+        int bOffset = g.b().offset();
+        int cOffset = g.c().offset();
+        int strideA = g.a().batchStride();
+        int strideB = g.b().batchStride();
+        int strideC = g.c().batchStride();
         int lda = transA ? m : k;
         int ldb = transB ? k : n;
         // Split by matrix only when the outputs are disjoint (a C stride of 0 would make them race).

@@ -1,7 +1,7 @@
 package dev.flint.cpu;
 
 import dev.flint.backend.AbstractStorage;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 
 /**
  * A CPU buffer: a Java {@code float[]} for {@link DType#FLOAT32} or an {@code int[]} for

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flint.backend.Gemm;
 import dev.flint.backend.MemoryStats;
 import dev.flint.backend.Storage;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import org.junit.jupiter.api.Test;
 
 class CpuBackendTest {
@@ -54,14 +55,14 @@ class CpuBackendTest {
     @Test
     void trainingStepsAllocateNoNewArraysAfterTheFirst() {
         dev.flint.tensor.Rng rng = new dev.flint.tensor.Rng(5);
-        dev.flint.tensor.Tensor w = dev.flint.tensor.Tensor.uniform(dev.flint.tensor.Shape.of(64, 100), -0.1f, 0.1f,
-                rng, cpu).requiresGrad(true);
-        dev.flint.tensor.Tensor x = dev.flint.tensor.Tensor.uniform(dev.flint.tensor.Shape.of(32, 100), 0, 1, rng, cpu);
-        dev.flint.tensor.Tensor y = dev.flint.tensor.Tensor.fromInts(new int[32], dev.flint.tensor.Shape.of(32), cpu);
+        dev.flint.tensor.Tensor w = dev.flint.tensor.Tensor.on(cpu).uniform(dev.flint.tensor.Shape.of(64, 100), -0.1f, 0.1f,
+                rng).requiresGrad(true);
+        dev.flint.tensor.Tensor x = dev.flint.tensor.Tensor.on(cpu).uniform(dev.flint.tensor.Shape.of(32, 100), 0, 1, rng);
+        dev.flint.tensor.Tensor y = dev.flint.tensor.Tensor.on(cpu).fromInts(new int[32], dev.flint.tensor.Shape.of(32));
         long fresh = 0;
         for (int step = 0; step < 5; step++) {
             try (dev.flint.tensor.Scope scope = dev.flint.tensor.Scope.open()) {
-                x.matmul(w.t()).relu().crossEntropy(y).backward();
+                x.matmul(w, false, true).relu().crossEntropy(y).backward();
                 w.zeroGrad();
             }
             if (step == 1) {
@@ -128,7 +129,7 @@ class CpuBackendTest {
         cpu.upload(a, 0, sa, 0, a.length);
         cpu.upload(b, 0, sb, 0, b.length);
         cpu.fill(sc, 0, batch * m * n, Float.NaN);
-        cpu.gemm(false, false, batch, m, n, k, 2f, sa, 0, m * k, sb, 0, 0, 0f, sc, 0, m * n);
+        cpu.gemm(Gemm.of(m, n, k).a(sa, 0, m * k, false).b(sb, false).batch(batch).alpha(2f).into(sc, 0, m * n));
         float[] c = new float[batch * m * n];
         cpu.download(sc, 0, c, 0, c.length);
         for (int p = 0; p < batch; p++) {

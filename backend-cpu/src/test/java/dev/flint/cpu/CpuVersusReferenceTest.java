@@ -25,14 +25,14 @@ class CpuVersusReferenceTest {
     private final Rng rng = new Rng(3);
 
     private Tensor u(int... dims) {
-        return Tensor.uniform(Shape.of(dims), -1, 1, rng, cpu);
+        return Tensor.on(cpu).uniform(Shape.of(dims), -1, 1, rng);
     }
 
     @Test
     void cnnAgreesNodeByNodeAndInEveryGradient() {
-        Tensor labels = Tensor.fromInts(new int[] {1, 0, 2, 1}, Shape.of(4), cpu);
+        Tensor labels = Tensor.on(cpu).fromInts(new int[] {1, 0, 2, 1}, Shape.of(4));
         BackendDiff.Report r = BackendDiff.compare(xs -> xs.get(0).conv2d(xs.get(1), xs.get(2), 1, 1, 2, 2).relu()
-                        .maxPool2d(2, 2, 2, 2, 0, 0).flatten(1).matmul(xs.get(3).t()).add(xs.get(4))
+                        .maxPool2d(2, 2, 2, 2, 0, 0).flatten(1).matmul(xs.get(3), false, true).add(xs.get(4))
                         .crossEntropy(xs.get(5)),
                 List.of(u(4, 1, 8, 8), u(3, 1, 5, 5), u(3), u(3, 48), u(3), labels), cpu, reference,
                 BackendDiff.Tolerance.of(1e-4, 1e-3));
@@ -42,7 +42,7 @@ class CpuVersusReferenceTest {
 
     @Test
     void mlpAgrees() {
-        Tensor labels = Tensor.fromInts(new int[] {3, 0, 1, 2, 3, 1}, Shape.of(6), cpu);
+        Tensor labels = Tensor.on(cpu).fromInts(new int[] {3, 0, 1, 2, 3, 1}, Shape.of(6));
         BackendDiff.Report r = BackendDiff.compare(xs -> xs.get(0).matmul(xs.get(1)).add(xs.get(2)).sigmoid()
                         .matmul(xs.get(3)).logSoftmax(1).mul(-1f).mean().add(xs.get(0).hinge(xs.get(4), 1f)),
                 List.of(u(6, 4), u(4, 5), u(5), u(5, 4), labels), cpu, reference, BackendDiff.Tolerance.of(1e-5, 1e-4));

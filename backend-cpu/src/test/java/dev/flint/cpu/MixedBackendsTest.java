@@ -18,8 +18,8 @@ class MixedBackendsTest {
     void mixingBackendsInOneOpNamesBoth() {
         Backend cpu = Backends.get("cpu");
         Backend ref = Backends.get("reference");
-        Tensor a = Tensor.ones(Shape.of(2, 3), cpu);
-        Tensor b = Tensor.ones(Shape.of(2, 3), ref);
+        Tensor a = Tensor.on(cpu).ones(Shape.of(2, 3));
+        Tensor b = Tensor.on(ref).ones(Shape.of(2, 3));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.add(b));
         assertTrue(e.getMessage().contains("add") && e.getMessage().contains("'cpu'")
                 && e.getMessage().contains("'reference'"), e.getMessage());
@@ -30,7 +30,7 @@ class MixedBackendsTest {
     void toMovesDataAndGradientsBetweenBackends() {
         Backend cpu = Backends.get("cpu");
         Backend ref = Backends.get("reference");
-        Tensor w = Tensor.fromFloats(new float[] {1, 2, 3}, Shape.of(3), cpu).requiresGrad(true);
+        Tensor w = Tensor.on(cpu).fromFloats(new float[] {1, 2, 3}, Shape.of(3)).requiresGrad(true);
         Tensor moved = w.to(ref);
         assertEquals("reference", moved.backend().name());
         moved.mul(moved).sum().backward();

@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.Storage;
 import dev.flint.cpu.parallel.Parallel;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -105,14 +106,14 @@ class ThreadCountIndependenceTest {
                 assertSameForAllThreadCounts("gemm ta=" + ta + " tb=" + tb, t -> {
                     Storage c = cpu.allocate(DType.FLOAT32, m * n);
                     cpu.copyBlocks(c0, 0, 0, c, 0, 0, 1, m * n);
-                    cpu.gemm(ta, tb, 1, m, n, k, 1.5f, a, 0, 0, b, 0, 0, 0.5f, c, 0, 0);
+                    cpu.gemm(Gemm.of(m, n, k).a(a, ta).b(b, tb).alpha(1.5f).beta(0.5f).into(c));
                     return read(c);
                 });
             }
         }
         assertSameForAllThreadCounts("batched small gemm", t -> {
             Storage c = cpu.allocate(DType.FLOAT32, 7 * 20 * 30);
-            cpu.gemm(false, true, 7, 20, 30, 25, 1f, a, 0, 20 * 25, b, 0, 30 * 25, 0f, c, 0, 20 * 30);
+            cpu.gemm(Gemm.of(20, 30, 25).a(a, 0, 20 * 25, false).b(b, 0, 30 * 25, true).batch(7).into(c, 0, 20 * 30));
             return read(c);
         });
     }

@@ -5,6 +5,7 @@ import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.MemoryStats;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
@@ -24,7 +25,7 @@ import dev.flint.cuda.kernel.Kernels;
 import dev.flint.cuda.loader.CublasLibrary;
 import dev.flint.cuda.memory.CachingAllocator;
 import dev.flint.cuda.memory.DeviceMemory;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import java.util.Arrays;
 
 /**
@@ -240,11 +241,10 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- linear algebra
 
     @Override
-    public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
-                     Storage a, int aOffset, int strideA, Storage b, int bOffset, int strideB,
-                     float beta, Storage c, int cOffset, int strideC) {
-        gemmRowMajor(transA, transB, batch, m, n, k, alpha, buf(a), aOffset, strideA, buf(b), bOffset, strideB, beta,
-                buf(c), cOffset, strideC);
+    public void gemm(Gemm g) {
+        gemmRowMajor(g.transA(), g.transB(), g.batch(), g.m(), g.n(), g.k(), g.alpha(), buf(g.a().data()),
+                g.a().offset(), g.a().batchStride(), buf(g.b().data()), g.b().offset(), g.b().batchStride(), g.beta(),
+                buf(g.c().data()), g.c().offset(), g.c().batchStride());
         after("gemm");
     }
 

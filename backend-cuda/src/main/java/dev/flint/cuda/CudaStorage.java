@@ -2,7 +2,7 @@ package dev.flint.cuda;
 
 import dev.flint.backend.AbstractStorage;
 import dev.flint.cuda.driver.DeviceBuffer;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 
 /** Device storage of the CUDA backend: a block of its caching allocator, returned to the pool on free. */
 final class CudaStorage extends AbstractStorage {

@@ -9,11 +9,12 @@ import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.MemoryStats;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.Storage;
 import dev.flint.backend.UnaryOp;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -202,10 +203,10 @@ class CudaBackendTest {
     void gemmWithEmptyInnerDimensionScalesC() {
         Storage a = cuda.allocate(DType.FLOAT32, 1);
         Storage c = upload(cuda, new float[] {1, 2, 3, 4, 5, 6});
-        cuda.gemm(false, false, 1, 2, 3, 0, 1f, a, 0, 0, a, 0, 0, 0.5f, c, 0, 6);
+        cuda.gemm(Gemm.of(2, 3, 0).a(a, false).b(a, false).beta(0.5f).into(c, 0, 6));
         assertArrayEquals(new float[] {0.5f, 1, 1.5f, 2, 2.5f, 3}, download(cuda, c));
         cuda.fill(c, 0, 6, Float.NaN);
-        cuda.gemm(false, false, 1, 2, 3, 0, 1f, a, 0, 0, a, 0, 0, 0f, c, 0, 6);
+        cuda.gemm(Gemm.of(2, 3, 0).a(a, false).b(a, false).into(c, 0, 6));
         assertArrayEquals(new float[6], download(cuda, c), "beta 0 ignores NaN in C");
         a.release();
         c.release();

@@ -47,7 +47,7 @@ class CudaCrossBackendTest {
     /** Uniform in +-1/sqrt(fanIn), like a default-initialised layer, on the CPU (BackendDiff copies it). */
     private Tensor param(Rng rng, int fanIn, int... dims) {
         float bound = (float) (1 / Math.sqrt(fanIn));
-        return Tensor.uniform(Shape.of(dims), -bound, bound, rng, cpu);
+        return Tensor.on(cpu).uniform(Shape.of(dims), -bound, bound, rng);
     }
 
     private Tensor labels(Rng rng, int n, int classes) {
@@ -55,16 +55,16 @@ class CudaCrossBackendTest {
         for (int i = 0; i < n; i++) {
             y[i] = (int) Math.floor(rng.nextFloat() * classes) % classes;
         }
-        return Tensor.fromInts(y, Shape.of(n), cpu);
+        return Tensor.on(cpu).fromInts(y, Shape.of(n));
     }
 
     @Test
     void mlpLossAndEveryGradientMatchTheCpu() {
         Rng rng = new Rng(11);
-        List<Tensor> inputs = List.of(Tensor.uniform(Shape.of(32, 64), -1, 1, rng, cpu), param(rng, 64, 128, 64),
+        List<Tensor> inputs = List.of(Tensor.on(cpu).uniform(Shape.of(32, 64), -1, 1, rng), param(rng, 64, 128, 64),
                 param(rng, 64, 128), param(rng, 128, 10, 128), param(rng, 128, 10), labels(rng, 32, 10));
-        BackendDiff.Report r = BackendDiff.compare(xs -> xs.get(0).matmul(xs.get(1).t()).add(xs.get(2)).relu()
-                .matmul(xs.get(3).t()).add(xs.get(4)).crossEntropy(xs.get(5)), inputs, cuda, cpu, TOLERANCE);
+        BackendDiff.Report r = BackendDiff.compare(xs -> xs.get(0).matmul(xs.get(1), false, true).add(xs.get(2)).relu()
+                .matmul(xs.get(3), false, true).add(xs.get(4)).crossEntropy(xs.get(5)), inputs, cuda, cpu, TOLERANCE);
         assertTrue(r.passed(), r.message());
         assertEquals(6, r.differences().size(), "the loss and five gradients were compared: " + r.differences());
     }
@@ -73,7 +73,7 @@ class CudaCrossBackendTest {
     void lenetLossAndEveryGradientMatchTheCpu() {
         Rng rng = new Rng(12);
         List<Tensor> inputs = List.of(
-                Tensor.uniform(Shape.of(8, 1, 28, 28), 0, 1, rng, cpu),
+                Tensor.on(cpu).uniform(Shape.of(8, 1, 28, 28), 0, 1, rng),
                 param(rng, 25, 6, 1, 5, 5), param(rng, 25, 6),
                 param(rng, 150, 16, 6, 5, 5), param(rng, 150, 16),
                 param(rng, 400, 120, 400), param(rng, 400, 120),
@@ -83,9 +83,9 @@ class CudaCrossBackendTest {
         BackendDiff.Report r = BackendDiff.compare(xs -> xs.get(0)
                         .conv2d(xs.get(1), xs.get(2), 1, 1, 2, 2).relu().maxPool2d(2, 2, 2, 2, 0, 0)     // 6x14x14
                         .conv2d(xs.get(3), xs.get(4), 1, 1, 0, 0).relu().maxPool2d(2, 2, 2, 2, 0, 0)     // 16x5x5
-                        .flatten(1).matmul(xs.get(5).t()).add(xs.get(6)).relu()
-                        .matmul(xs.get(7).t()).add(xs.get(8)).relu()
-                        .matmul(xs.get(9).t()).add(xs.get(10))
+                        .flatten(1).matmul(xs.get(5), false, true).add(xs.get(6)).relu()
+                        .matmul(xs.get(7), false, true).add(xs.get(8)).relu()
+                        .matmul(xs.get(9), false, true).add(xs.get(10))
                         .crossEntropy(xs.get(11)),
                 inputs, cuda, cpu, TOLERANCE);
         assertTrue(r.passed(), r.message());
@@ -103,7 +103,7 @@ class CudaCrossBackendTest {
         Sequential onCuda = mlp(21, cpu);
         onCuda.to(cuda);
         Rng data = new Rng(22);
-        float[] x = Tensor.uniform(Shape.of(16, 64), -1, 1, data, cpu).toFloatArray();
+        float[] x = Tensor.on(cpu).uniform(Shape.of(16, 64), -1, 1, data).toFloatArray();
         int[] y = new int[16];
         for (int i = 0; i < y.length; i++) {
             y[i] = i % 10;
@@ -127,8 +127,8 @@ class CudaCrossBackendTest {
 
     private static float trainStep(Module model, Optimizer optimizer, float[] x, int[] y, Backend backend) {
         try (Scope step = Scope.open()) {
-            Tensor input = Tensor.fromFloats(x, Shape.of(y.length, 64), backend);
-            Tensor labels = Tensor.fromInts(y, Shape.of(y.length), backend);
+            Tensor input = Tensor.on(backend).fromFloats(x, Shape.of(y.length, 64));
+            Tensor labels = Tensor.on(backend).fromInts(y, Shape.of(y.length));
             optimizer.zeroGrad();
             Tensor loss = model.forward(input).crossEntropy(labels);
             loss.backward();
@@ -142,7 +142,7 @@ class CudaCrossBackendTest {
         try (Backend own = new CudaBackendProvider().create()) {
             Sequential model = mlp(31, own);
             Rng data = new Rng(32);
-            float[] x = Tensor.uniform(Shape.of(64, 64), -1, 1, data, cpu).toFloatArray();
+            float[] x = Tensor.on(cpu).uniform(Shape.of(64, 64), -1, 1, data).toFloatArray();
             int[] y = new int[64];
             for (int i = 0; i < y.length; i++) {
                 y[i] = (i * 7) % 10;

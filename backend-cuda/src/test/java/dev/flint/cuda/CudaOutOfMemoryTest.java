@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flint.backend.Storage;
 import dev.flint.cuda.memory.CachingAllocator;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;

@@ -5,10 +5,11 @@ import dev.flint.backend.AdamParams;
 import dev.flint.backend.Availability;
 import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.Storage;
 import dev.flint.backend.UnaryOp;
 import dev.flint.cuda.driver.CudaEvent;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -44,7 +45,7 @@ public final class GpuTiming {
         Storage a1 = random(cuda, n * n, 1);
         Storage b1 = random(cuda, n * n, 2);
         Storage c1 = cuda.allocate(DType.FLOAT32, n * n);
-        double ms = time(cuda, 10, () -> cuda.gemm(false, false, 1, n, n, n, 1f, a1, 0, 0, b1, 0, 0, 0f, c1, 0, 0));
+        double ms = time(cuda, 10, () -> cuda.gemm(Gemm.of(n, n, n).a(a1, false).b(b1, false).into(c1)));
         report("sgemm 4096x4096x4096 (FP32, TF32 off)", ms, String.format("%.2f TFLOP/s", 2.0 * n * n * n / ms / 1e9));
         release(a1, b1, c1);
 
@@ -116,7 +117,7 @@ public final class GpuTiming {
         Storage ca = random(cpu, cn * cn, 1);
         Storage cb = random(cpu, cn * cn, 2);
         Storage cc = cpu.allocate(DType.FLOAT32, cn * cn);
-        double cpuMs = wallMs(cpu, 5, () -> cpu.gemm(false, false, 1, cn, cn, cn, 1f, ca, 0, 0, cb, 0, 0, 0f, cc, 0, 0));
+        double cpuMs = wallMs(cpu, 5, () -> cpu.gemm(Gemm.of(cn, cn, cn).a(ca, false).b(cb, false).into(cc)));
         report("cpu: sgemm 1024x1024x1024", cpuMs, String.format(Locale.ROOT, "%.3f TFLOP/s", 2.0 * cn * cn * cn
                 / cpuMs / 1e9));
         release(ca, cb, cc);
@@ -155,10 +156,9 @@ public final class GpuTiming {
             for (int i = -3; i < steps; i++) {
                 long t0 = System.nanoTime();
                 try (dev.flint.tensor.Scope step = dev.flint.tensor.Scope.open()) {
-                    dev.flint.tensor.Tensor input = dev.flint.tensor.Tensor.fromFloats(x,
-                            dev.flint.tensor.Shape.of(256, 784), backend);
-                    dev.flint.tensor.Tensor labels = dev.flint.tensor.Tensor.fromInts(y, dev.flint.tensor.Shape.of(256),
-                            backend);
+                    dev.flint.tensor.Tensor input = dev.flint.tensor.Tensor.on(backend).fromFloats(x,
+                            dev.flint.tensor.Shape.of(256, 784));
+                    dev.flint.tensor.Tensor labels = dev.flint.tensor.Tensor.on(backend).fromInts(y, dev.flint.tensor.Shape.of(256));
                     sgd.zeroGrad();
                     dev.flint.tensor.Tensor loss = model.forward(input).crossEntropy(labels);
                     loss.backward();

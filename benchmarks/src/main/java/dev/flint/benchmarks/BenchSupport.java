@@ -4,7 +4,7 @@ import dev.flint.backend.Backend;
 import dev.flint.backend.BackendUnavailableException;
 import dev.flint.backend.Backends;
 import dev.flint.backend.Storage;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 
 import java.util.SplittableRandom;
 

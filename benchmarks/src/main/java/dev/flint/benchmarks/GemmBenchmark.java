@@ -1,6 +1,7 @@
 package dev.flint.benchmarks;
 
 import dev.flint.backend.Backend;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.Storage;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -53,7 +54,7 @@ public class GemmBenchmark {
 
     @Benchmark
     public void gemm() {
-        b.gemm(false, false, 1, n, n, n, 1f, a, 0, 0, bMatrix, 0, 0, 0f, c, 0, 0);
+        b.gemm(Gemm.of(n, n, n).a(a, false).b(bMatrix, false).into(c));
         b.synchronize();
     }
 }

@@ -3,11 +3,12 @@ package dev.flint.benchmarks;
 import dev.flint.backend.Activation;
 import dev.flint.backend.Backend;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -120,15 +121,15 @@ final class PrimitiveLayers {
         void forward(Storage x, Storage y) {
             // Start y from the bias rows (a stride-0 block copy), then accumulate x W with beta = 1.
             b.copyBlocks(bias, 0, 0, y, 0, out, batch, out);
-            b.gemm(false, false, 1, batch, out, in, 1f, x, 0, 0, w, 0, 0, 1f, y, 0, 0);
+            b.gemm(Gemm.of(batch, out, in).a(x, false).b(w, false).beta(1f).into(y));
         }
 
         /** dW = x^T dy, db = column sums of dy, and dx = dy W^T unless {@code dx} is null. */
         void backward(Storage x, Storage dy, Storage dx) {
-            b.gemm(true, false, 1, in, out, batch, 1f, x, 0, 0, dy, 0, 0, 0f, dw, 0, 0);
+            b.gemm(Gemm.of(in, out, batch).a(x, true).b(dy, false).into(dw));
             b.reduce(ReduceOp.SUM, dy, 1, batch, out, db);
             if (dx != null) {
-                b.gemm(false, true, 1, batch, in, out, 1f, dy, 0, 0, w, 0, 0, 0f, dx, 0, 0);
+                b.gemm(Gemm.of(batch, in, out).a(dy, false).b(w, true).into(dx));
             }
         }
     }

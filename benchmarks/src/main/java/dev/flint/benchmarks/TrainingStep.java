@@ -33,12 +33,12 @@ final class TrainingStep implements AutoCloseable {
         this.model = model;
         this.backend = backend;
         Rng rng = new Rng(seed);
-        x = Tensor.uniform(inputShape, -1f, 1f, rng, backend);
+        x = Tensor.on(backend).uniform(inputShape, -1f, 1f, rng);
         int[] y = new int[inputShape.dim(0)];
         for (int i = 0; i < y.length; i++) {
             y[i] = rng.nextInt(classes);
         }
-        labels = Tensor.fromInts(y, Shape.of(y.length), backend);
+        labels = Tensor.on(backend).fromInts(y, Shape.of(y.length));
         optimizer = new SGD(model.parameters(), 0.01f, 0.9f, 0f, 0f, false);
     }
 

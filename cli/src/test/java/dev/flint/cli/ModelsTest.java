@@ -34,7 +34,7 @@ class ModelsTest {
         for (int i = 0; i < 3; i++) {
             try (Sequential net = Models.build(Models.NAMES.get(i), 0.5f, new Rng(1), cpu)) {
                 assertEquals(expected[i], net.parameterCount(), Models.NAMES.get(i));
-                Tensor logits = net.eval().forward(Tensor.zeros(Shape.of(3, 1, 28, 28), cpu));
+                Tensor logits = net.eval().forward(Tensor.on(cpu).zeros(Shape.of(3, 1, 28, 28)));
                 assertArrayEquals(new int[] {3, 10}, logits.shape().dims(), Models.NAMES.get(i));
             }
         }

@@ -1,7 +1,7 @@
 package dev.flint.autograd;
 
 import dev.flint.backend.Backend;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Scope;
 import dev.flint.tensor.Tensor;
 import java.util.ArrayList;
@@ -168,8 +168,8 @@ public final class BackendDiff {
         List<Tensor> out = new ArrayList<>();
         for (Tensor t : inputs) {
             Tensor c = t.dtype() == DType.FLOAT32
-                    ? Tensor.fromFloats(t.toFloatArray(), t.shape(), backend).requiresGrad(true)
-                    : Tensor.fromInts(t.toIntArray(), t.shape(), backend);
+                    ? Tensor.on(backend).fromFloats(t.toFloatArray(), t.shape()).requiresGrad(true)
+                    : Tensor.on(backend).fromInts(t.toIntArray(), t.shape());
             out.add(c);
         }
         return out;

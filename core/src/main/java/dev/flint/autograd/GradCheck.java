@@ -1,6 +1,6 @@
 package dev.flint.autograd;
 
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Scope;
 import dev.flint.tensor.Tensor;
@@ -162,7 +162,7 @@ public final class GradCheck {
             if (i == which) {
                 copy[element] = (float) (copy[element] + delta);
             }
-            Tensor leaf = Tensor.fromFloats(copy, t.shape(), t.backend());
+            Tensor leaf = Tensor.on(t.backend()).fromFloats(copy, t.shape());
             leaves.add(which < 0 ? leaf.requiresGrad(true) : leaf);
         }
         return leaves;
@@ -172,7 +172,7 @@ public final class GradCheck {
         if (out.size() == 1 && out.rank() == 0) {
             return out.mul(projection[0]);
         }
-        Tensor r = Tensor.fromFloats(projection, out.shape(), out.backend());
+        Tensor r = Tensor.on(out.backend()).fromFloats(projection, out.shape());
         return out.mul(r).sum();
     }
 

@@ -1,6 +1,5 @@
 package dev.flint.backend;
 
-import dev.flint.tensor.DType;
 
 /** Reference counting shared by every backend's storage; subclasses free memory in {@link #free()}. */
 public abstract class AbstractStorage implements Storage {

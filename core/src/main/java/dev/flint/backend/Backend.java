@@ -1,6 +1,5 @@
 package dev.flint.backend;
 
-import dev.flint.tensor.DType;
 
 /**
  * The backend SPI: the small, closed set of primitives a backend implements. Everything else in
@@ -67,15 +66,11 @@ public interface Backend extends AutoCloseable {
     // ---------------------------------------------------------------- linear algebra
 
     /**
-     * Batched row-major GEMM: for {@code p < batch},
-     * {@code C_p = alpha * op(A_p) * op(B_p) + beta * C_p}, with {@code op(A_p)} of shape m x k and
-     * {@code op(B_p)} of shape k x n. {@code A_p} starts at {@code aOffset + p * strideA} and is stored
-     * m x k (or k x m when {@code transA}); likewise B. A stride of 0 reuses one matrix for every
-     * batch entry. With {@code beta == 0}, C's old contents are ignored (even NaN).
+     * Batched row-major GEMM as {@link Gemm} describes it: for {@code p < batch},
+     * {@code C_p = alpha * op(A_p) * op(B_p) + beta * C_p}. A batch stride of 0 reuses one matrix for
+     * every batch entry; with {@code beta == 0}, C's old contents are ignored (even NaN).
      */
-    void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
-              Storage a, int aOffset, int strideA, Storage b, int bOffset, int strideB,
-              float beta, Storage c, int cOffset, int strideC);
+    void gemm(Gemm g);
 
     // ---------------------------------------------------------------- elementwise
 

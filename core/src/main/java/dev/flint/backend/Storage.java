@@ -1,6 +1,5 @@
 package dev.flint.backend;
 
-import dev.flint.tensor.DType;
 
 /**
  * A flat, contiguous buffer of {@link #size()} elements of one {@link DType}, owned by one

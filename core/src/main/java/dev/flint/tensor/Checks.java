@@ -1,5 +1,7 @@
 package dev.flint.tensor;
 
+import dev.flint.backend.DType;
+
 /** Argument checks shared by every op, so that their messages read alike. */
 final class Checks {
     private Checks() {

@@ -2,6 +2,7 @@ package dev.flint.tensor;
 
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
+import dev.flint.backend.DType;
 import dev.flint.backend.UnaryOp;
 
 /**
@@ -65,7 +66,7 @@ final class ElementwiseOps {
 
     static Tensor compareScalar(BinaryOp op, Tensor a, float value) {
         Checks.floats(name(op), a);
-        Tensor s = Tensor.scalar(value, a.backend());
+        Tensor s = Tensor.on(a.backend()).scalar(value);
         try {
             return raw(op, a, s, a.shape());
         } finally {

@@ -1,108 +1,95 @@
 package dev.flint.tensor;
 
 import dev.flint.backend.Backend;
+import dev.flint.backend.DType;
+import dev.flint.backend.Gemm;
 
-/** Matrix products through the backend's GEMM, transposes passed as flags (never copied). */
+/**
+ * Matrix products through the backend's GEMM. A transposed operand is passed to GEMM as a flag, never
+ * copied, and its gradient is computed in its own stored layout.
+ */
 final class LinalgOps {
     private LinalgOps() {
     }
 
-    static Tensor matmul(Tensor a, Tensor b) {
+    /**
+     * {@code op(a) op(b)}, where {@code op(x)} is {@code x} or, when its flag is set, {@code x} with its
+     * last two dimensions swapped. 2-D x 2-D, 3-D x 3-D (one product per batch entry) and 3-D x 2-D
+     * (one matrix applied to every batch entry).
+     */
+    static Tensor matmul(Tensor a, Tensor b, boolean ta, boolean tb) {
         Checks.floats("matmul", a, b);
-        if (a.rank() == 3 && b.rank() == 2) {
-            // One matrix for every batch entry: (b, m, k) is a contiguous (b*m, k) matrix.
-            int batch = a.shape().dim(0);
-            int m = a.shape().dim(1);
-            Tensor flat = a.reshape(batch * m, a.shape().dim(2));
-            checkInner(a, b, a.shape().dim(2), b.shape().dim(0));
-            return matmul(flat, b).reshape(batch, m, b.shape().dim(1));
-        }
         if (a.rank() == 2 && b.rank() == 2) {
-            checkInner(a, b, a.shape().dim(1), b.shape().dim(0));
-            return product2d(a, b);
+            return product(a, b, ta, tb, 1, false);
         }
         if (a.rank() == 3 && b.rank() == 3) {
-            checkInner(a, b, a.shape().dim(2), b.shape().dim(1));
             if (a.shape().dim(0) != b.shape().dim(0)) {
                 throw new IllegalArgumentException("matmul: batch sizes of " + a.shape() + " and " + b.shape()
                         + " differ (" + a.shape().dim(0) + " != " + b.shape().dim(0) + ")");
             }
-            return product(a, b, a.shape().dim(0), a.shape().dim(1), a.shape().dim(2), b.shape().dim(2));
+            return product(a, b, ta, tb, a.shape().dim(0), true);
+        }
+        if (a.rank() == 3 && b.rank() == 2) {
+            // (batch, m, k) is one contiguous (batch * m, k) matrix; transposed entries are not.
+            Tensor stacked = ta ? a.transpose(1, 2) : a;
+            int batch = stacked.shape().dim(0);
+            int m = stacked.shape().dim(1);
+            Tensor flat = stacked.reshape(batch * m, stacked.shape().dim(2));
+            Tensor y = product(flat, b, false, tb, 1, false);
+            return y.reshape(batch, m, y.shape().dim(1));
         }
         throw new IllegalArgumentException("matmul: expected 2-D x 2-D, 3-D x 3-D or 3-D x 2-D, got shapes "
                 + a.shape() + " and " + b.shape());
     }
 
-    private static void checkInner(Tensor a, Tensor b, int ka, int kb) {
-        if (ka != kb) {
-            throw new IllegalArgumentException("matmul: shapes " + a.shape() + " and " + b.shape() + " do not align ("
-                    + ka + " != " + kb + ")");
-        }
-    }
-
     /**
-     * C (m, n) = A (m, k) B (k, n), where either operand may be a lazy transpose: then its source
-     * (stored transposed) goes to GEMM with a transpose flag, and the graph records the source as the
-     * input, so its gradient is computed in its own layout without any copy.
+     * {@code x w^T + bias} for x (..., in), w (out, in), bias (out) or null: PyTorch's {@code linear},
+     * one GEMM with w passed transposed.
      */
-    private static Tensor product2d(Tensor a, Tensor b) {
-        Backend be = a.backend();
-        Tensor sa = a.transposeSource();
-        Tensor sb = b.transposeSource();
-        boolean ta = sa != null;
-        boolean tb = sb != null;
-        Tensor aStored = ta ? sa : a;   // (m, k), or (k, m) when ta
-        Tensor bStored = tb ? sb : b;   // (k, n), or (n, k) when tb
-        int m = a.shape().dim(0);
-        int k = a.shape().dim(1);
-        int n = b.shape().dim(1);
-        Tensor c = Tensor.empty(be, Shape.of(m, n), DType.FLOAT32);
-        be.gemm(ta, tb, 1, m, n, k, 1f, aStored.storage(), 0, 0, bStored.storage(), 0, 0, 0f, c.storage(), 0, 0);
-        // dA = G B^T, dB = A^T G; for a transposed operand the source gets the transpose of that:
-        // d(A^T) = B G^T and d(B^T) = G^T A, each one GEMM in the source's own layout.
-        return Tensor.record(c, "matmul", g -> {
-            Tensor da = null;
-            Tensor db = null;
-            if (aStored.requiresGrad()) {
-                da = Tensor.empty(be, aStored.shape(), DType.FLOAT32);
-                if (ta) {
-                    be.gemm(tb, true, 1, k, m, n, 1f, bStored.storage(), 0, 0, g.storage(), 0, 0, 0f, da.storage(), 0, 0);
-                } else {
-                    be.gemm(false, !tb, 1, m, k, n, 1f, g.storage(), 0, 0, bStored.storage(), 0, 0, 0f, da.storage(), 0, 0);
-                }
-            }
-            if (bStored.requiresGrad()) {
-                db = Tensor.empty(be, bStored.shape(), DType.FLOAT32);
-                if (tb) {
-                    be.gemm(true, ta, 1, n, k, m, 1f, g.storage(), 0, 0, aStored.storage(), 0, 0, 0f, db.storage(), 0, 0);
-                } else {
-                    be.gemm(!ta, false, 1, k, n, m, 1f, aStored.storage(), 0, 0, g.storage(), 0, 0, 0f, db.storage(), 0, 0);
-                }
-            }
-            return new Tensor[] {da, db};
-        }, aStored, bStored);
+    static Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        Tensor y = matmul(x, w, false, true);
+        return bias == null ? y : y.add(bias);
     }
 
-    /** C (batch, m, n) = A (batch, m, k) B (batch, k, n). */
-    private static Tensor product(Tensor a, Tensor b, int batch, int m, int k, int n) {
+    /** C = op(A) op(B), one product or {@code batch} of them (A and B then 3-D with a leading batch axis). */
+    private static Tensor product(Tensor a, Tensor b, boolean ta, boolean tb, int batch, boolean batched) {
+        int r = a.rank();
+        int m = a.shape().dim(ta ? r - 1 : r - 2);
+        int k = a.shape().dim(ta ? r - 2 : r - 1);
+        int kb = b.shape().dim(tb ? r - 1 : r - 2);
+        int n = b.shape().dim(tb ? r - 2 : r - 1);
+        if (k != kb) {
+            throw new IllegalArgumentException("matmul: shapes " + a.shape() + (ta ? "^T" : "") + " and " + b.shape()
+                    + (tb ? "^T" : "") + " do not align (" + k + " != " + kb + ")");
+        }
         Backend be = a.backend();
-        Shape outShape = Shape.of(batch, m, n);
-        Tensor c = Tensor.empty(be, outShape, DType.FLOAT32);
-        be.gemm(false, false, batch, m, n, k, 1f, a.storage(), 0, m * k, b.storage(), 0, k * n,
-                0f, c.storage(), 0, m * n);
-        // dA = g B^T (m x n . n x k), dB = A^T g (k x m . m x n)
+        int sa = batched ? m * k : 0;
+        int sb = batched ? k * n : 0;
+        int sc = batched ? m * n : 0;
+        Tensor c = Tensor.empty(be, batched ? Shape.of(batch, m, n) : Shape.of(m, n), DType.FLOAT32);
+        be.gemm(Gemm.of(m, n, k).a(a.storage(), 0, sa, ta).b(b.storage(), 0, sb, tb).batch(batch).into(c.storage(), 0, sc));
+        // With C = op(A) op(B): d op(A) = G op(B)^T and d op(B) = op(A)^T G. A transposed operand gets
+        // the transpose of that, d(A) = op(B) G^T and d(B) = G^T op(A): each one GEMM in the stored layout.
         return Tensor.record(c, "matmul", g -> {
             Tensor da = null;
             Tensor db = null;
             if (a.requiresGrad()) {
                 da = Tensor.empty(be, a.shape(), DType.FLOAT32);
-                be.gemm(false, true, batch, m, k, n, 1f, g.storage(), 0, m * n, b.storage(), 0, k * n,
-                        0f, da.storage(), 0, m * k);
+                Gemm gemm = ta
+                        ? Gemm.of(k, m, n).a(b.storage(), 0, sb, tb).b(g.storage(), 0, sc, true).batch(batch)
+                                .into(da.storage(), 0, sa)
+                        : Gemm.of(m, k, n).a(g.storage(), 0, sc, false).b(b.storage(), 0, sb, !tb).batch(batch)
+                                .into(da.storage(), 0, sa);
+                be.gemm(gemm);
             }
             if (b.requiresGrad()) {
                 db = Tensor.empty(be, b.shape(), DType.FLOAT32);
-                be.gemm(true, false, batch, k, n, m, 1f, a.storage(), 0, m * k, g.storage(), 0, m * n,
-                        0f, db.storage(), 0, k * n);
+                Gemm gemm = tb
+                        ? Gemm.of(n, k, m).a(g.storage(), 0, sc, true).b(a.storage(), 0, sa, ta).batch(batch)
+                                .into(db.storage(), 0, sb)
+                        : Gemm.of(k, n, m).a(a.storage(), 0, sa, !ta).b(g.storage(), 0, sc, false).batch(batch)
+                                .into(db.storage(), 0, sb);
+                be.gemm(gemm);
             }
             return new Tensor[] {da, db};
         }, a, b);

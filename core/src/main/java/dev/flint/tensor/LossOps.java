@@ -1,6 +1,7 @@
 package dev.flint.tensor;
 
 import dev.flint.backend.Backend;
+import dev.flint.backend.DType;
 
 /** Losses as ops: mean squared error, fused softmax cross-entropy, multiclass hinge. */
 final class LossOps {

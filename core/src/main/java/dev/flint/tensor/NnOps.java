@@ -3,6 +3,7 @@ package dev.flint.tensor;
 import dev.flint.backend.Activation;
 import dev.flint.backend.Backend;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.DType;
 import dev.flint.backend.PoolGeometry;
 
 /** Activations, softmax, convolution, pooling and dropout. */
@@ -152,7 +153,7 @@ final class NnOps {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = rng.nextFloat() >= p ? keep : 0f;
         }
-        Tensor m = Tensor.fromFloats(mask, x.shape(), x.backend());
+        Tensor m = Tensor.on(x.backend()).fromFloats(mask, x.shape());
         // the mask is a constant: mul's backward gives g * mask
         return x.mul(m);
     }

@@ -1,6 +1,7 @@
 package dev.flint.tensor;
 
 import dev.flint.backend.Backend;
+import dev.flint.backend.DType;
 import dev.flint.backend.ReduceOp;
 import java.util.Arrays;
 
@@ -106,7 +107,7 @@ final class ReduceOps {
         if (g.shape().equals(shape)) {
             return g;
         }
-        Tensor zero = Tensor.scalar(0f, g.backend());
+        Tensor zero = Tensor.on(g.backend()).scalar(0f);
         try {
             return ElementwiseOps.raw(dev.flint.backend.BinaryOp.ADD, g, zero, shape);
         } finally {

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  *
  * <pre>{@code
  * Rng rng = new Rng(42);
- * Tensor w = Tensor.randn(Shape.of(784, 10), rng);
+ * Tensor w = Tensor.onDefault().randn(Shape.of(784, 10), rng);
  * }</pre>
  */
 public final class Rng {

@@ -1,6 +1,7 @@
 package dev.flint.tensor;
 
 import dev.flint.backend.Backend;
+import dev.flint.backend.DType;
 import java.util.Arrays;
 import java.util.List;
 
@@ -77,17 +78,6 @@ final class ShapeOps {
         return Tensor.record(y, "permute", g -> new Tensor[] {g.permute(inverse)}, x);
     }
 
-    /** 2-D transpose as a lazy view (see {@link Tensor#t()}). */
-    static Tensor transpose2d(Tensor x) {
-        Checks.open("t", x);
-        if (x.rank() != 2) {
-            throw new IllegalArgumentException("t: expected a 2-D tensor, got shape " + x.shape());
-        }
-        Tensor y = Tensor.lazyTranspose(x);
-        // d t(x) = t(g)
-        return Tensor.record(y, "t", g -> new Tensor[] {g.t()}, x);
-    }
-
     /** Rows [from, to) along dimension 0. */
     static Tensor slice(Tensor x, int from, int to) {
         Checks.open("slice", x);
@@ -106,7 +96,7 @@ final class ShapeOps {
         Shape source = x.shape();
         // d slice = g placed at rows [from, to) of zeros
         return Tensor.record(y, "slice", g -> {
-            Tensor dx = Tensor.zeros(source, g.backend());
+            Tensor dx = Tensor.on(g.backend()).zeros(source);
             g.backend().copyBlocks(g.storage(), 0, 0, dx.storage(), from * row, 0, 1, g.size());
             return new Tensor[] {dx};
         }, x);
@@ -135,7 +125,7 @@ final class ShapeOps {
         Shape source = x.shape();
         // d gather = scatter-add of g into zeros (repeated rows accumulate)
         return Tensor.record(y, "index_select", g -> {
-            Tensor dx = Tensor.zeros(source, g.backend());
+            Tensor dx = Tensor.on(g.backend()).zeros(source);
             g.backend().scatterAddRows(g.storage(), indices.storage(), dx.storage(), count, row);
             return new Tensor[] {dx, null};
         }, x, indices);

@@ -4,6 +4,7 @@ import dev.flint.autograd.GradMode;
 import dev.flint.autograd.Node;
 import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
+import dev.flint.backend.DType;
 import dev.flint.backend.Storage;
 import java.util.List;
 import java.util.Locale;
@@ -14,8 +15,8 @@ import java.util.Locale;
  * tensor; ops between tensors of two backends are an error.
  *
  * <pre>{@code
- * Tensor w = Tensor.randn(Shape.of(3, 2), new Rng(1)).requiresGrad(true);
- * Tensor x = Tensor.fromFloats(new float[] {1, 2, 3}, Shape.of(1, 3));
+ * Tensor w = Tensor.onDefault().randn(Shape.of(3, 2), new Rng(1)).requiresGrad(true);
+ * Tensor x = Tensor.onDefault().fromFloats(new float[] {1, 2, 3}, Shape.of(1, 3));
  * Tensor loss = x.matmul(w).relu().sum();
  * loss.backward();
  * float[] dw = w.grad().toFloatArray();
@@ -28,10 +29,7 @@ public final class Tensor implements AutoCloseable {
     private final Backend backend;
     private final Shape shape;
     private final DType dtype;
-    /** Null while this is an unmaterialized {@link #lazyTranspose}. */
-    private Storage storage;
-    private Tensor transposeOf;
-    private Storage transposeData;
+    private final Storage storage;
     private boolean closed;
 
     private boolean requiresGrad;
@@ -58,153 +56,25 @@ public final class Tensor implements AutoCloseable {
 
     // =========================================================================== factories
 
-    /** Zeros on the default backend. */
-    public static Tensor zeros(Shape shape) {
-        return full(shape, 0f, Backends.defaultBackend());
+    /**
+     * The factory for new tensors on {@code backend}: every creation method (zeros, fromFloats, randn,
+     * ...) lives there once, bound to the backend.
+     *
+     * <pre>{@code
+     * TensorFactory cpu = Tensor.on(Backends.get("cpu"));
+     * Tensor w = cpu.randn(Shape.of(784, 10), new Rng(42));
+     * }</pre>
+     */
+    public static TensorFactory on(Backend backend) {
+        return new TensorFactory(backend);
     }
 
-    /** Zeros on {@code backend}. */
-    public static Tensor zeros(Shape shape, Backend backend) {
-        return full(shape, 0f, backend);
-    }
-
-    /** Ones on the default backend. */
-    public static Tensor ones(Shape shape) {
-        return full(shape, 1f, Backends.defaultBackend());
-    }
-
-    /** Ones on {@code backend}. */
-    public static Tensor ones(Shape shape, Backend backend) {
-        return full(shape, 1f, backend);
-    }
-
-    /** Every element {@code value}, on the default backend. */
-    public static Tensor full(Shape shape, float value) {
-        return full(shape, value, Backends.defaultBackend());
-    }
-
-    /** Every element {@code value}, on {@code backend}. */
-    public static Tensor full(Shape shape, float value, Backend backend) {
-        Tensor t = empty(backend, shape, DType.FLOAT32);
-        backend.fill(t.storage(), 0, shape.size(), value);
-        return t;
-    }
-
-    /** A rank-0 tensor holding {@code value}, on the default backend. */
-    public static Tensor scalar(float value) {
-        return full(Shape.scalar(), value, Backends.defaultBackend());
-    }
-
-    /** A rank-0 tensor holding {@code value}, on {@code backend}. */
-    public static Tensor scalar(float value, Backend backend) {
-        return full(Shape.scalar(), value, backend);
-    }
-
-    /** A copy of {@code data} laid out as {@code shape}, on the default backend. */
-    public static Tensor fromFloats(float[] data, Shape shape) {
-        return fromFloats(data, shape, Backends.defaultBackend());
-    }
-
-    /** A copy of {@code data} laid out as {@code shape}, on {@code backend}. */
-    public static Tensor fromFloats(float[] data, Shape shape, Backend backend) {
-        if (data.length != shape.size()) {
-            throw new IllegalArgumentException("fromFloats: " + data.length + " values do not fill shape " + shape
-                    + " (" + shape.size() + " elements)");
-        }
-        Tensor t = empty(backend, shape, DType.FLOAT32);
-        backend.upload(data, 0, t.storage(), 0, data.length);
-        return t;
-    }
-
-    /** An INT32 copy of {@code data} (class labels, indices) laid out as {@code shape}, on the default backend. */
-    public static Tensor fromInts(int[] data, Shape shape) {
-        return fromInts(data, shape, Backends.defaultBackend());
-    }
-
-    /** An INT32 copy of {@code data} laid out as {@code shape}, on {@code backend}. */
-    public static Tensor fromInts(int[] data, Shape shape, Backend backend) {
-        if (data.length != shape.size()) {
-            throw new IllegalArgumentException("fromInts: " + data.length + " values do not fill shape " + shape
-                    + " (" + shape.size() + " elements)");
-        }
-        Tensor t = empty(backend, shape, DType.INT32);
-        backend.upload(data, 0, t.storage(), 0, data.length);
-        return t;
-    }
-
-    /** {@code [0, 1, ..., n-1]} as float32, on the default backend. */
-    public static Tensor arange(int n) {
-        return arange(n, Backends.defaultBackend());
-    }
-
-    /** {@code [0, 1, ..., n-1]} as float32, on {@code backend}. */
-    public static Tensor arange(int n, Backend backend) {
-        if (n < 0) {
-            throw new IllegalArgumentException("arange: n must be >= 0, got " + n);
-        }
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = i;
-        }
-        return fromFloats(v, Shape.of(n), backend);
-    }
-
-    /** The n x n identity, on the default backend. */
-    public static Tensor eye(int n) {
-        return eye(n, Backends.defaultBackend());
-    }
-
-    /** The n x n identity, on {@code backend}. */
-    public static Tensor eye(int n, Backend backend) {
-        if (n < 0) {
-            throw new IllegalArgumentException("eye: n must be >= 0, got " + n);
-        }
-        float[] v = new float[n * n];
-        for (int i = 0; i < n; i++) {
-            v[i * n + i] = 1f;
-        }
-        return fromFloats(v, Shape.of(n, n), backend);
-    }
-
-    /** Uniform in [0, 1), drawn on the host from {@code rng}, on the default backend. */
-    public static Tensor rand(Shape shape, Rng rng) {
-        return uniform(shape, 0f, 1f, rng, Backends.defaultBackend());
-    }
-
-    /** Uniform in [0, 1), drawn on the host from {@code rng}, on {@code backend}. */
-    public static Tensor rand(Shape shape, Rng rng, Backend backend) {
-        return uniform(shape, 0f, 1f, rng, backend);
-    }
-
-    /** Uniform in [lo, hi), drawn on the host, on the default backend. */
-    public static Tensor uniform(Shape shape, float lo, float hi, Rng rng) {
-        return uniform(shape, lo, hi, rng, Backends.defaultBackend());
-    }
-
-    /** Uniform in [lo, hi), drawn on the host, on {@code backend}. */
-    public static Tensor uniform(Shape shape, float lo, float hi, Rng rng, Backend backend) {
-        if (!(hi >= lo)) {
-            throw new IllegalArgumentException("uniform: need lo <= hi, got [" + lo + ", " + hi + ")");
-        }
-        float[] v = new float[shape.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = lo + (hi - lo) * rng.nextFloat();
-        }
-        return fromFloats(v, shape, backend);
-    }
-
-    /** Standard normal, drawn on the host, on the default backend. */
-    public static Tensor randn(Shape shape, Rng rng) {
-        return randn(shape, rng, Backends.defaultBackend());
-    }
-
-    /** Standard normal, drawn on the host, on {@code backend}. */
-    public static Tensor randn(Shape shape, Rng rng, Backend backend) {
-        float[] v = new float[shape.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = rng.nextGaussian();
-        }
-        return fromFloats(v, shape, backend);
+    /**
+     * The factory for the default backend ({@link Backends#defaultBackend()}: {@code -Dflint.backend},
+     * {@code FLINT_BACKEND}, else the best usable one), resolved now.
+     */
+    public static TensorFactory onDefault() {
+        return new TensorFactory(Backends.defaultBackend());
     }
 
     /** Concatenation along {@code dim}; every other dimension must agree. */
@@ -250,34 +120,7 @@ public final class Tensor implements AutoCloseable {
      */
     public Storage storage() {
         checkOpen("storage");
-        if (storage == null) {
-            // A lazy transpose used by something other than matmul: materialize it once.
-            Storage data = backend.allocate(dtype, size());
-            backend.permute(transposeData, transposeOf.shape.dims(), new int[] {1, 0}, data);
-            transposeData.release();
-            transposeData = null;
-            transposeOf = null;
-            storage = data;
-        }
         return storage;
-    }
-
-    /**
-     * A 2-D transpose that stays a view of {@code source}'s data until an op other than matmul needs
-     * it; matmul passes it to GEMM as a transpose flag, so {@code x.matmul(w.t())} never copies.
-     */
-    static Tensor lazyTranspose(Tensor source) {
-        Storage data = source.storage();
-        data.retain();
-        Tensor view = new Tensor(source.backend, Shape.of(source.shape.dim(1), source.shape.dim(0)), source.dtype, null);
-        view.transposeOf = source;
-        view.transposeData = data;
-        return view;
-    }
-
-    /** The tensor this one is an unmaterialized transpose of, or null. */
-    Tensor transposeSource() {
-        return storage == null ? transposeOf : null;
     }
 
     /** A host copy of a FLOAT32 tensor's elements, row-major. Waits for the backend. */
@@ -426,7 +269,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalStateException("backward: this tensor does not require a gradient (no input requires one,"
                     + " or it was computed in a no-grad scope)");
         }
-        BackwardEngine.run(this, full(shape, 1f, backend));
+        BackwardEngine.run(this, on(backend).full(shape, 1f));
     }
 
     /** Called by the engine: adds {@code g} (already of this shape) into the leaf gradient. */
@@ -476,14 +319,7 @@ public final class Tensor implements AutoCloseable {
             owner.disown(this);
             owner = null;
         }
-        if (storage != null) {
-            storage.release();
-        }
-        if (transposeData != null) {
-            transposeData.release();
-            transposeData = null;
-            transposeOf = null;
-        }
+        storage.release();
         if (grad != null) {
             grad.close();
             grad = null;
@@ -554,11 +390,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Transpose of a 2-D tensor. It is a view until an op other than {@link #matmul} reads it, so
-     * {@code x.matmul(w.t())} passes a transpose flag to GEMM instead of copying {@code w}.
+     * Transpose of a 2-D tensor (a copy, as {@link #transpose}). To multiply by a transpose without
+     * copying, use {@link #matmul(Tensor, boolean, boolean)} or {@link #linear}.
      */
     public Tensor t() {
-        return ShapeOps.transpose2d(this);
+        if (rank() != 2) {
+            throw new IllegalArgumentException("t: expected a 2-D tensor, got shape " + shape);
+        }
+        return transpose(0, 1);
     }
 
     /** Swaps two dimensions. */
@@ -761,7 +600,27 @@ public final class Tensor implements AutoCloseable {
      * applies one matrix to every batch entry.
      */
     public Tensor matmul(Tensor other) {
-        return LinalgOps.matmul(this, other);
+        return LinalgOps.matmul(this, other, false, false);
+    }
+
+    /**
+     * {@code op(this) op(other)}, where a set flag swaps that operand's last two dimensions. The
+     * transpose is passed to GEMM as a flag, never copied, in the forward and the backward pass.
+     *
+     * <pre>{@code
+     * Tensor scores = q.matmul(k, false, true);   // q k^T for q (b, t, d), k (b, t, d)
+     * }</pre>
+     */
+    public Tensor matmul(Tensor other, boolean transposeThis, boolean transposeOther) {
+        return LinalgOps.matmul(this, other, transposeThis, transposeOther);
+    }
+
+    /**
+     * {@code this weight^T + bias} for this (..., in), weight (out, in) and bias (out) or null, as
+     * PyTorch's {@code linear}: the layer {@code nn.Linear} computes, with no copy of the weight.
+     */
+    public Tensor linear(Tensor weight, Tensor bias) {
+        return LinalgOps.linear(this, weight, bias);
     }
 
     // =========================================================================== reductions

@@ -31,12 +31,12 @@ public abstract class GradientConformanceSuite {
             float m = 0.2f + rng.nextFloat();
             v[i] = rng.nextFloat() < 0.5f ? -m : m;
         }
-        return Tensor.fromFloats(v, s, backend());
+        return Tensor.on(backend()).fromFloats(v, s);
     }
 
     /** Uniform values in [lo, hi). */
     protected Tensor uniform(float lo, float hi, int... dims) {
-        return Tensor.uniform(Shape.of(dims), lo, hi, rng, backend());
+        return Tensor.on(backend()).uniform(Shape.of(dims), lo, hi, rng);
     }
 
     /** Distinct values (a shuffled ramp with gaps of 0.1), so max/argmax have no near-ties. */
@@ -51,7 +51,7 @@ public abstract class GradientConformanceSuite {
         for (int i = 0; i < v.length; i++) {
             v[i] = (perm[i] - v.length / 2) * 0.1f;   // integer offset: values are multiples of 0.1
         }
-        return Tensor.fromFloats(v, s, backend());
+        return Tensor.on(backend()).fromFloats(v, s);
     }
 
     protected Tensor labels(int n, int classes) {
@@ -59,7 +59,7 @@ public abstract class GradientConformanceSuite {
         for (int i = 0; i < n; i++) {
             y[i] = rng.nextInt(classes);
         }
-        return Tensor.fromInts(y, Shape.of(n), backend());
+        return Tensor.on(backend()).fromInts(y, Shape.of(n));
     }
 
     protected void check(String what, Function<List<Tensor>, Tensor> f, Tensor... inputs) {
@@ -119,10 +119,20 @@ public abstract class GradientConformanceSuite {
         check("matmul batched 3-D", xs -> xs.get(0).matmul(xs.get(1)), uniform(-1, 1, 2, 3, 4),
                 uniform(-1, 1, 2, 4, 2));
         check("matmul 3-D x 2-D", xs -> xs.get(0).matmul(xs.get(1)), uniform(-1, 1, 2, 3, 4), uniform(-1, 1, 4, 2));
-        check("matmul x w^T (transpose passed to GEMM)", xs -> xs.get(0).matmul(xs.get(1).t()), uniform(-1, 1, 3, 4),
+        check("matmul x w^T (transpose passed to GEMM)", xs -> xs.get(0).matmul(xs.get(1), false, true),
+                uniform(-1, 1, 3, 4), uniform(-1, 1, 5, 4));
+        check("matmul a^T b", xs -> xs.get(0).matmul(xs.get(1), true, false), uniform(-1, 1, 4, 3),
+                uniform(-1, 1, 4, 5));
+        check("matmul a^T b^T", xs -> xs.get(0).matmul(xs.get(1), true, true), uniform(-1, 1, 4, 3),
                 uniform(-1, 1, 5, 4));
-        check("matmul a^T b", xs -> xs.get(0).t().matmul(xs.get(1)), uniform(-1, 1, 4, 3), uniform(-1, 1, 4, 5));
-        check("matmul a^T b^T", xs -> xs.get(0).t().matmul(xs.get(1).t()), uniform(-1, 1, 4, 3), uniform(-1, 1, 5, 4));
+        check("batched a^T b^T", xs -> xs.get(0).matmul(xs.get(1), true, true), uniform(-1, 1, 2, 4, 3),
+                uniform(-1, 1, 2, 5, 4));
+        check("batched q k^T", xs -> xs.get(0).matmul(xs.get(1), false, true), uniform(-1, 1, 2, 3, 4),
+                uniform(-1, 1, 2, 5, 4));
+        check("3-D^T x 2-D^T", xs -> xs.get(0).matmul(xs.get(1), true, true), uniform(-1, 1, 2, 4, 3),
+                uniform(-1, 1, 5, 4));
+        check("linear with bias", xs -> xs.get(0).linear(xs.get(1), xs.get(2)), uniform(-1, 1, 3, 4),
+                uniform(-1, 1, 5, 4), uniform(-1, 1, 5));
         check("t used elsewhere and twice", xs -> xs.get(0).t().mul(xs.get(1)).add(xs.get(0).t().t().sum()),
                 uniform(-1, 1, 2, 3), uniform(-1, 1, 3, 2));
     }
@@ -204,7 +214,7 @@ public abstract class GradientConformanceSuite {
         check("permute", xs -> xs.get(0).permute(2, 0, 1), uniform(-1, 1, 2, 3, 4));
         check("transpose", xs -> xs.get(0).transpose(0, 2), uniform(-1, 1, 2, 3, 4));
         check("slice", xs -> xs.get(0).slice(1, 3), uniform(-1, 1, 4, 3));
-        Tensor idx = Tensor.fromInts(new int[] {2, 0, 2, 1}, Shape.of(4), backend());
+        Tensor idx = Tensor.on(backend()).fromInts(new int[] {2, 0, 2, 1}, Shape.of(4));
         check("indexSelect with repeats", xs -> xs.get(0).indexSelect(idx), uniform(-1, 1, 3, 2));
         check("concat dim 1", xs -> Tensor.concat(List.of(xs.get(0), xs.get(1)), 1), uniform(-1, 1, 2, 3),
                 uniform(-1, 1, 2, 2));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flint.backend.Backend;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
@@ -22,12 +23,12 @@ public abstract class InputValidationSuite {
     protected abstract Backend backend();
 
     private Tensor t(int... dims) {
-        return Tensor.uniform(Shape.of(dims), -1, 1, new Rng(dims.length * 31L + dims[0]), backend());
+        return Tensor.on(backend()).uniform(Shape.of(dims), -1, 1, new Rng(dims.length * 31L + dims[0]));
     }
 
     /** Asserts {@code call} throws IllegalArgumentException mentioning each fragment, and inputs keep their values. */
     private void rejects(Executable call, List<Tensor> inputs, String... fragments) {
-        List<float[]> before = inputs.stream().map(x -> x.dtype() == dev.flint.tensor.DType.FLOAT32
+        List<float[]> before = inputs.stream().map(x -> x.dtype() == dev.flint.backend.DType.FLOAT32
                 ? x.toFloatArray() : null).toList();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         for (String f : fragments) {
@@ -80,23 +81,23 @@ public abstract class InputValidationSuite {
         rejects(() -> a.permute(0, 0), List.of(a), "permute", "repeats");
         rejects(() -> a.permute(0), List.of(a), "permute", "[2, 3]");
         rejects(() -> a.slice(1, 3), List.of(a), "slice", "[1, 3)", "[2, 3]");
-        rejects(() -> a.indexSelect(Tensor.fromInts(new int[] {0, 2}, Shape.of(2), backend())), List.of(a),
+        rejects(() -> a.indexSelect(Tensor.on(backend()).fromInts(new int[] {0, 2}, Shape.of(2))), List.of(a),
                 "indexSelect", "index 2", "[0, 2)");
         rejects(() -> a.indexSelect(t(2)), List.of(a), "indexSelect", "int32");
         Tensor b = t(3, 2);
         rejects(() -> Tensor.concat(List.of(a, b), 0), List.of(a, b), "concat", "[2, 3]", "[3, 2]");
         rejects(() -> Shape.of(2, -1), List.of(), "negative");
-        rejects(() -> Tensor.fromFloats(new float[5], Shape.of(2, 3), backend()), List.of(), "fromFloats", "5", "[2, 3]");
+        rejects(() -> Tensor.on(backend()).fromFloats(new float[5], Shape.of(2, 3)), List.of(), "fromFloats", "5", "[2, 3]");
     }
 
     @Test
     void lossesRejectBadLabels() {
         Tensor logits = t(3, 4);
-        Tensor outOfRange = Tensor.fromInts(new int[] {0, 4, 1}, Shape.of(3), backend());
+        Tensor outOfRange = Tensor.on(backend()).fromInts(new int[] {0, 4, 1}, Shape.of(3));
         rejects(() -> logits.crossEntropy(outOfRange), List.of(logits), "crossEntropy", "label 4", "[0, 4)");
-        Tensor negative = Tensor.fromInts(new int[] {0, -1, 1}, Shape.of(3), backend());
+        Tensor negative = Tensor.on(backend()).fromInts(new int[] {0, -1, 1}, Shape.of(3));
         rejects(() -> logits.hinge(negative, 1f), List.of(logits), "hinge", "label -1");
-        Tensor wrongCount = Tensor.fromInts(new int[] {0, 1}, Shape.of(2), backend());
+        Tensor wrongCount = Tensor.on(backend()).fromInts(new int[] {0, 1}, Shape.of(2));
         rejects(() -> logits.crossEntropy(wrongCount), List.of(logits), "crossEntropy", "[3, 4]", "[2]");
         Tensor floatLabels = t(3);
         rejects(() -> logits.crossEntropy(floatLabels), List.of(logits), "crossEntropy", "int32");
@@ -127,7 +128,7 @@ public abstract class InputValidationSuite {
         Tensor x = t(2, 3);
         rejects(() -> x.dropout(1f, true, new Rng(1)), List.of(x), "dropout", "[0, 1)");
         rejects(() -> x.dropout(-0.1f, true, new Rng(1)), List.of(x), "dropout");
-        Tensor labels = Tensor.fromInts(new int[] {1, 2}, Shape.of(2), backend());
+        Tensor labels = Tensor.on(backend()).fromInts(new int[] {1, 2}, Shape.of(2));
         rejects(labels::relu, List.of(), "relu", "float32", "int32");
         rejects(() -> x.clamp(1, -1), List.of(x), "clamp");
     }

@@ -43,12 +43,13 @@ import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
 import dev.flint.backend.UnaryOp;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -539,8 +540,7 @@ public abstract class PrimitiveConformanceSuite {
         float[] b = uniform(rnd, bSize, -1, 1);
         float[] c0 = g.beta() == 0 ? nans(cSize) : uniform(rnd, cSize, -1, 1);
         Storage c = output(c0);
-        backend.gemm(g.transA(), g.transB(), g.batch(), g.m(), g.n(), g.k(), g.alpha(), input(a), g.aOffset(),
-                g.strideA(), input(b), g.bOffset(), g.strideB(), g.beta(), c, g.cOffset(), g.strideC());
+        backend.gemm(Gemm.of(g.m(), g.n(), g.k()).a(input(a), g.aOffset(), g.strideA(), g.transA()).b(input(b), g.bOffset(), g.strideB(), g.transB()).batch(g.batch()).alpha(g.alpha()).beta(g.beta()).into(c, g.cOffset(), g.strideC()));
         float[] actual = read(c, cSize);
 
         double[] expected = Reference.widen(c0);

@@ -18,7 +18,7 @@ import dev.flint.backend.UnaryOp;
  *
  * <pre>{@code
  * double[] c = new double[m * n];
- * Reference.gemm(false, true, 1, m, n, k, 1, a, 0, 0, b, 0, 0, 0, c, 0, 0);
+ * Reference.gemm(Gemm.of(m, n, k).a(a, false).b(b, true).into(c));
  * }</pre>
  *
  * <p>Readability beats speed here: no blocking, no tricks, the formula of the javadoc written out.

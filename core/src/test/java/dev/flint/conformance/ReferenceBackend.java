@@ -6,13 +6,14 @@ import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.MemoryStats;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
 import dev.flint.backend.UnaryOp;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 
 /**
  * A backend for flint-core's own tests: float32 and int32 host arrays, every primitive computed by
@@ -142,16 +143,16 @@ class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha, Storage a,
-                     int aOffset, int strideA, Storage b, int bOffset, int strideB, float beta, Storage c,
-                     int cOffset, int strideC) {
-        double[] cd = d(c);
-        Reference.gemm(transA, transB, batch, m, n, k, alpha, d(a), aOffset, strideA, d(b), bOffset, strideB, beta,
-                cd, cOffset, strideC);
-        for (int p = 0; p < batch; p++) {
-            for (int e = 0; e < m * n; e++) {
-                int at = cOffset + p * strideC + e;
-                f(c)[at] = (float) cd[at];
+    public void gemm(Gemm g) {
+        double[] cd = d(g.c().data());
+        Reference.gemm(g.transA(), g.transB(), g.batch(), g.m(), g.n(), g.k(), g.alpha(), d(g.a().data()),
+                g.a().offset(), g.a().batchStride(), d(g.b().data()), g.b().offset(), g.b().batchStride(), g.beta(), cd,
+                g.c().offset(), g.c().batchStride());
+        float[] out = f(g.c().data());
+        for (int p = 0; p < g.batch(); p++) {
+            for (int e = 0; e < g.m() * g.n(); e++) {
+                int at = g.c().offset() + p * g.c().batchStride() + e;
+                out[at] = (float) cd[at];
             }
         }
     }

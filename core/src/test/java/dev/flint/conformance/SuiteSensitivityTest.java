@@ -11,6 +11,7 @@ import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
@@ -229,35 +230,33 @@ class SuiteSensitivityTest {
 
                 new Mutation("gemm reads C when beta == 0 (0 * NaN)", new ReferenceBackend() {
                     @Override
-                    public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
-                                     Storage a, int aOffset, int strideA, Storage b, int bOffset, int strideB,
-                                     float beta, Storage c, int cOffset, int strideC) {
-                        super.gemm(transA, transB, batch, m, n, k, alpha, a, aOffset, strideA, b, bOffset, strideB,
-                                beta == 0 ? Float.MIN_VALUE : beta, c, cOffset, strideC);
+                    public void gemm(Gemm g) {
+                        super.gemm(new Gemm(g.batch(), g.m(), g.n(), g.k(), g.alpha(), g.a(), g.b(),
+                                g.beta() == 0 ? Float.MIN_VALUE : g.beta(), g.c()));
                     }
                 }, s -> PrimitiveConformanceSuite.gemmCases().forEach(s::gemmMatchesReference)),
 
                 new Mutation("gemm assumes packed batches and ignores strideB", new ReferenceBackend() {
                     @Override
-                    public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
-                                     Storage a, int aOffset, int strideA, Storage b, int bOffset, int strideB,
-                                     float beta, Storage c, int cOffset, int strideC) {
-                        super.gemm(transA, transB, batch, m, n, k, alpha, a, aOffset, strideA, b, bOffset, k * n,
-                                beta, c, cOffset, strideC);
+                    public void gemm(Gemm g) {
+                        Gemm.Operand b = g.b();
+                        super.gemm(new Gemm(g.batch(), g.m(), g.n(), g.k(), g.alpha(), g.a(),
+                                new Gemm.Operand(b.data(), b.offset(), g.k() * g.n(), b.transposed()), g.beta(), g.c()));
                     }
                 }, s -> PrimitiveConformanceSuite.gemmCases().forEach(s::gemmMatchesReference)),
 
                 new Mutation("gemm multiplies in TF32 (10-bit mantissas)", new ReferenceBackend() {
                     @Override
-                    public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
-                                     Storage a, int aOffset, int strideA, Storage b, int bOffset, int strideB,
-                                     float beta, Storage c, int cOffset, int strideC) {
-                        double[] cd = d(c);
-                        Reference.gemm(transA, transB, batch, m, n, k, alpha, tf32(d(a)), aOffset, strideA,
-                                tf32(d(b)), bOffset, strideB, beta, cd, cOffset, strideC);
-                        for (int p = 0; p < batch; p++) {
-                            for (int e = 0; e < m * n; e++) {
-                                f(c)[cOffset + p * strideC + e] = (float) cd[cOffset + p * strideC + e];
+                    public void gemm(Gemm g) {
+                        double[] cd = d(g.c().data());
+                        Reference.gemm(g.transA(), g.transB(), g.batch(), g.m(), g.n(), g.k(), g.alpha(),
+                                tf32(d(g.a().data())), g.a().offset(), g.a().batchStride(), tf32(d(g.b().data())),
+                                g.b().offset(), g.b().batchStride(), g.beta(), cd, g.c().offset(), g.c().batchStride());
+                        float[] out = f(g.c().data());
+                        for (int p = 0; p < g.batch(); p++) {
+                            for (int e = 0; e < g.m() * g.n(); e++) {
+                                int at = g.c().offset() + p * g.c().batchStride() + e;
+                                out[at] = (float) cd[at];
                             }
                         }
                     }

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flint.autograd.GradMode;
 import dev.flint.autograd.Graph;
 import dev.flint.backend.Backend;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Scope;
 import dev.flint.tensor.Shape;
@@ -28,7 +28,7 @@ public abstract class TensorOpsSuite {
     protected abstract Backend backend();
 
     private Tensor t(float[] v, int... dims) {
-        return Tensor.fromFloats(v, Shape.of(dims), backend());
+        return Tensor.on(backend()).fromFloats(v, Shape.of(dims));
     }
 
     private static void close(float[] expected, float[] actual, float tol) {
@@ -42,29 +42,29 @@ public abstract class TensorOpsSuite {
 
     @Test
     void factories() {
-        assertArrayEquals(new float[] {0, 0, 0, 0}, Tensor.zeros(Shape.of(2, 2), backend()).toFloatArray());
-        assertArrayEquals(new float[] {1, 1, 1}, Tensor.ones(Shape.of(3), backend()).toFloatArray());
-        assertArrayEquals(new float[] {2.5f, 2.5f}, Tensor.full(Shape.of(2), 2.5f, backend()).toFloatArray());
-        assertArrayEquals(new float[] {0, 1, 2, 3}, Tensor.arange(4, backend()).toFloatArray());
-        assertArrayEquals(new float[] {1, 0, 0, 1}, Tensor.eye(2, backend()).toFloatArray());
-        assertEquals(7f, Tensor.scalar(7f, backend()).item());
-        assertEquals(0, Tensor.scalar(7f, backend()).rank());
-        assertArrayEquals(new int[] {3, 1}, Tensor.fromInts(new int[] {3, 1}, Shape.of(2), backend()).toIntArray());
+        assertArrayEquals(new float[] {0, 0, 0, 0}, Tensor.on(backend()).zeros(Shape.of(2, 2)).toFloatArray());
+        assertArrayEquals(new float[] {1, 1, 1}, Tensor.on(backend()).ones(Shape.of(3)).toFloatArray());
+        assertArrayEquals(new float[] {2.5f, 2.5f}, Tensor.on(backend()).full(Shape.of(2), 2.5f).toFloatArray());
+        assertArrayEquals(new float[] {0, 1, 2, 3}, Tensor.on(backend()).arange(4).toFloatArray());
+        assertArrayEquals(new float[] {1, 0, 0, 1}, Tensor.on(backend()).eye(2).toFloatArray());
+        assertEquals(7f, Tensor.on(backend()).scalar(7f).item());
+        assertEquals(0, Tensor.on(backend()).scalar(7f).rank());
+        assertArrayEquals(new int[] {3, 1}, Tensor.on(backend()).fromInts(new int[] {3, 1}, Shape.of(2)).toIntArray());
     }
 
     @Test
     void randomTensorsDependOnlyOnTheSeed() {
-        float[] a = Tensor.randn(Shape.of(100), new Rng(9), backend()).toFloatArray();
-        float[] b = Tensor.randn(Shape.of(100), new Rng(9), backend()).toFloatArray();
+        float[] a = Tensor.on(backend()).randn(Shape.of(100), new Rng(9)).toFloatArray();
+        float[] b = Tensor.on(backend()).randn(Shape.of(100), new Rng(9)).toFloatArray();
         assertArrayEquals(a, b);
-        float[] u = Tensor.uniform(Shape.of(1000), -2f, 3f, new Rng(1), backend()).toFloatArray();
+        float[] u = Tensor.on(backend()).uniform(Shape.of(1000), -2f, 3f, new Rng(1)).toFloatArray();
         double mean = 0;
         for (float v : u) {
             assertTrue(v >= -2f && v < 3f, "uniform value " + v + " outside [-2, 3)");
             mean += v / u.length;
         }
         assertEquals(0.5, mean, 0.2);
-        float[] n = Tensor.randn(Shape.of(4000), new Rng(2), backend()).toFloatArray();
+        float[] n = Tensor.on(backend()).randn(Shape.of(4000), new Rng(2)).toFloatArray();
         double m = 0;
         double sq = 0;
         for (float v : n) {
@@ -82,7 +82,7 @@ public abstract class TensorOpsSuite {
         Tensor c = a.add(b);
         assertEquals(Shape.of(3, 2), c.shape());
         assertArrayEquals(new float[] {11, 21, 12, 22, 13, 23}, c.toFloatArray());
-        Tensor s = Tensor.scalar(2f, backend());
+        Tensor s = Tensor.on(backend()).scalar(2f);
         assertArrayEquals(new float[] {2, 4, 6}, a.reshape(3).mul(s).toFloatArray());
         assertArrayEquals(new float[] {0.5f, 1, 1.5f}, a.reshape(3).div(s).toFloatArray());
         assertArrayEquals(new float[] {1, 0, 0}, a.reshape(3).lt(2f).toFloatArray());
@@ -114,6 +114,9 @@ public abstract class TensorOpsSuite {
         assertArrayEquals(new float[] {14, 32, 32, 77}, a.matmul(a.t()).toFloatArray());
         assertArrayEquals(new float[] {17, 22, 27, 22, 29, 36, 27, 36, 45}, a.t().matmul(a).toFloatArray());
         assertArrayEquals(new float[] {4, 10, 5, 11}, b.t().matmul(a.t()).toFloatArray());
+        assertArrayEquals(new float[] {14, 32, 32, 77}, a.matmul(a, false, true).toFloatArray());
+        assertArrayEquals(new float[] {17, 22, 27, 22, 29, 36, 27, 36, 45}, a.matmul(a, true, false).toFloatArray());
+        assertArrayEquals(new float[] {4, 10, 5, 11}, b.matmul(a, true, true).toFloatArray());
         Tensor batched = Tensor.concat(List.of(a.reshape(1, 2, 3), a.mul(2f).reshape(1, 2, 3)), 0);
         assertArrayEquals(new float[] {4, 5, 10, 11, 8, 10, 20, 22}, batched.matmul(b).toFloatArray());
         assertEquals(Shape.of(2, 2, 2), batched.matmul(b).shape());
@@ -156,13 +159,13 @@ public abstract class TensorOpsSuite {
     @Test
     void lossValues() {
         Tensor logits = t(new float[] {2, 1, 0, 0, 0, 3}, 2, 3);
-        Tensor y = Tensor.fromInts(new int[] {0, 2}, Shape.of(2), backend());
+        Tensor y = Tensor.on(backend()).fromInts(new int[] {0, 2}, Shape.of(2));
         double l0 = Math.log(Math.exp(2) + Math.exp(1) + 1) - 2;
         double l1 = Math.log(2 + Math.exp(3)) - 3;
         assertEquals((l0 + l1) / 2, logits.crossEntropy(y).item(), 1e-6);
         // hinge, margin 1: row 0: max(0, 1-2+1) + max(0, 0-2+1) = 0; row 1: max(0, 0-3+1) * 2 = 0
         assertEquals(0f, logits.hinge(y, 1f).item(), 1e-6);
-        Tensor wrong = Tensor.fromInts(new int[] {2, 0}, Shape.of(2), backend());
+        Tensor wrong = Tensor.on(backend()).fromInts(new int[] {2, 0}, Shape.of(2));
         // row 0, label 2: (2-0+1) + (1-0+1) = 5; row 1, label 0: (0-0+1) + (3-0+1) = 5
         assertEquals(5f, logits.hinge(wrong, 1f).item(), 1e-6);
         assertEquals(2.5f, t(new float[] {1, 2}, 2).mse(t(new float[] {2, 4}, 2)).item(), 1e-6);
@@ -181,7 +184,7 @@ public abstract class TensorOpsSuite {
 
     @Test
     void dropoutOnlyInTraining() {
-        Tensor x = Tensor.ones(Shape.of(10000), backend());
+        Tensor x = Tensor.on(backend()).ones(Shape.of(10000));
         assertSame(x, x.dropout(0.5f, false, new Rng(1)));
         float[] d = x.dropout(0.25f, true, new Rng(1)).toFloatArray();
         int zeros = 0;
@@ -194,15 +197,15 @@ public abstract class TensorOpsSuite {
 
     @Test
     void shapeOpsValues() {
-        Tensor x = Tensor.arange(24, backend()).reshape(2, 3, 4);
+        Tensor x = Tensor.on(backend()).arange(24).reshape(2, 3, 4);
         assertEquals(Shape.of(4, 2, 3), x.permute(2, 0, 1).shape());
         assertEquals(13f, x.permute(2, 0, 1).toFloatArray()[1 * 6 + 1 * 3 + 0]);
         assertArrayEquals(new float[] {12, 13, 14, 15}, x.slice(1, 2).reshape(3, 4).slice(0, 1).toFloatArray());
         assertEquals(Shape.of(2, 12), x.flatten(1).shape());
         assertEquals(Shape.of(24), x.flatten().shape());
-        Tensor rows = x.reshape(6, 4).indexSelect(Tensor.fromInts(new int[] {5, 0}, Shape.of(2), backend()));
+        Tensor rows = x.reshape(6, 4).indexSelect(Tensor.on(backend()).fromInts(new int[] {5, 0}, Shape.of(2)));
         assertArrayEquals(new float[] {20, 21, 22, 23, 0, 1, 2, 3}, rows.toFloatArray());
-        Tensor cat = Tensor.concat(List.of(Tensor.zeros(Shape.of(2, 1), backend()), Tensor.ones(Shape.of(2, 2), backend())), 1);
+        Tensor cat = Tensor.concat(List.of(Tensor.on(backend()).zeros(Shape.of(2, 1)), Tensor.on(backend()).ones(Shape.of(2, 2))), 1);
         assertArrayEquals(new float[] {0, 1, 1, 0, 1, 1}, cat.toFloatArray());
         assertArrayEquals(new int[] {2, 0}, t(new float[] {2.7f, -0.5f}, 2).castTo(DType.INT32).toIntArray());
     }
@@ -250,7 +253,7 @@ public abstract class TensorOpsSuite {
     void scopesCloseWhatTheyOwnExceptKeptTensors() {
         Tensor kept;
         Tensor dropped;
-        Tensor outside = Tensor.ones(Shape.of(2), backend());
+        Tensor outside = Tensor.on(backend()).ones(Shape.of(2));
         try (Scope scope = Scope.open()) {
             dropped = outside.mul(2f);
             kept = scope.keep(outside.add(1f));
@@ -270,7 +273,7 @@ public abstract class TensorOpsSuite {
         Tensor inner;
         try (Scope outer = Scope.open()) {
             try (Scope scope = Scope.open()) {
-                inner = scope.keep(Tensor.ones(Shape.of(1), backend()));
+                inner = scope.keep(Tensor.on(backend()).ones(Shape.of(1)));
             }
             assertFalse(inner.isClosed());
             assertEquals(1, outer.ownedCount());
@@ -280,7 +283,7 @@ public abstract class TensorOpsSuite {
 
     @Test
     void reshapeViewsShareStorageSafely() {
-        Tensor x = Tensor.arange(6, backend());
+        Tensor x = Tensor.on(backend()).arange(6);
         Tensor v = x.reshape(2, 3);
         x.close();
         assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, v.toFloatArray());

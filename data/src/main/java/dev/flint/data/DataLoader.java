@@ -256,10 +256,10 @@ public final class DataLoader implements Iterable<Batch> {
             int[] dims = new int[sampleDims.length + 1];
             dims[0] = count;
             System.arraycopy(sampleDims, 0, dims, 1, sampleDims.length);
-            Tensor x = Tensor.fromFloats(features, Shape.of(dims), backend);
+            Tensor x = Tensor.on(backend).fromFloats(features, Shape.of(dims));
             Tensor y;
             try {
-                y = Tensor.fromInts(labels, Shape.of(count), backend);
+                y = Tensor.on(backend).fromInts(labels, Shape.of(count));
             } catch (RuntimeException e) {
                 x.close();
                 throw e;

@@ -1,6 +1,6 @@
 package dev.flint.io;
 
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import java.util.Arrays;
 
 /**

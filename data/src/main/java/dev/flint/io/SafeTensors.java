@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flint.backend.Backend;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
 import java.io.IOException;
@@ -120,8 +120,8 @@ public final class SafeTensors {
             for (Map.Entry<String, HostTensor> e : contents.tensors().entrySet()) {
                 HostTensor h = e.getValue();
                 Shape shape = Shape.of(h.shape());
-                out.put(e.getKey(), h.dtype() == DType.FLOAT32 ? Tensor.fromFloats(h.floats(), shape, backend)
-                        : Tensor.fromInts(h.ints(), shape, backend));
+                out.put(e.getKey(), h.dtype() == DType.FLOAT32 ? Tensor.on(backend).fromFloats(h.floats(), shape)
+                        : Tensor.on(backend).fromInts(h.ints(), shape));
             }
         } catch (RuntimeException e) {
             out.values().forEach(Tensor::close);

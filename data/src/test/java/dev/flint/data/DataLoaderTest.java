@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Scope;
 import dev.flint.tensor.Shape;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
 import java.io.IOException;
@@ -111,8 +111,8 @@ class SafeTensorsTest {
     void tensorRoundTripOnABackend() throws IOException {
         Path p = dir.resolve("t.safetensors");
         Map<String, Tensor> params = new LinkedHashMap<>();
-        try (Tensor w = Tensor.fromFloats(new float[] {1, 2, 3, 4, 5, 6}, Shape.of(3, 2), BACKEND);
-             Tensor y = Tensor.fromInts(new int[] {3, 1, 4}, Shape.of(3), BACKEND)) {
+        try (Tensor w = Tensor.on(BACKEND).fromFloats(new float[] {1, 2, 3, 4, 5, 6}, Shape.of(3, 2));
+             Tensor y = Tensor.on(BACKEND).fromInts(new int[] {3, 1, 4}, Shape.of(3))) {
             params.put("w", w);
             params.put("y", y);
             SafeTensors.write(p, params, Map.of("note", "flint"));

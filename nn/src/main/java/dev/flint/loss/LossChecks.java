@@ -1,6 +1,6 @@
 package dev.flint.loss;
 
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Tensor;
 
 /** Checks the classification losses share, so their messages read alike. */

@@ -58,7 +58,7 @@ public final class Init {
         for (int i = 0; i < data.length; i++) {
             data[i] = (float) ((2.0 * rng.nextDouble() - 1.0) * bound);
         }
-        return Tensor.fromFloats(data, shape, backend);
+        return Tensor.on(backend).fromFloats(data, shape);
     }
 
     /** {@code N(0, std^2)} of the given shape. */
@@ -67,7 +67,7 @@ public final class Init {
         for (int i = 0; i < data.length; i++) {
             data[i] = (float) (rng.nextGaussian() * std);
         }
-        return Tensor.fromFloats(data, shape, backend);
+        return Tensor.on(backend).fromFloats(data, shape);
     }
 
     /**

@@ -52,8 +52,7 @@ public class Linear extends Module {
             throw new IllegalArgumentException("Linear: input " + x.shape() + " should be (N, " + inFeatures + ")"
                     + (x.rank() > 2 ? "; add a Flatten before this layer" : ""));
         }
-        Tensor y = x.matmul(weight().t());
-        return hasBias ? y.add(bias()) : y;
+        return x.linear(weight(), hasBias ? bias() : null);
     }
 
     /** The weight {@code (out, in)}. */

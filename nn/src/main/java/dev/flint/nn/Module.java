@@ -163,7 +163,7 @@ public abstract class Module implements AutoCloseable {
             if (old.backend() == backend) {
                 continue;
             }
-            Tensor moved = Tensor.fromFloats(old.toFloatArray(), old.shape(), backend).requiresGrad(true);
+            Tensor moved = Tensor.on(backend).fromFloats(old.toFloatArray(), old.shape()).requiresGrad(true);
             e.setValue(moved);
             old.close();
         }
@@ -182,7 +182,7 @@ public abstract class Module implements AutoCloseable {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : namedParameters().entrySet()) {
             Tensor p = e.getValue();
-            Tensor copy = Tensor.zeros(p.shape(), p.backend());
+            Tensor copy = Tensor.on(p.backend()).zeros(p.shape());
             copy.copyFrom(p);
             out.put(e.getKey(), copy);
         }
@@ -232,7 +232,7 @@ public abstract class Module implements AutoCloseable {
             if (src.backend() == dst.backend()) {
                 dst.copyFrom(src);
             } else {
-                try (Tensor moved = Tensor.fromFloats(src.toFloatArray(), src.shape(), dst.backend())) {
+                try (Tensor moved = Tensor.on(dst.backend()).fromFloats(src.toFloatArray(), src.shape())) {
                     dst.copyFrom(moved);
                 }
             }

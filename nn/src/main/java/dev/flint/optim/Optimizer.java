@@ -1,7 +1,7 @@
 package dev.flint.optim;
 
 import dev.flint.backend.Storage;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collection;

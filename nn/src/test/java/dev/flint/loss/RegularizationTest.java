@@ -13,8 +13,8 @@ class RegularizationTest {
 
     @Test
     void l2IsLambdaTimesTheSumOfSquaresWithGradientTwoLambdaW() {
-        Tensor a = Tensor.fromFloats(new float[] {1, -2}, Shape.of(2)).requiresGrad(true);
-        Tensor b = Tensor.fromFloats(new float[] {3}, Shape.of(1, 1)).requiresGrad(true);
+        Tensor a = Tensor.onDefault().fromFloats(new float[] {1, -2}, Shape.of(2)).requiresGrad(true);
+        Tensor b = Tensor.onDefault().fromFloats(new float[] {3}, Shape.of(1, 1)).requiresGrad(true);
         Tensor penalty = Regularization.l2(List.of(a, b), 0.1f);
         assertEquals(0.1f * (1 + 4 + 9), penalty.item(), 1e-6f);
         penalty.backward();
@@ -24,7 +24,7 @@ class RegularizationTest {
 
     @Test
     void l1IsLambdaTimesTheSumOfAbsoluteValuesWithGradientLambdaSign() {
-        Tensor a = Tensor.fromFloats(new float[] {1, -2, 0.5f}, Shape.of(3)).requiresGrad(true);
+        Tensor a = Tensor.onDefault().fromFloats(new float[] {1, -2, 0.5f}, Shape.of(3)).requiresGrad(true);
         Tensor penalty = Regularization.l1(List.of(a), 0.5f);
         assertEquals(0.5f * 3.5f, penalty.item(), 1e-6f);
         penalty.backward();
@@ -35,6 +35,6 @@ class RegularizationTest {
     void rejectsNoParametersAndNegativeLambda() {
         assertThrows(IllegalArgumentException.class, () -> Regularization.l2(List.of(), 0.1f));
         assertThrows(IllegalArgumentException.class,
-                () -> Regularization.l1(List.of(Tensor.zeros(Shape.of(1))), -1f));
+                () -> Regularization.l1(List.of(Tensor.onDefault().zeros(Shape.of(1))), -1f));
     }
 }

@@ -13,7 +13,7 @@ class AvgPool2dTest {
 
     @Test
     void forwardAveragesEachWindow() {
-        Tensor x = Tensor.fromFloats(new float[] {
+        Tensor x = Tensor.onDefault().fromFloats(new float[] {
             1, 5, 2, 0,
             3, 4, 8, 1,
             0, 0, 1, 2,
@@ -24,14 +24,14 @@ class AvgPool2dTest {
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        LayerGradients.assertGradients(new AvgPool2d(2), Tensor.randn(Shape.of(2, 2, 4, 6), new Rng(3)));
-        LayerGradients.assertGradients(new AvgPool2d(3, 2, 1), Tensor.randn(Shape.of(1, 2, 5, 5), new Rng(4)));
+        LayerGradients.assertGradients(new AvgPool2d(2), Tensor.onDefault().randn(Shape.of(2, 2, 4, 6), new Rng(3)));
+        LayerGradients.assertGradients(new AvgPool2d(3, 2, 1), Tensor.onDefault().randn(Shape.of(1, 2, 5, 5), new Rng(4)));
     }
 
     @Test
     void rejectsAnInputThatIsNotFourDimensional() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new AvgPool2d(2).forward(Tensor.zeros(Shape.of(4, 4))));
+                () -> new AvgPool2d(2).forward(Tensor.onDefault().zeros(Shape.of(4, 4))));
         assertTrue(e.getMessage().contains("[4, 4]"), e.getMessage());
     }
 }

@@ -16,7 +16,7 @@ class DropoutTest {
     @Test
     void trainingZeroesAboutPAndScalesTheRestByOneOverOneMinusP() {
         Dropout drop = new Dropout(0.25f, new Rng(1));
-        float[] y = drop.forward(Tensor.ones(Shape.of(100, 100))).toFloatArray();
+        float[] y = drop.forward(Tensor.onDefault().ones(Shape.of(100, 100))).toFloatArray();
         int zeros = 0;
         for (float v : y) {
             if (v == 0f) {
@@ -33,7 +33,7 @@ class DropoutTest {
     void evalModeIsTheIdentity() {
         Dropout drop = new Dropout(0.5f, new Rng(1));
         drop.eval();
-        Tensor x = Tensor.randn(Shape.of(4, 4), new Rng(2));
+        Tensor x = Tensor.onDefault().randn(Shape.of(4, 4), new Rng(2));
         assertSame(x, drop.forward(x));
         drop.train();
         assertTrue(drop.isTraining());
@@ -41,7 +41,7 @@ class DropoutTest {
 
     @Test
     void sameSeedGivesTheSameMasks() {
-        Tensor x = Tensor.ones(Shape.of(8, 8));
+        Tensor x = Tensor.onDefault().ones(Shape.of(8, 8));
         float[] a = new Dropout(0.5f, new Rng(3)).forward(x).toFloatArray();
         float[] b = new Dropout(0.5f, new Rng(3)).forward(x).toFloatArray();
         assertArrayEquals(a, b);
@@ -56,7 +56,7 @@ class DropoutTest {
                 return new Dropout(0.4f, new Rng(11)).forward(x);
             }
         };
-        LayerGradients.assertGradients(fixedMask, Tensor.randn(Shape.of(5, 6), new Rng(4)));
+        LayerGradients.assertGradients(fixedMask, Tensor.onDefault().randn(Shape.of(5, 6), new Rng(4)));
     }
 
     @Test

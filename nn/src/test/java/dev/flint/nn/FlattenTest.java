@@ -12,7 +12,7 @@ class FlattenTest {
 
     @Test
     void keepsTheBatchDimensionAndTheOrderOfElements() {
-        Tensor x = Tensor.randn(Shape.of(2, 3, 4, 5), new Rng(1));
+        Tensor x = Tensor.onDefault().randn(Shape.of(2, 3, 4, 5), new Rng(1));
         Tensor y = new Flatten().forward(x);
         assertArrayEquals(new int[] {2, 60}, y.shape().dims());
         assertArrayEquals(x.toFloatArray(), y.toFloatArray());
@@ -21,11 +21,11 @@ class FlattenTest {
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        LayerGradients.assertGradients(new Flatten(), Tensor.randn(Shape.of(2, 2, 3), new Rng(2)));
+        LayerGradients.assertGradients(new Flatten(), Tensor.onDefault().randn(Shape.of(2, 2, 3), new Rng(2)));
     }
 
     @Test
     void rejectsAnInputWithoutDimensionsToFlatten() {
-        assertThrows(IllegalArgumentException.class, () -> new Flatten(2).forward(Tensor.zeros(Shape.of(3, 4))));
+        assertThrows(IllegalArgumentException.class, () -> new Flatten(2).forward(Tensor.onDefault().zeros(Shape.of(3, 4))));
     }
 }

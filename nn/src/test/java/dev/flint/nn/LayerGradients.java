@@ -48,7 +48,7 @@ final class LayerGradients {
             float mag = 0.05f + 0.95f * rng.nextFloat();
             v[i] = rng.nextFloat() < 0.5f ? -mag : mag;
         }
-        return Tensor.fromFloats(v, shape);
+        return Tensor.onDefault().fromFloats(v, shape);
     }
 
     /** A shuffled ramp {@code 0.1 * permutation}: distinct values 0.1 apart, so max pooling has no near-ties. */
@@ -62,6 +62,6 @@ final class LayerGradients {
         for (int i = 0; i < v.length; i++) {
             v[i] = 0.1f * (perm[i] - perm.length / 2f);
         }
-        return Tensor.fromFloats(v, shape);
+        return Tensor.onDefault().fromFloats(v, shape);
     }
 }

@@ -19,9 +19,9 @@ class LinearTest {
     void forwardComputesXTimesWeightTransposedPlusBias() {
         try (Linear fc = new Linear(3, 2, new Rng(1))) {
             fc.loadStateDict(Map.of(
-                    "weight", Tensor.fromFloats(new float[] {1, 2, 3, -1, 0, 1}, Shape.of(2, 3)),
-                    "bias", Tensor.fromFloats(new float[] {0.5f, -0.5f}, Shape.of(2))));
-            Tensor x = Tensor.fromFloats(new float[] {1, 1, 1, 2, 0, -1}, Shape.of(2, 3));
+                    "weight", Tensor.onDefault().fromFloats(new float[] {1, 2, 3, -1, 0, 1}, Shape.of(2, 3)),
+                    "bias", Tensor.onDefault().fromFloats(new float[] {0.5f, -0.5f}, Shape.of(2))));
+            Tensor x = Tensor.onDefault().fromFloats(new float[] {1, 1, 1, 2, 0, -1}, Shape.of(2, 3));
             // row 0: [1+2+3, -1+0+1] + b = [6.5, -0.5]; row 1: [2-3, -2-1] + b = [-0.5, -3.5]
             assertArrayEquals(new float[] {6.5f, -0.5f, -0.5f, -3.5f}, fc.forward(x).toFloatArray(), 1e-6f);
         }
@@ -30,7 +30,7 @@ class LinearTest {
     @Test
     void gradientsMatchFiniteDifferences() {
         try (Linear fc = new Linear(5, 4, new Rng(2))) {
-            LayerGradients.assertGradients(fc, Tensor.randn(Shape.of(3, 5), new Rng(3)));
+            LayerGradients.assertGradients(fc, Tensor.onDefault().randn(Shape.of(3, 5), new Rng(3)));
         }
     }
 
@@ -39,7 +39,7 @@ class LinearTest {
         try (Linear fc = new Linear(5, 4, false, new Rng(2), Backends.defaultBackend())) {
             assertNull(fc.bias());
             assertEquals(1, fc.parameters().size());
-            LayerGradients.assertGradients(fc, Tensor.randn(Shape.of(2, 5), new Rng(3)));
+            LayerGradients.assertGradients(fc, Tensor.onDefault().randn(Shape.of(2, 5), new Rng(3)));
         }
     }
 
@@ -71,7 +71,7 @@ class LinearTest {
     void rejectsAnInputOfTheWrongWidthNamingBothSizes() {
         try (Linear fc = new Linear(5, 4, new Rng(2))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> fc.forward(Tensor.zeros(Shape.of(3, 6))));
+                    () -> fc.forward(Tensor.onDefault().zeros(Shape.of(3, 6))));
             assertTrue(e.getMessage().contains("[3, 6]") && e.getMessage().contains("(N, 5)"), e.getMessage());
         }
     }

@@ -11,7 +11,7 @@ class MaxPool2dTest {
 
     @Test
     void forwardTakesTheMaximumOfEachWindow() {
-        Tensor x = Tensor.fromFloats(new float[] {
+        Tensor x = Tensor.onDefault().fromFloats(new float[] {
             1, 5, 2, 0,
             3, 4, 8, 1,
             0, 0, 1, 2,

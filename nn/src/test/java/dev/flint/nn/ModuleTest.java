@@ -44,7 +44,7 @@ class ModuleTest {
             assertEquals(List.of("1.weight", "1.bias", "3.weight", "3.bias"), List.copyOf(state.keySet()));
             assertFalse(state.get("1.weight").requiresGrad());
             b.loadStateDict(state);
-            Tensor x = Tensor.randn(Shape.of(2, 1, 2, 3), new Rng(3));
+            Tensor x = Tensor.onDefault().randn(Shape.of(2, 1, 2, 3), new Rng(3));
             assertArrayEquals(a.forward(x).toFloatArray(), b.forward(x).toFloatArray());
 
             // A copy: changing the model afterwards leaves the dictionary as it was.
@@ -68,7 +68,7 @@ class ModuleTest {
     void loadStateDictNamesTheKeyWhoseShapeDiffers() {
         try (Sequential net = mlp(1)) {
             Map<String, Tensor> state = new LinkedHashMap<>(net.stateDict());
-            state.put("3.weight", Tensor.zeros(Shape.of(3, 5)));
+            state.put("3.weight", Tensor.onDefault().zeros(Shape.of(3, 5)));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.loadStateDict(state));
             assertTrue(e.getMessage().contains("'3.weight' expects shape [3, 4], got [3, 5]"), e.getMessage());
         }
@@ -79,7 +79,7 @@ class ModuleTest {
         try (Sequential net = mlp(1)) {
             Map<String, Tensor> state = new LinkedHashMap<>(net.stateDict());
             state.remove("1.bias");
-            state.put("fc.bias", Tensor.zeros(Shape.of(4)));
+            state.put("fc.bias", Tensor.onDefault().zeros(Shape.of(4)));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.loadStateDict(state));
             assertTrue(e.getMessage().contains("missing [1.bias]") && e.getMessage().contains("[fc.bias]"),
                     e.getMessage());
@@ -89,7 +89,7 @@ class ModuleTest {
     @Test
     void zeroGradClearsEveryGradient() {
         try (Sequential net = mlp(1)) {
-            net.forward(Tensor.randn(Shape.of(2, 6), new Rng(3))).sum().backward();
+            net.forward(Tensor.onDefault().randn(Shape.of(2, 6), new Rng(3))).sum().backward();
             for (Tensor p : net.parameters()) {
                 assertNotNull(p.grad());
             }
@@ -114,7 +114,7 @@ class ModuleTest {
         // A second instance of the test backend: a different Backend object, so every tensor must move.
         Backend other = new ReferenceBackendProvider().create();
         try (Sequential net = mlp(1)) {
-            Tensor x = Tensor.randn(Shape.of(2, 6), new Rng(3));
+            Tensor x = Tensor.onDefault().randn(Shape.of(2, 6), new Rng(3));
             float[] before = net.forward(x).toFloatArray();
             List<Tensor> old = net.parameters();
             net.to(other);
@@ -151,8 +151,8 @@ class ModuleTest {
     void rejectsDuplicateAndDottedNames() {
         Module m = new Module() {
             {
-                registerParameter("w", Tensor.zeros(Shape.of(2)));
-                assertThrows(IllegalArgumentException.class, () -> registerParameter("w", Tensor.zeros(Shape.of(2))));
+                registerParameter("w", Tensor.onDefault().zeros(Shape.of(2)));
+                assertThrows(IllegalArgumentException.class, () -> registerParameter("w", Tensor.onDefault().zeros(Shape.of(2))));
                 assertThrows(IllegalArgumentException.class, () -> registerModule("a.b", new ReLU()));
             }
 

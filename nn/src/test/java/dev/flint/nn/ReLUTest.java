@@ -10,7 +10,7 @@ class ReLUTest {
 
     @Test
     void zeroesNegativesAndKeepsPositives() {
-        Tensor x = Tensor.fromFloats(new float[] {-2, -0.5f, 0.5f, 3}, Shape.of(2, 2));
+        Tensor x = Tensor.onDefault().fromFloats(new float[] {-2, -0.5f, 0.5f, 3}, Shape.of(2, 2));
         assertArrayEquals(new float[] {0, 0, 0.5f, 3}, new ReLU().forward(x).toFloatArray());
     }
 

@@ -30,7 +30,7 @@ class SequentialTest {
         Linear a = new Linear(4, 3, rng);
         Linear b = new Linear(3, 2, rng);
         try (Sequential net = new Sequential(a, new Tanh(), b)) {
-            Tensor x = Tensor.randn(Shape.of(5, 4), new Rng(3));
+            Tensor x = Tensor.onDefault().randn(Shape.of(5, 4), new Rng(3));
             assertArrayEquals(b.forward(a.forward(x).tanh()).toFloatArray(), net.forward(x).toFloatArray());
         }
     }
@@ -50,7 +50,7 @@ class SequentialTest {
         Rng rng = new Rng(4);
         try (Sequential net = new Sequential(new Conv2d(1, 2, 3, 1, 1, true, rng, Backends.defaultBackend()),
                 new Tanh(), new AvgPool2d(2), new Flatten(), new Linear(8, 3, rng), new Sigmoid())) {
-            LayerGradients.assertGradients(net, Tensor.randn(Shape.of(2, 1, 4, 4), new Rng(5)));
+            LayerGradients.assertGradients(net, Tensor.onDefault().randn(Shape.of(2, 1, 4, 4), new Rng(5)));
         }
     }
 }

@@ -11,13 +11,13 @@ class SigmoidTest {
 
     @Test
     void matchesTheLogisticFunction() {
-        Tensor x = Tensor.fromFloats(new float[] {-2, 0, 3}, Shape.of(3));
+        Tensor x = Tensor.onDefault().fromFloats(new float[] {-2, 0, 3}, Shape.of(3));
         float[] expected = {(float) (1 / (1 + Math.exp(2))), 0.5f, (float) (1 / (1 + Math.exp(-3)))};
         assertArrayEquals(expected, new Sigmoid().forward(x).toFloatArray(), 1e-6f);
     }
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        LayerGradients.assertGradients(new Sigmoid(), Tensor.randn(Shape.of(4, 5), new Rng(2)));
+        LayerGradients.assertGradients(new Sigmoid(), Tensor.onDefault().randn(Shape.of(4, 5), new Rng(2)));
     }
 }

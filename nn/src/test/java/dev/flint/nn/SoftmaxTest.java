@@ -12,7 +12,7 @@ class SoftmaxTest {
 
     @Test
     void rowsArePositiveAndSumToOne() {
-        Tensor x = Tensor.fromFloats(new float[] {1, 2, 3, 1000, 1000, 1000}, Shape.of(2, 3));
+        Tensor x = Tensor.onDefault().fromFloats(new float[] {1, 2, 3, 1000, 1000, 1000}, Shape.of(2, 3));
         float[] y = new Softmax(1).forward(x).toFloatArray();
         double e = Math.exp(1) + Math.exp(2) + Math.exp(3);
         assertArrayEquals(new float[] {(float) (Math.exp(1) / e), (float) (Math.exp(2) / e), (float) (Math.exp(3) / e),
@@ -22,7 +22,7 @@ class SoftmaxTest {
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        LayerGradients.assertGradients(new Softmax(1), Tensor.randn(Shape.of(3, 5), new Rng(4)));
-        LayerGradients.assertGradients(new Softmax(-1), Tensor.randn(Shape.of(2, 4), new Rng(5)));
+        LayerGradients.assertGradients(new Softmax(1), Tensor.onDefault().randn(Shape.of(3, 5), new Rng(4)));
+        LayerGradients.assertGradients(new Softmax(-1), Tensor.onDefault().randn(Shape.of(2, 4), new Rng(5)));
     }
 }

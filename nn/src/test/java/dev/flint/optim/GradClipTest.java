@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class GradClipTest {
 
     private static Tensor withGrad(float[] grad) {
-        Tensor p = Tensor.zeros(Shape.of(grad.length)).requiresGrad(true);
-        p.setGrad(Tensor.fromFloats(grad, Shape.of(grad.length)));
+        Tensor p = Tensor.onDefault().zeros(Shape.of(grad.length)).requiresGrad(true);
+        p.setGrad(Tensor.onDefault().fromFloats(grad, Shape.of(grad.length)));
         return p;
     }
 
@@ -21,7 +21,7 @@ class GradClipTest {
     void scalesAllGradientsTogetherWhenTheGlobalNormIsTooLarge() {
         Tensor a = withGrad(new float[] {3, 4});
         Tensor b = withGrad(new float[] {12});
-        Tensor none = Tensor.zeros(Shape.of(3)).requiresGrad(true);
+        Tensor none = Tensor.onDefault().zeros(Shape.of(3)).requiresGrad(true);
         // sqrt(9 + 16 + 144) = 13; clipping to 6.5 halves every gradient.
         assertEquals(13f, GradClip.clipGradNorm(List.of(a, b, none), 6.5f), 1e-5f);
         assertArrayEquals(new float[] {1.5f, 2f}, a.grad().toFloatArray(), 1e-5f);

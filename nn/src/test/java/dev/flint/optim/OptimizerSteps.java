@@ -19,7 +19,7 @@ final class OptimizerSteps {
 
     /** A fresh parameter {@code p0} that requires a gradient. */
     static Tensor parameter() {
-        return Tensor.fromFloats(P0.clone(), Shape.of(2)).requiresGrad(true);
+        return Tensor.onDefault().fromFloats(P0.clone(), Shape.of(2)).requiresGrad(true);
     }
 
     /**
@@ -35,7 +35,7 @@ final class OptimizerSteps {
         Tensor p = parameter();
         try (Optimizer opt = make.apply(p)) {
             for (int step = 0; step < expected.length; step++) {
-                p.setGrad(Tensor.fromFloats(GRADS[step].clone(), Shape.of(2)));
+                p.setGrad(Tensor.onDefault().fromFloats(GRADS[step].clone(), Shape.of(2)));
                 opt.step();
                 assertArrayEquals(expected[step], p.toFloatArray(), tol, "after step " + (step + 1));
             }

@@ -71,14 +71,14 @@ class SGDTest {
         assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(p), 0.1f, 0.9f, 0.1f, 0f, true));
         assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(p), -0.1f));
         assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(p), 0.1f, -0.9f, 0f, 0f, false));
-        assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(Tensor.zeros(Shape.of(2))), 0.1f));
+        assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(Tensor.onDefault().zeros(Shape.of(2))), 0.1f));
     }
 
     @Test
     void stepAfterCloseFails() {
         Tensor p = OptimizerSteps.parameter();
         SGD sgd = new SGD(List.of(p), 0.1f, 0.9f, 0f, 0f, false);
-        p.setGrad(Tensor.ones(Shape.of(2)));
+        p.setGrad(Tensor.onDefault().ones(Shape.of(2)));
         sgd.step();
         assertEquals(1, sgd.stateSize());
         sgd.close();

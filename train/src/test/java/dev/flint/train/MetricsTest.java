@@ -15,11 +15,11 @@ class MetricsTest {
 
     @Test
     void countsRowsWhoseArgmaxIsTheLabel() {
-        Tensor scores = Tensor.fromFloats(new float[] {
+        Tensor scores = Tensor.onDefault().fromFloats(new float[] {
             0.1f, 0.9f, 0.0f,
             2.0f, 1.0f, 0.5f,
             0.2f, 0.2f, 0.1f}, Shape.of(3, 3));
-        Tensor labels = Tensor.fromInts(new int[] {1, 2, 0}, Shape.of(3));
+        Tensor labels = Tensor.onDefault().fromInts(new int[] {1, 2, 0}, Shape.of(3));
         // row 0 right, row 1 wrong, row 2 a tie won by the first maximum: right
         assertEquals(2, Metrics.correct(scores, labels));
         assertEquals(2 / 3.0, Metrics.accuracy(scores, labels), 1e-12);
@@ -51,6 +51,6 @@ class MetricsTest {
     @Test
     void rejectsLabelsOfAnotherBatchSize() {
         assertThrows(IllegalArgumentException.class,
-                () -> Metrics.correct(Tensor.zeros(Shape.of(3, 2)), Tensor.fromInts(new int[] {0}, Shape.of(1))));
+                () -> Metrics.correct(Tensor.onDefault().zeros(Shape.of(3, 2)), Tensor.onDefault().fromInts(new int[] {0}, Shape.of(1))));
     }
 }

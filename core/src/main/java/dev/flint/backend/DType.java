@@ -1,10 +1,10 @@
-package dev.flint.tensor;
+package dev.flint.backend;
 
 /**
  * Element types. Computation is float32; class labels and pooling indices are int32.
  *
  * <pre>{@code
- * Tensor labels = Tensor.fromInts(new int[] {3, 1, 4}, Shape.of(3));
+ * Tensor labels = Tensor.onDefault().fromInts(new int[] {3, 1, 4}, Shape.of(3));
  * assert labels.dtype() == DType.INT32;
  * }</pre>
  */
