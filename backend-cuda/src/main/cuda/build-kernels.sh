@@ -8,7 +8,8 @@
 #   kernel-resources.txt  registers, shared memory and spills per kernel (nvcc -Xptxas -v)
 #
 # Usage (from anywhere):
-#   build-kernels.sh --update          rebuild the committed kernels in src/main/resources/dev/flint/cuda/kernels
+#   build-kernels.sh --update          regenerate op_codes.cuh from the Java enums (dev.flint.cuda.kernel.OpCodes),
+#                                      then rebuild the committed kernels in src/main/resources/dev/flint/cuda/kernels
 #   build-kernels.sh --check DIR       what the Maven build runs (generate-resources): without nvcc, log and
 #                                      succeed; with nvcc, build into DIR (skipped when DIR is current) and fail
 #                                      when the committed manifest was built from other sources
@@ -19,7 +20,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MODULE=$(cd "$HERE/../../.." && pwd)
 COMMITTED=$MODULE/src/main/resources/dev/flint/cuda/kernels
-FAMILIES=(elementwise activations softmax reduce conv pooling optim indexing)
+FAMILIES=(elementwise softmax reduce conv pooling optim indexing)
 NVCC_FLAGS=(-std=c++17 -O3 --restrict)
 USAGE_ARCHS=(sm_75 sm_80 sm_90)
 
@@ -77,10 +78,23 @@ build_into() {
   } > "$out/manifest.txt"
 }
 
+# op_codes.cuh from the Java enums: compiles the three enums and OpCodes alone (nothing of
+# backend-cuda's build, whose kernel check would refuse the stale sources this step is about to fix).
+generate_op_codes() {
+  local root=$MODULE/.. tmp
+  tmp=$(mktemp -d)
+  javac -d "$tmp" "$root"/core/src/main/java/dev/flint/backend/{UnaryOp,BinaryOp,ReduceOp}.java \
+        "$MODULE/src/main/java/dev/flint/cuda/kernel/OpCodes.java"
+  java -cp "$tmp" dev.flint.cuda.kernel.OpCodes "$HERE/op_codes.cuh"
+  rm -rf "$tmp"
+  echo "build-kernels: generated op_codes.cuh from the Java enums"
+}
+
 mode=${1:-}
 case "$mode" in
   --update)
     command -v nvcc >/dev/null || { echo "build-kernels: nvcc not found; --update needs it" >&2; exit 2; }
+    generate_op_codes
     build_into "$COMMITTED" "$(sources_hash)"
     echo "build-kernels: updated $COMMITTED"
     ;;

@@ -1,5 +1,5 @@
-// Shared helpers for Flint's CUDA kernels: op codes (mirrored by dev.flint.cuda.kernel.KernelCodes,
-// checked by KernelCodesTest), the by-value parameter structs (mirrored by the Java launchers, which
+// Shared helpers for Flint's CUDA kernels: the op codes (generated from the Java enums into
+// op_codes.cuh), the by-value parameter structs (mirrored by the Java launchers, which
 // pass them as int arrays), warp reductions and the grid-stride loop.
 //
 // Conventions: sizes and offsets count elements; every tensor is contiguous row-major; float math
@@ -10,20 +10,12 @@
 #define FLINT_MAX_RANK 8
 #define FLINT_WARP 32
 
-// ---------------------------------------------------------------- op codes (KernelCodes.java)
-enum UnaryCode {
-    U_NEG = 0, U_EXP = 1, U_LOG = 2, U_SQRT = 3, U_ABS = 4, U_SIGN = 5, U_RECIPROCAL = 6,
-    U_SQUARE = 7, U_AFFINE = 8, U_POW = 9, U_CLAMP = 10, U_IN_RANGE = 11
-};
+// ---------------------------------------------------------------- op codes
+// Generated from the Java enums (dev.flint.cuda.kernel.OpCodes); a switch on them ends in
+// FLINT_UNKNOWN_OP, which stops the kernel: a code without its case is an error, never a value.
+#include "op_codes.cuh"
 
-enum BinaryCode {
-    B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_POW = 4, B_MAX = 5, B_MIN = 6,
-    B_EQ = 7, B_NE = 8, B_LT = 9, B_LE = 10, B_GT = 11, B_GE = 12
-};
-
-enum ReduceCode { R_SUM = 0, R_MAX = 1, R_MIN = 2 };
-
-enum ActivationCode { A_RELU = 0, A_LEAKY_RELU = 1, A_SIGMOID = 2, A_TANH = 3 };
+#define FLINT_UNKNOWN_OP() __trap()
 
 // ---------------------------------------------------------------- by-value parameter structs
 // All members are int so that Java can pass each struct as one int[] of the same layout.

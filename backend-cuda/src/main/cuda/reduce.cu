@@ -7,8 +7,14 @@
 // addresses, so the loads coalesce.
 #include "common.cuh"
 
+// Every reduction starts from its identity, so an unknown op code stops the kernel here.
 __device__ __forceinline__ float reduce_identity(int op) {
-    return op == R_SUM ? 0.0f : (op == R_MAX ? -INFINITY : INFINITY);
+    switch (op) {
+        case R_SUM: return 0.0f;
+        case R_MAX: return -INFINITY;
+        case R_MIN: return INFINITY;
+        default: FLINT_UNKNOWN_OP(); return 0.0f;
+    }
 }
 
 __device__ __forceinline__ float reduce_combine(int op, float a, float b) {

@@ -31,6 +31,7 @@ extern uint3 emu_blockIdx;
 extern dim3 emu_blockDim;
 extern dim3 emu_gridDim;
 void emu_syncthreads(void);
+void emu_trap(void);
 unsigned int emu_shfl_xor_bits(unsigned int bits, int laneMask);
 }
 
@@ -38,6 +39,12 @@ unsigned int emu_shfl_xor_bits(unsigned int bits, int laneMask);
 #define blockIdx emu_blockIdx
 #define blockDim emu_blockDim
 #define gridDim emu_gridDim
+
+// A trap ends the kernel on a GPU and fails the launch; here the thread returns with garbage and the
+// launch reports CUDA_ERROR_LAUNCH_FAILED (sticky, as on a GPU, where the context is lost).
+static inline void __trap() {
+    emu_trap();
+}
 
 static inline void __syncthreads() {
     emu_syncthreads();

@@ -49,6 +49,10 @@ struct Scheduler {
 
 Scheduler S;
 const size_t STACK_BYTES = 128 * 1024;
+// Set by __trap() in a kernel: the launch fails, and so does every later launch and synchronization,
+// as on a GPU, where a trap loses the context.
+bool trapped = false;
+const int LAUNCH_FAILED = 719;                                           // CUDA_ERROR_LAUNCH_FAILED
 long long allocated = 0;
 std::unordered_map<unsigned long long, size_t> sizes;
 
@@ -184,7 +188,7 @@ int cuCtxSetCurrent(void *) { return 0; }
 int cuCtxGetCurrent(void **ctx) { *ctx = (void *) 0x1000; return 0; }
 int cuStreamCreate(void **stream, unsigned int) { *stream = malloc(8); return 0; }
 int cuStreamDestroy_v2(void *stream) { free(stream); return 0; }
-int cuStreamSynchronize(void *) { return 0; }
+int cuStreamSynchronize(void *) { return trapped ? LAUNCH_FAILED : 0; }
 int cuEventCreate(void **event, unsigned int) { *event = malloc(8); return 0; }
 int cuEventDestroy_v2(void *event) { free(event); return 0; }
 int cuEventRecord(void *, void *) { return 0; }
@@ -290,6 +294,9 @@ int cuFuncGetAttribute(int *value, int attribute, void *) {
 }
 int cuLaunchKernel(void *function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
                    unsigned int by, unsigned int bz, unsigned int, void *, void **params, void **) {
+    if (trapped) {
+        return LAUNCH_FAILED;
+    }
     const EmuKernel *k = (const EmuKernel *) function;
     unsigned int threads = bx * by * bz;
     if (threads == 0 || threads > 1024 || threads % 32 != 0 || gx == 0 || gy == 0 || gz == 0) {
@@ -307,7 +314,14 @@ int cuLaunchKernel(void *function, unsigned int gx, unsigned int gy, unsigned in
             }
         }
     }
-    return 0;
+    return trapped ? LAUNCH_FAILED : 0;
+}
+
+void emu_trap(void) {
+    if (!trapped) {
+        fprintf(stderr, "[emulated cuda] a kernel trapped (unknown op code?)\n");
+    }
+    trapped = true;
 }
 
 }  // extern "C"

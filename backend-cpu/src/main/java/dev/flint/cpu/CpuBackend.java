@@ -1,19 +1,18 @@
 package dev.flint.cpu;
 
-import dev.flint.backend.Activation;
 import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.DType;
 import dev.flint.backend.Gemm;
 import dev.flint.backend.MemoryStats;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
-import dev.flint.backend.UnaryOp;
+import dev.flint.backend.Unary;
 import dev.flint.cpu.gemm.Sgemm;
-import dev.flint.cpu.kernel.Activations;
 import dev.flint.cpu.kernel.Conv2d;
 import dev.flint.cpu.kernel.Elementwise;
 import dev.flint.cpu.kernel.Indexing;
@@ -22,8 +21,8 @@ import dev.flint.cpu.kernel.Optimizers;
 import dev.flint.cpu.kernel.Pool2d;
 import dev.flint.cpu.kernel.Reductions;
 import dev.flint.cpu.kernel.Softmax;
+import dev.flint.cpu.kernel.UnaryKernels;
 import dev.flint.cpu.parallel.Parallel;
-import dev.flint.backend.DType;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -180,8 +179,13 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- elementwise
 
     @Override
-    public void unary(UnaryOp op, Storage x, Storage y, int n, float p1, float p2) {
-        Elementwise.unary(op, floats(x), floats(y), n, p1, p2);
+    public void unary(Unary f, Storage x, Storage y, int n) {
+        UnaryKernels.forward(f, floats(x), floats(y), n);
+    }
+
+    @Override
+    public void unaryBackward(Unary f, Storage x, Storage y, Storage dy, Storage dx, int n) {
+        UnaryKernels.backward(f, x == null ? null : floats(x), y == null ? null : floats(y), floats(dy), floats(dx), n);
     }
 
     @Override
@@ -202,21 +206,7 @@ public final class CpuBackend implements Backend {
         Reductions.argmax(floats(x), outer, extent, inner, ints(out));
     }
 
-    // ---------------------------------------------------------------- activations and softmax
-
-    @Override
-    public void activationForward(Activation act, float alpha, Storage x, Storage y, int n) {
-        Activations.forward(act, alpha, floats(x), floats(y), n);
-    }
-
-    @Override
-    public void activationBackward(Activation act, float alpha, Storage x, Storage y, Storage dy, Storage dx,
-                                   int n) {
-        // Only the operand the gradient formula reads must be present.
-        boolean needsInput = act == Activation.RELU || act == Activation.LEAKY_RELU;
-        Activations.backward(act, alpha, needsInput ? floats(x) : null, needsInput ? null : floats(y),
-                floats(dy), floats(dx), n);
-    }
+    // ---------------------------------------------------------------- softmax
 
     @Override
     public void softmaxForward(boolean log, Storage x, Storage y, int rows, int cols) {

@@ -1,16 +1,17 @@
 package dev.flint.cuda;
 
-import dev.flint.backend.Activation;
 import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.DType;
 import dev.flint.backend.Gemm;
 import dev.flint.backend.MemoryStats;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
+import dev.flint.backend.Unary;
 import dev.flint.backend.UnaryOp;
 import dev.flint.cuda.driver.Blas;
 import dev.flint.cuda.driver.CudaContext;
@@ -20,12 +21,11 @@ import dev.flint.cuda.driver.CudaFunction;
 import dev.flint.cuda.driver.DeviceBuffer;
 import dev.flint.cuda.driver.DeviceInfo;
 import dev.flint.cuda.driver.KernelArgs;
-import dev.flint.cuda.kernel.KernelCodes;
 import dev.flint.cuda.kernel.Kernels;
+import dev.flint.cuda.kernel.OpCodes;
 import dev.flint.cuda.loader.CublasLibrary;
 import dev.flint.cuda.memory.CachingAllocator;
 import dev.flint.cuda.memory.DeviceMemory;
-import dev.flint.backend.DType;
 import java.util.Arrays;
 
 /**
@@ -37,7 +37,7 @@ import java.util.Arrays;
  * Backend cuda = Backends.get("cuda");            // or Backends.auto() to fall back to the CPU
  * Storage x = cuda.allocate(DType.FLOAT32, 4);
  * cuda.upload(new float[] {1, -2, 3, -4}, 0, x, 0, 4);
- * cuda.activationForward(Activation.RELU, 0f, x, x, 4);
+ * cuda.unary(Unary.of(UnaryOp.RELU), x, x, 4);
  * }</pre>
  *
  * <p>Properties (read at creation): {@code flint.cuda.sync=true} synchronizes after every primitive
@@ -267,7 +267,7 @@ public final class CudaBackend implements Backend {
                     ctx.fill32(c, 4 * off, 0, (long) m * n);
                 } else if (beta != 1f) {
                     launch(this.k.unary, (long) m * n, new KernelArgs().ptr(c, 4 * off).ptr(c, 4 * off).i(m * n)
-                            .i(KernelCodes.of(UnaryOp.AFFINE)).f(beta).f(0f));
+                            .i(OpCodes.of(UnaryOp.AFFINE)).f(beta).f(0f));
                 }
             }
             return;
@@ -307,9 +307,32 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- elementwise
 
     @Override
-    public void unary(UnaryOp op, Storage x, Storage y, int n, float p1, float p2) {
-        launch(k.unary, n, new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).i(n).i(KernelCodes.of(op)).f(p1).f(p2));
-        after("unary " + op);
+    public void unary(Unary f, Storage x, Storage y, int n) {
+        launch(k.unary, n, new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).i(n).i(OpCodes.of(f.op())).f(f.a())
+                .f(f.b()));
+        after("unary " + f);
+    }
+
+    /** The unary kernel with a raw op code: for the test that an unknown code traps. */
+    void unaryWithCode(int code, Storage x, Storage y, int n) {
+        launch(k.unary, n, new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).i(n).i(code).f(0f).f(0f));
+    }
+
+    @Override
+    public void unaryBackward(Unary f, Storage x, Storage y, Storage dy, Storage dx, int n) {
+        KernelArgs args = new KernelArgs();
+        if (x == null) {
+            args.nullPtr();
+        } else {
+            args.ptr(buf(x), 0);
+        }
+        if (y == null) {
+            args.nullPtr();
+        } else {
+            args.ptr(buf(y), 0);
+        }
+        launch(k.unaryBackward, n, args.ptr(buf(dy), 0).ptr(buf(dx), 0).i(n).i(OpCodes.of(f.op())).f(f.a()).f(f.b()));
+        after("unaryBackward " + f);
     }
 
     @Override
@@ -319,7 +342,7 @@ public final class CudaBackend implements Backend {
         if (n == 0) {
             return;
         }
-        int code = KernelCodes.of(op);
+        int code = OpCodes.of(op);
         DeviceBuffer da = buf(a);
         DeviceBuffer db = buf(b);
         DeviceBuffer dout = buf(out);
@@ -369,7 +392,7 @@ public final class CudaBackend implements Backend {
         if (outputs == 0) {
             return;
         }
-        int code = KernelCodes.of(op);
+        int code = OpCodes.of(op);
         DeviceBuffer dx = buf(x);
         DeviceBuffer dout = buf(out);
         if (inner == 1 && extent >= 64) {
@@ -419,21 +442,7 @@ public final class CudaBackend implements Backend {
         after("argmax");
     }
 
-    // ---------------------------------------------------------------- activations and softmax
-
-    @Override
-    public void activationForward(Activation act, float alpha, Storage x, Storage y, int n) {
-        launch(k.activationForward, n, new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).i(n).i(KernelCodes.of(act))
-                .f(alpha));
-        after("activationForward " + act);
-    }
-
-    @Override
-    public void activationBackward(Activation act, float alpha, Storage x, Storage y, Storage dy, Storage dx, int n) {
-        launch(k.activationBackward, n, new KernelArgs().ptr(buf(x), 0).ptr(buf(y), 0).ptr(buf(dy), 0)
-                .ptr(buf(dx), 0).i(n).i(KernelCodes.of(act)).f(alpha));
-        after("activationBackward " + act);
-    }
+    // ---------------------------------------------------------------- softmax
 
     @Override
     public void softmaxForward(boolean log, Storage x, Storage y, int rows, int cols) {

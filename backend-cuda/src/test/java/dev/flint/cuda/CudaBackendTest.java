@@ -9,12 +9,13 @@ import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.DType;
 import dev.flint.backend.Gemm;
 import dev.flint.backend.MemoryStats;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.Storage;
+import dev.flint.backend.Unary;
 import dev.flint.backend.UnaryOp;
-import dev.flint.backend.DType;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -220,7 +221,7 @@ class CudaBackendTest {
             MemoryStats before = own.memoryStats();
             for (int i = 0; i < 100; i++) {
                 Storage s = own.allocate(DType.FLOAT32, 900 + i);   // all within the 4096-byte class
-                own.unary(UnaryOp.NEG, s, s, 900 + i, 0, 0);
+                own.unary(Unary.of(UnaryOp.NEG), s, s, 900 + i);
                 s.release();
             }
             MemoryStats after = own.memoryStats();
@@ -248,7 +249,7 @@ class CudaBackendTest {
             assertTrue(own.deviceDescription().contains("synchronous"), own.deviceDescription());
             float[] x = random(10_000, 11);
             Storage s = upload(own, x);
-            own.unary(UnaryOp.SQUARE, s, s, x.length, 0, 0);
+            own.unary(Unary.of(UnaryOp.SQUARE), s, s, x.length);
             float[] r = download(own, s);
             for (int i = 0; i < x.length; i++) {
                 assertEquals(x[i] * x[i], r[i], 0f);

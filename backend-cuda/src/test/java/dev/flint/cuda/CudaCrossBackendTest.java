@@ -3,10 +3,10 @@ package dev.flint.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.flint.autograd.BackendDiff;
 import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
 import dev.flint.backend.MemoryStats;
+import dev.flint.gradcheck.BackendDiff;
 import dev.flint.nn.Linear;
 import dev.flint.nn.Module;
 import dev.flint.nn.ReLU;

@@ -1,15 +1,15 @@
 package dev.flint.cuda;
 
-import dev.flint.backend.Activation;
 import dev.flint.backend.AdamParams;
 import dev.flint.backend.Availability;
 import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
+import dev.flint.backend.DType;
 import dev.flint.backend.Gemm;
 import dev.flint.backend.Storage;
+import dev.flint.backend.Unary;
 import dev.flint.backend.UnaryOp;
 import dev.flint.cuda.driver.CudaEvent;
-import dev.flint.backend.DType;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -65,9 +65,9 @@ public final class GpuTiming {
         Storage ry = cuda.allocate(DType.FLOAT32, big);
         Storage rdy = random(cuda, big, 5);
         Storage rdx = cuda.allocate(DType.FLOAT32, big);
-        ms = time(cuda, 20, () -> cuda.activationForward(Activation.RELU, 0f, rx, ry, big));
+        ms = time(cuda, 20, () -> cuda.unary(Unary.of(UnaryOp.RELU), rx, ry, big));
         report("relu forward 64M", ms, gbps(8L * big, ms));
-        ms = time(cuda, 20, () -> cuda.activationBackward(Activation.RELU, 0f, rx, ry, rdy, rdx, big));
+        ms = time(cuda, 20, () -> cuda.unaryBackward(Unary.of(UnaryOp.RELU), rx, null, rdy, rdx, big));
         report("relu backward 64M", ms, gbps(12L * big, ms));
         release(ry, rdy, rdx);
 
@@ -89,12 +89,12 @@ public final class GpuTiming {
         Storage small = random(cuda, 1000, 7);
         int launches = 20_000;
         for (int i = 0; i < 2000; i++) {
-            cuda.unary(UnaryOp.NEG, small, small, 1000, 0, 0);
+            cuda.unary(Unary.of(UnaryOp.NEG), small, small, 1000);
         }
         cuda.synchronize();
         long t0 = System.nanoTime();
         for (int i = 0; i < launches; i++) {
-            cuda.unary(UnaryOp.NEG, small, small, 1000, 0, 0);
+            cuda.unary(Unary.of(UnaryOp.NEG), small, small, 1000);
         }
         long queued = System.nanoTime() - t0;
         cuda.synchronize();
@@ -102,7 +102,7 @@ public final class GpuTiming {
         float[] one = new float[1];
         long t1 = System.nanoTime();
         for (int i = 0; i < 2000; i++) {
-            cuda.unary(UnaryOp.NEG, small, small, 1000, 0, 0);
+            cuda.unary(Unary.of(UnaryOp.NEG), small, small, 1000);
             cuda.download(small, 0, one, 0, 1);
         }
         long roundTrips = System.nanoTime() - t1;

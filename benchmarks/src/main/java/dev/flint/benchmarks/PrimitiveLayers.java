@@ -1,15 +1,15 @@
 package dev.flint.benchmarks;
 
-import dev.flint.backend.Activation;
 import dev.flint.backend.Backend;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.DType;
 import dev.flint.backend.Gemm;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
-import dev.flint.backend.DType;
-
+import dev.flint.backend.Unary;
+import dev.flint.backend.UnaryOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -65,12 +65,12 @@ final class PrimitiveLayers {
 
     /** ReLU forward: {@code y = max(0, x)}. */
     void relu(Storage x, Storage y, int n) {
-        b.activationForward(Activation.RELU, 0f, x, y, n);
+        b.unary(Unary.of(UnaryOp.RELU), x, y, n);
     }
 
     /** ReLU backward: {@code dx = dy * (x > 0)}. */
     void reluBackward(Storage x, Storage y, Storage dy, Storage dx, int n) {
-        b.activationBackward(Activation.RELU, 0f, x, y, dy, dx, n);
+        b.unaryBackward(Unary.of(UnaryOp.RELU), x, null, dy, dx, n);
     }
 
     /** SGD with momentum (PyTorch's rule) on every parameter made by this object. */

@@ -1,8 +1,10 @@
 package dev.flint.benchmarks;
 
-import dev.flint.backend.Activation;
 import dev.flint.backend.Backend;
 import dev.flint.backend.Storage;
+import dev.flint.backend.Unary;
+import dev.flint.backend.UnaryOp;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -13,8 +15,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * ReLU forward and backward over 16M floats (64 MiB per buffer, far beyond the caches): a
@@ -47,7 +47,7 @@ public class ReluBenchmark {
         dy = BenchSupport.uniform(b, size, 6L, -1f, 1f);
         y = BenchSupport.zeros(b, size);
         dx = BenchSupport.zeros(b, size);
-        b.activationForward(Activation.RELU, 0f, x, y, size);
+        b.unary(Unary.of(UnaryOp.RELU), x, y, size);
         b.synchronize();
     }
 
@@ -58,13 +58,13 @@ public class ReluBenchmark {
 
     @Benchmark
     public void forward() {
-        b.activationForward(Activation.RELU, 0f, x, y, size);
+        b.unary(Unary.of(UnaryOp.RELU), x, y, size);
         b.synchronize();
     }
 
     @Benchmark
     public void backward() {
-        b.activationBackward(Activation.RELU, 0f, x, y, dy, dx, size);
+        b.unaryBackward(Unary.of(UnaryOp.RELU), x, null, dy, dx, size);
         b.synchronize();
     }
 }

@@ -12,8 +12,8 @@ package dev.flint.backend;
  *       backend checks nothing it need not; it must never read or write outside the sizes given.</li>
  *   <li>Storage is contiguous and row-major; sizes and offsets count elements, not bytes.</li>
  *   <li>Outputs are overwritten unless the method says it accumulates. An output never aliases an
- *       input, except that elementwise primitives ({@link #unary}, {@link #binary} with equal shapes,
- *       {@link #activationForward}) allow {@code out == input}.</li>
+ *       input, except that elementwise primitives ({@link #unary}, {@link #unaryBackward}, {@link #binary}
+ *       with equal shapes) allow {@code out == input}.</li>
  *   <li>Primitives may run asynchronously (CUDA); {@link #download} and {@link #synchronize} wait.</li>
  * </ul>
  */
@@ -74,8 +74,16 @@ public interface Backend extends AutoCloseable {
 
     // ---------------------------------------------------------------- elementwise
 
-    /** {@code y[i] = op(x[i]; p1, p2)} for {@code i < n}. */
-    void unary(UnaryOp op, Storage x, Storage y, int n, float p1, float p2);
+    /** {@code y[i] = f(x[i])} for {@code i < n}; {@code y} may be {@code x}. */
+    void unary(Unary f, Storage x, Storage y, int n);
+
+    /**
+     * {@code dx[i] = dy[i] * f'(x[i])} for {@code i < n}, for a differentiable {@code f}. Only the
+     * operand the function's {@link UnaryOp.Derivative} names is passed: {@code x} (the forward input)
+     * is null unless it is {@code OF_INPUT}, {@code y} (the forward output) null unless {@code OF_OUTPUT};
+     * a backend must not read the other. {@code dx} may be {@code dy}.
+     */
+    void unaryBackward(Unary f, Storage x, Storage y, Storage dy, Storage dx, int n);
 
     /**
      * Broadcasting binary op: {@code out} is contiguous with dims {@code outDims}; element at index
@@ -99,16 +107,7 @@ public interface Backend extends AutoCloseable {
      */
     void argmax(Storage x, int outer, int extent, int inner, Storage out);
 
-    // ---------------------------------------------------------------- activations and softmax
-
-    /** {@code y = act(x)} for {@code n} elements. */
-    void activationForward(Activation act, float alpha, Storage x, Storage y, int n);
-
-    /**
-     * {@code dx = dy * act'(x)} for {@code n} elements; {@code x} is the input and {@code y} the
-     * output of the forward pass (backends use whichever is cheaper).
-     */
-    void activationBackward(Activation act, float alpha, Storage x, Storage y, Storage dy, Storage dx, int n);
+    // ---------------------------------------------------------------- softmax
 
     /**
      * Softmax (or log-softmax when {@code log}) of each row of {@code x (rows, cols)}, numerically

@@ -3,6 +3,7 @@ package dev.flint.tensor;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.DType;
+import dev.flint.backend.Unary;
 import dev.flint.backend.UnaryOp;
 
 /**
@@ -24,26 +25,26 @@ final class ElementwiseOps {
         Tensor y = raw(op, a, b, out);
         return switch (op) {
             // d(a+b) = (g, g)
-            case ADD -> Tensor.record(y, "add", g -> new Tensor[] {g, g}, a, b);
+            case ADD -> Tensor.record(y, "add", Tensor.NOTHING_SAVED, g -> new Tensor[] {g, g}, a, b);
             // d(a-b) = (g, -g)
-            case SUB -> Tensor.record(y, "sub", g -> new Tensor[] {g, g.neg()}, a, b);
+            case SUB -> Tensor.record(y, "sub", Tensor.NOTHING_SAVED, g -> new Tensor[] {g, g.neg()}, a, b);
             // d(ab) = (g b, g a)
-            case MUL -> Tensor.record(y, "mul", g -> new Tensor[] {
+            case MUL -> Tensor.record(y, "mul", Tensor.saves(a, b), g -> new Tensor[] {
                     a.requiresGrad() ? g.mul(b) : null, b.requiresGrad() ? g.mul(a) : null}, a, b);
             // d(a/b) = (g / b, -g a / b^2) = (g / b, -g y / b)
-            case DIV -> Tensor.record(y, "div", g -> {
+            case DIV -> Tensor.record(y, "div", Tensor.saves(b, y), g -> {
                 Tensor ga = a.requiresGrad() ? g.div(b) : null;
                 Tensor gb = b.requiresGrad() ? g.mul(y).div(b).neg() : null;
                 return new Tensor[] {ga, gb};
             }, a, b);
             // d(a^b) = (g b a^(b-1), g y ln a)
-            case POW -> Tensor.record(y, "pow", g -> {
+            case POW -> Tensor.record(y, "pow", Tensor.saves(a, b, y), g -> {
                 Tensor ga = a.requiresGrad() ? g.mul(b).mul(a.pow(b.sub(1f))) : null;
                 Tensor gb = b.requiresGrad() ? g.mul(y).mul(a.log()) : null;
                 return new Tensor[] {ga, gb};
             }, a, b);
             // The larger input takes the gradient; ties split it evenly (as PyTorch does).
-            case MAX, MIN -> Tensor.record(y, opName, g -> {
+            case MAX, MIN -> Tensor.record(y, opName, Tensor.saves(a, b), g -> {
                 Tensor wins = op == BinaryOp.MAX ? a.gt(b) : a.lt(b);
                 Tensor share = wins.add(a.eq(b).mul(0.5f));
                 Tensor ga = a.requiresGrad() ? g.mul(share) : null;
@@ -74,45 +75,39 @@ final class ElementwiseOps {
         }
     }
 
-    static Tensor unary(UnaryOp op, Tensor x, float p1, float p2) {
-        String opName = op.name().toLowerCase(java.util.Locale.ROOT);
-        Checks.floats(opName, x);
-        Tensor y = rawUnary(op, x, p1, p2);
-        return switch (op) {
-            // d(-x) = -g
-            case NEG -> Tensor.record(y, "neg", g -> new Tensor[] {g.neg()}, x);
-            // d(e^x) = g y
-            case EXP -> Tensor.record(y, "exp", g -> new Tensor[] {g.mul(y)}, x);
-            // d(ln x) = g / x
-            case LOG -> Tensor.record(y, "log", g -> new Tensor[] {g.div(x)}, x);
-            // d(sqrt x) = g / (2 y)
-            case SQRT -> Tensor.record(y, "sqrt", g -> new Tensor[] {g.div(y).mul(0.5f)}, x);
-            // d|x| = g sign(x)
-            case ABS -> Tensor.record(y, "abs", g -> new Tensor[] {g.mul(rawUnary(UnaryOp.SIGN, x, 0f, 0f))}, x);
-            // d(1/x) = -g y^2
-            case RECIPROCAL -> Tensor.record(y, "reciprocal", g -> new Tensor[] {g.mul(y.square()).neg()}, x);
-            // d(x^2) = 2 g x
-            case SQUARE -> Tensor.record(y, "square", g -> new Tensor[] {g.mul(x).mul(2f)}, x);
-            // d(p1 x + p2) = p1 g
-            case AFFINE -> Tensor.record(y, "affine", g -> new Tensor[] {g.mul(p1)}, x);
-            // d(x^p) = g p x^(p-1)
-            case POW -> Tensor.record(y, "pow", g -> new Tensor[] {g.mul(x.pow(p1 - 1f)).mul(p1)}, x);
-            // d clamp = g where lo <= x <= hi, else 0
-            case CLAMP -> Tensor.record(y, "clamp",
-                    g -> new Tensor[] {g.mul(rawUnary(UnaryOp.IN_RANGE, x, p1, p2))}, x);
-            // sign and masks are piecewise constant: no gradient.
-            case SIGN, IN_RANGE -> y;
-        };
+    /**
+     * {@code f(x)}, with the gradient {@code dx = g * f'(x)} from the backend's {@code unaryBackward};
+     * only the operand the derivative reads (the input or the output, as {@link UnaryOp#derivative()}
+     * says) is kept for the backward pass.
+     */
+    static Tensor unary(Unary f, Tensor x) {
+        UnaryOp op = f.op();
+        Checks.floats(op.label(), x);
+        Tensor y = rawUnary(f, x);
+        if (!op.differentiable()) {
+            return y;   // piecewise constant: no gradient
+        }
+        Tensor in = op.derivative() == UnaryOp.Derivative.OF_INPUT ? x : null;
+        Tensor out = op.derivative() == UnaryOp.Derivative.OF_OUTPUT ? y : null;
+        Backend be = x.backend();
+        // dx = g * f'(x), f' from x, from y, or constant, per the op's declaration
+        return Tensor.record(y, op.label(), in != null ? Tensor.saves(in) : out != null ? Tensor.saves(out)
+                : Tensor.NOTHING_SAVED, g -> {
+                    Tensor dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
+                    be.unaryBackward(f, in == null ? null : in.storage(), out == null ? null : out.storage(),
+                            g.storage(), dx.storage(), x.size());
+                    return new Tensor[] {dx};
+                }, x);
     }
 
-    static Tensor rawUnary(UnaryOp op, Tensor x, float p1, float p2) {
+    static Tensor rawUnary(Unary f, Tensor x) {
         Tensor y = Tensor.empty(x.backend(), x.shape(), DType.FLOAT32);
-        x.backend().unary(op, x.storage(), y.storage(), x.size(), p1, p2);
+        x.backend().unary(f, x.storage(), y.storage(), x.size());
         return y;
     }
 
     static Tensor affine(Tensor x, float scale, float shift) {
-        return unary(UnaryOp.AFFINE, x, scale, shift);
+        return unary(Unary.affine(scale, shift), x);
     }
 
     /** A detached copy with its own storage. */

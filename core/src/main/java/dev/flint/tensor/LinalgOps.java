@@ -70,7 +70,7 @@ final class LinalgOps {
         be.gemm(Gemm.of(m, n, k).a(a.storage(), 0, sa, ta).b(b.storage(), 0, sb, tb).batch(batch).into(c.storage(), 0, sc));
         // With C = op(A) op(B): d op(A) = G op(B)^T and d op(B) = op(A)^T G. A transposed operand gets
         // the transpose of that, d(A) = op(B) G^T and d(B) = G^T op(A): each one GEMM in the stored layout.
-        return Tensor.record(c, "matmul", g -> {
+        return Tensor.record(c, "matmul", Tensor.saves(a, b), g -> {
             Tensor da = null;
             Tensor db = null;
             if (a.requiresGrad()) {

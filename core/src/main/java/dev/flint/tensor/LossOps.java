@@ -51,7 +51,7 @@ final class LossOps {
         Tensor losses = Tensor.empty(be, Shape.of(n), DType.FLOAT32);
         be.softmaxCrossEntropyForward(logits.storage(), labels.storage(), probs.storage(), losses.storage(), n, c);
         // d loss_i / d logits_i = softmax(logits_i) - onehot(y_i), scaled by the incoming per-row gradient
-        Tensor perRow = Tensor.record(losses, "cross_entropy", g -> {
+        Tensor perRow = Tensor.record(losses, "cross_entropy", Tensor.saves(labels), g -> {
             Tensor dx = Tensor.empty(be, logits.shape(), DType.FLOAT32);
             be.softmaxCrossEntropyBackward(probs.storage(), labels.storage(), g.storage(), dx.storage(), n, c);
             return new Tensor[] {dx, null};

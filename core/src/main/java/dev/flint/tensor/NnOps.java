@@ -1,28 +1,13 @@
 package dev.flint.tensor;
 
-import dev.flint.backend.Activation;
 import dev.flint.backend.Backend;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.backend.DType;
 import dev.flint.backend.PoolGeometry;
 
-/** Activations, softmax, convolution, pooling and dropout. */
+/** Softmax, convolution, pooling and dropout. */
 final class NnOps {
     private NnOps() {
-    }
-
-    static Tensor activation(Activation act, Tensor x, float alpha) {
-        String op = act.name().toLowerCase(java.util.Locale.ROOT);
-        Checks.floats(op, x);
-        Backend be = x.backend();
-        Tensor y = Tensor.empty(be, x.shape(), DType.FLOAT32);
-        be.activationForward(act, alpha, x.storage(), y.storage(), x.size());
-        // dx = dy * act'(x), computed by the backend from x and y (relu: x > 0; sigmoid: y(1-y); tanh: 1-y^2)
-        return Tensor.record(y, op, g -> {
-            Tensor dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
-            be.activationBackward(act, alpha, x.storage(), y.storage(), g.storage(), dx.storage(), x.size());
-            return new Tensor[] {dx};
-        }, x);
     }
 
     static Tensor softmax(Tensor x, int dim, boolean log) {
@@ -45,7 +30,7 @@ final class NnOps {
             be.softmaxForward(log, x.storage(), y.storage(), rows, cols);
         }
         // softmax: dx = y (dy - sum(dy y)); log-softmax: dx = dy - e^y sum(dy), per row
-        return Tensor.record(y, op, g -> {
+        return Tensor.record(y, op, Tensor.saves(y), g -> {
             Tensor dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
             if (x.size() > 0) {
                 be.softmaxBackward(log, y.storage(), g.storage(), dx.storage(), rows, cols);
@@ -81,7 +66,7 @@ final class NnOps {
         Tensor y = Tensor.empty(be, Shape.of(geo.batch(), geo.outChannels(), geo.outH(), geo.outW()), DType.FLOAT32);
         be.conv2dForward(geo, x.storage(), w.storage(), bias == null ? null : bias.storage(), y.storage());
         // dx = conv_transpose(dy, w); dw = correlate(x, dy); db = sum of dy over (N, H, W)
-        return Tensor.record(y, "conv2d", g -> {
+        return Tensor.record(y, "conv2d", Tensor.saves(x, w), g -> {
             Tensor dx = null;
             Tensor dw = null;
             Tensor db = null;
@@ -120,7 +105,7 @@ final class NnOps {
         Tensor indices = Tensor.empty(be, out, DType.INT32);
         be.maxPool2dForward(geo, x.storage(), y.storage(), indices.storage());
         // dx = dy routed to the winning input of each window
-        return Tensor.record(y, "max_pool2d", g -> {
+        return Tensor.record(y, "max_pool2d", Tensor.NOTHING_SAVED, g -> {
             Tensor dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
             be.maxPool2dBackward(geo, g.storage(), indices.storage(), dx.storage());
             return new Tensor[] {dx};
@@ -133,7 +118,7 @@ final class NnOps {
         Tensor y = Tensor.empty(be, Shape.of(geo.batch(), geo.channels(), geo.outH(), geo.outW()), DType.FLOAT32);
         be.avgPool2dForward(geo, x.storage(), y.storage());
         // dx = dy / (kH kW) spread over each window
-        return Tensor.record(y, "avg_pool2d", g -> {
+        return Tensor.record(y, "avg_pool2d", Tensor.NOTHING_SAVED, g -> {
             Tensor dx = Tensor.empty(be, x.shape(), DType.FLOAT32);
             be.avgPool2dBackward(geo, g.storage(), dx.storage());
             return new Tensor[] {dx};

@@ -49,7 +49,7 @@ final class ReduceOps {
         Tensor y = rawReduce(kind == Kind.MAX ? ReduceOp.MAX : ReduceOp.SUM, x, reduced);
         if (kind == Kind.MEAN) {
             Tensor sum = y;
-            y = ElementwiseOps.rawUnary(dev.flint.backend.UnaryOp.AFFINE, sum, count == 0 ? Float.NaN : 1f / count, 0f);
+            y = ElementwiseOps.rawUnary(dev.flint.backend.Unary.affine(count == 0 ? Float.NaN : 1f / count, 0f), sum);
             sum.close();
         }
         int[] outDims = new int[outRank];
@@ -63,7 +63,7 @@ final class ReduceOps {
         Shape inShape = x.shape();
         float scale = kind == Kind.MEAN ? 1f / count : 1f;
         Tensor result = out;
-        return Tensor.record(out, op, g -> {
+        return Tensor.record(out, op, kind == Kind.MAX ? Tensor.saves(x, result) : Tensor.NOTHING_SAVED, g -> {
             // d sum = g broadcast back; d mean = g / count broadcast back;
             // d max = g where x equals the max, shared evenly among ties.
             Tensor gk = g.reshape(keptShape.dims());
@@ -96,8 +96,7 @@ final class ReduceOps {
 
     /** A new tensor header over the same storage (no graph). */
     private static Tensor relabel(Tensor y, Shape shape) {
-        y.storage().retain();
-        Tensor out = new Tensor(y.backend(), shape, y.dtype(), y.storage());
+        Tensor out = Tensor.view(y, shape);
         y.close();
         return out;
     }

@@ -10,8 +10,10 @@ import java.util.Set;
 
 /**
  * Owns the tensors created while it is open on this thread, and closes them all when it closes,
- * except those {@link #keep kept}. Scopes nest; a kept tensor moves to the enclosing scope (or to
- * no scope, when this is the outermost), so it lives on until that one closes or the caller closes it.
+ * except those {@link #keep kept}. Scopes nest; a kept tensor moves to the enclosing scope (or to no
+ * scope, when this is the outermost), so it lives on until that one closes or the caller closes it. A
+ * scope belongs to the thread that opened it: tensors made on other threads are not adopted, and
+ * closing or keeping from another thread is an error.
  *
  * <pre>{@code
  * try (Scope step = Scope.open()) {
@@ -44,12 +46,13 @@ public final class Scope implements AutoCloseable {
         return stack.isEmpty() ? null : stack.peek();
     }
 
-    void adopt(Tensor t) {
+    // adopt and disown may come from another thread (a tensor closed there), hence the lock.
+    synchronized void adopt(Tensor t) {
         owned.add(t);
         t.owner = this;
     }
 
-    void disown(Tensor t) {
+    synchronized void disown(Tensor t) {
         owned.remove(t);
     }
 
@@ -58,6 +61,7 @@ public final class Scope implements AutoCloseable {
      * Returns the first, for chaining.
      */
     public Tensor keep(Tensor... tensors) {
+        checkThread("keep");
         Scope parent = parent();
         for (Tensor t : tensors) {
             if (t.owner == this) {
@@ -82,8 +86,15 @@ public final class Scope implements AutoCloseable {
         return null;
     }
 
+    private void checkThread(String what) {
+        if (Thread.currentThread() != thread) {
+            throw new IllegalStateException("Scope." + what + ": a Scope belongs to the thread that opened it ("
+                    + thread.getName() + "), not " + Thread.currentThread().getName());
+        }
+    }
+
     /** Number of live tensors this scope owns. */
-    public int ownedCount() {
+    public synchronized int ownedCount() {
         return owned.size();
     }
 
@@ -93,13 +104,14 @@ public final class Scope implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (Thread.currentThread() != thread) {
-            throw new IllegalStateException("a Scope must be closed on the thread that opened it (" + thread.getName() + ")");
-        }
+        checkThread("close");
         closed = true;
         STACK.get().remove(this);
-        List<Tensor> toClose = new ArrayList<>(owned);
-        owned.clear();
+        List<Tensor> toClose;
+        synchronized (this) {
+            toClose = new ArrayList<>(owned);
+            owned.clear();
+        }
         for (Tensor t : toClose) {
             t.owner = null;
             t.close();

@@ -41,11 +41,10 @@ final class ShapeOps {
                     + " elements) into " + Arrays.toString(dims) + " (" + known + " elements)");
         }
         Shape target = Shape.of(d);
-        x.storage().retain();
-        Tensor y = new Tensor(x.backend(), target, x.dtype(), x.storage());
+        Tensor y = Tensor.view(x, target);
         Shape source = x.shape();
         // d reshape = g reshaped back
-        return Tensor.record(y, "reshape", g -> new Tensor[] {g.reshape(source.dims())}, x);
+        return Tensor.record(y, "reshape", Tensor.NOTHING_SAVED, g -> new Tensor[] {g.reshape(source.dims())}, x);
     }
 
     /** Materialized permutation of axes. */
@@ -75,7 +74,7 @@ final class ShapeOps {
         Tensor y = Tensor.empty(x.backend(), Shape.of(outDims), x.dtype());
         x.backend().permute(x.storage(), x.shape().dims(), p, y.storage());
         // d permute(perm) = g permuted by the inverse
-        return Tensor.record(y, "permute", g -> new Tensor[] {g.permute(inverse)}, x);
+        return Tensor.record(y, "permute", Tensor.NOTHING_SAVED, g -> new Tensor[] {g.permute(inverse)}, x);
     }
 
     /** Rows [from, to) along dimension 0. */
@@ -95,7 +94,7 @@ final class ShapeOps {
         x.backend().copyBlocks(x.storage(), from * row, 0, y.storage(), 0, 0, 1, (to - from) * row);
         Shape source = x.shape();
         // d slice = g placed at rows [from, to) of zeros
-        return Tensor.record(y, "slice", g -> {
+        return Tensor.record(y, "slice", Tensor.NOTHING_SAVED, g -> {
             Tensor dx = Tensor.on(g.backend()).zeros(source);
             g.backend().copyBlocks(g.storage(), 0, 0, dx.storage(), from * row, 0, 1, g.size());
             return new Tensor[] {dx};
@@ -124,7 +123,7 @@ final class ShapeOps {
         x.backend().gatherRows(x.storage(), indices.storage(), y.storage(), count, row);
         Shape source = x.shape();
         // d gather = scatter-add of g into zeros (repeated rows accumulate)
-        return Tensor.record(y, "index_select", g -> {
+        return Tensor.record(y, "index_select", Tensor.saves(indices), g -> {
             Tensor dx = Tensor.on(g.backend()).zeros(source);
             g.backend().scatterAddRows(g.storage(), indices.storage(), dx.storage(), count, row);
             return new Tensor[] {dx, null};
@@ -170,7 +169,7 @@ final class ShapeOps {
         }
         int totalRows = total;
         // d concat = the matching slice of g for each input
-        return Tensor.record(y, "concat", g -> {
+        return Tensor.record(y, "concat", Tensor.NOTHING_SAVED, g -> {
             Tensor[] grads = new Tensor[arr.length];
             for (int i = 0; i < arr.length; i++) {
                 if (!arr[i].requiresGrad()) {
@@ -199,6 +198,6 @@ final class ShapeOps {
         }
         Backend source = x.backend();
         // d to(target) = g moved back
-        return Tensor.record(y, "to_" + target.name(), g -> new Tensor[] {g.to(source)}, x);
+        return Tensor.record(y, "to_" + target.name(), Tensor.NOTHING_SAVED, g -> new Tensor[] {g.to(source)}, x);
     }
 }

@@ -1,13 +1,18 @@
 package dev.flint.tensor;
 
+import dev.flint.autograd.BackwardEngine;
+import dev.flint.autograd.Differentiable;
 import dev.flint.autograd.GradMode;
 import dev.flint.autograd.Node;
 import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
 import dev.flint.backend.DType;
 import dev.flint.backend.Storage;
+import dev.flint.backend.Unary;
+import dev.flint.backend.UnaryOp;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An n-dimensional array of float32 (or int32 labels) on one backend, and a node of the computational
@@ -24,25 +29,45 @@ import java.util.Locale;
  *
  * <p>Tensors are {@link AutoCloseable}: closing frees the storage (vital on a GPU); closing twice is
  * harmless, and any use after close throws. A {@link Scope} closes every tensor made inside it.
+ *
+ * <p>Autograd refuses to be wrong, as PyTorch does: an in-place write ({@link #fill},
+ * {@link #copyFrom}, {@link #mutableStorage}: an optimizer step) to a tensor that a recorded op saved
+ * for its gradient makes that op's backward fail, naming the op and the tensor; {@link #backward()}
+ * frees the graph, so a second pass through it fails unless the first was {@code backward(true)}.
+ *
+ * <p>Threads: a tensor no thread writes may be read by any number of threads at once (as the input of
+ * any op: a model's weights serving requests), and {@link #backward()} may run on several threads at
+ * once, each through its own graph, into shared leaves (each leaf adds every contribution). Writing a
+ * tensor (an in-place op, an optimizer step, {@link #close()}) while another thread uses it is not
+ * allowed, nor are two backward passes through one graph (detected: one runs, the others fail).
+ * {@link Scope}s and no-grad mode belong to one thread. The README's "Threads" section has the whole
+ * contract.
  */
-public final class Tensor implements AutoCloseable {
+public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
     private final Backend backend;
     private final Shape shape;
     private final DType dtype;
     private final Storage storage;
-    private boolean closed;
+    /** In-place writes to the data so far; shared by the views of one storage (reshape, detach). */
+    private final AtomicInteger version;
+    private volatile boolean closed;
 
     private boolean requiresGrad;
-    private Node gradFn;
+    private Node<Tensor> gradFn;
     private Tensor grad;
     /** The scope that owns this tensor, or null. */
     Scope owner;
 
     Tensor(Backend backend, Shape shape, DType dtype, Storage storage) {
+        this(backend, shape, dtype, storage, new AtomicInteger());
+    }
+
+    private Tensor(Backend backend, Shape shape, DType dtype, Storage storage, AtomicInteger version) {
         this.backend = backend;
         this.shape = shape;
         this.dtype = dtype;
         this.storage = storage;
+        this.version = version;
         Scope scope = Scope.current();
         if (scope != null) {
             scope.adopt(this);
@@ -52,6 +77,13 @@ public final class Tensor implements AutoCloseable {
     /** A new tensor with freshly allocated, undefined contents. */
     static Tensor empty(Backend backend, Shape shape, DType dtype) {
         return new Tensor(backend, shape, dtype, backend.allocate(dtype, shape.size()));
+    }
+
+    /** A view of {@code source}'s data with another shape of the same size: same storage, same version. */
+    static Tensor view(Tensor source, Shape shape) {
+        Storage data = source.storage();
+        data.retain();
+        return new Tensor(source.backend, shape, source.dtype, data, source.version);
     }
 
     // =========================================================================== factories
@@ -115,11 +147,22 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The backend storage, for optimizers, serializers and backends. Advanced: writes through it
-     * bypass autograd.
+     * The backend storage, to read (backend primitives, serializers). To write in place, use
+     * {@link #mutableStorage()}, which autograd notices.
      */
     public Storage storage() {
         checkOpen("storage");
+        return storage;
+    }
+
+    /**
+     * The backend storage, for an in-place write (an optimizer step, a fused update): counts as a
+     * modification, so a recorded op that saved this tensor for its gradient refuses to run backward
+     * afterwards instead of computing a wrong gradient.
+     */
+    public Storage mutableStorage() {
+        checkOpen("mutableStorage");
+        version.incrementAndGet();
         return storage;
     }
 
@@ -205,6 +248,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** Whether gradients flow to or through this tensor. */
+    @Override
     public boolean requiresGrad() {
         return requiresGrad;
     }
@@ -215,17 +259,34 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** The graph node that produced this tensor, or null for a leaf. */
-    public Node gradFn() {
+    @Override
+    public Node<Tensor> gradFn() {
         return gradFn;
     }
 
+    /**
+     * How many in-place writes ({@link #fill}, {@link #copyFrom}, {@link #mutableStorage}: optimizer
+     * steps) this tensor's data has had; views of the same data share the count. A recorded op whose
+     * gradient needs this tensor refuses to run backward once it changed.
+     */
+    @Override
+    public int version() {
+        return version.get();
+    }
+
+    /** The shape, for graphs and messages: {@code [2, 3]}. */
+    @Override
+    public String describe() {
+        return shape.toString();
+    }
+
     /** The accumulated gradient of a leaf after {@link #backward()}, or null. */
-    public Tensor grad() {
+    public synchronized Tensor grad() {
         return grad;
     }
 
     /** Frees and forgets the gradient. */
-    public void zeroGrad() {
+    public synchronized void zeroGrad() {
         if (grad != null) {
             grad.close();
             grad = null;
@@ -233,7 +294,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** Replaces the gradient (optimizers and gradient clipping use it); the tensor takes ownership. */
-    public void setGrad(Tensor g) {
+    public synchronized void setGrad(Tensor g) {
         if (g != null && !g.shape.equals(shape)) {
             throw new IllegalArgumentException("setGrad: gradient shape " + g.shape + " differs from tensor shape " + shape);
         }
@@ -250,16 +311,28 @@ public final class Tensor implements AutoCloseable {
     /** A tensor sharing this one's storage but cut from the graph (no gradient flows through it). */
     public Tensor detach() {
         checkOpen("detach");
-        Storage data = storage();
-        data.retain();
-        return new Tensor(backend, shape, dtype, data);
+        return view(this, shape);
     }
 
     /**
      * Computes the gradient of this scalar with respect to every leaf that requires it, accumulating
-     * into their {@link #grad()}.
+     * into their {@link #grad()}, and frees the graph behind it: a second {@code backward()} through
+     * the same graph is an error. Equivalent to {@code backward(false)}.
      */
     public void backward() {
+        backward(false);
+    }
+
+    /**
+     * Like {@link #backward()}; with {@code retainGraph} the graph is kept, so that another backward
+     * pass (through this tensor or another output sharing part of the graph) can run through it.
+     *
+     * <pre>{@code
+     * loss.backward(true);   // keep the graph
+     * loss.backward();       // gradients now doubled; the graph is freed
+     * }</pre>
+     */
+    public void backward(boolean retainGraph) {
         checkOpen("backward");
         if (size() != 1) {
             throw new IllegalStateException("backward: only a scalar (one element) can start backward, got shape "
@@ -269,11 +342,16 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalStateException("backward: this tensor does not require a gradient (no input requires one,"
                     + " or it was computed in a no-grad scope)");
         }
-        BackwardEngine.run(this, on(backend).full(shape, 1f));
+        BackwardEngine.run(this, on(backend).full(shape, 1f), retainGraph, TensorGradients.INSTANCE);
     }
 
-    /** Called by the engine: adds {@code g} (already of this shape) into the leaf gradient. */
-    void accumulateGrad(Tensor g) {
+    /**
+     * Called by the engine: adds {@code g} (already of this shape) into the leaf gradient. Synchronized
+     * on the leaf, so that backward passes on several threads into one shared parameter each add their
+     * whole contribution.
+     */
+    synchronized void accumulateGrad(Tensor g) {
+        checkOpen("backward (accumulating a gradient)");
         if (grad == null) {
             Tensor copy = g.owner == null && g.gradFn == null ? g : ElementwiseOps.copy(g);
             if (copy.owner != null) {
@@ -282,13 +360,25 @@ public final class Tensor implements AutoCloseable {
             }
             grad = copy;
         } else {
+            grad.version.incrementAndGet();
             backend.binary(dev.flint.backend.BinaryOp.ADD, grad.storage(), shape.strides(), g.storage(),
                     shape.strides(), grad.storage(), shape.dims());
         }
     }
 
-    /** Records {@code node} as this tensor's producer when recording is on and an input requires grad. */
-    static Tensor record(Tensor out, String op, Node.Backward backward, Tensor... inputs) {
+    /** No saved tensors: the op's gradient reads none of its inputs or its output. */
+    static final Tensor[] NOTHING_SAVED = {};
+
+    /** The tensors an op's gradient reads (inputs or output), whose in-place modification is an error. */
+    static Tensor[] saves(Tensor... tensors) {
+        return tensors;
+    }
+
+    /**
+     * Records the node that made {@code out} when recording is on and an input requires a gradient:
+     * {@code saved} lists what {@code backward} reads, {@code inputs} its gradients' destinations.
+     */
+    static Tensor record(Tensor out, String op, Tensor[] saved, Node.Backward<Tensor> backward, Tensor... inputs) {
         if (!GradMode.isEnabled()) {
             return out;
         }
@@ -301,7 +391,7 @@ public final class Tensor implements AutoCloseable {
         }
         if (any) {
             out.requiresGrad = true;
-            out.gradFn = new Node(op, inputs, out.shape, backward);
+            out.gradFn = new Node<>(op, inputs, saved, out.describe(), backward);
         }
         return out;
     }
@@ -349,6 +439,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("copyFrom: source " + src.shape + " " + src.dtype
                     + " does not match destination " + shape + " " + dtype);
         }
+        version.incrementAndGet();
         if (src.backend == backend) {
             backend.copyBlocks(src.storage(), 0, 0, storage(), 0, 0, 1, size());
         } else if (dtype == DType.FLOAT32) {
@@ -362,6 +453,7 @@ public final class Tensor implements AutoCloseable {
     /** Sets every element to {@code value} in place; not recorded by autograd. */
     public Tensor fill(float value) {
         checkOpen("fill");
+        version.incrementAndGet();
         backend.fill(storage(), 0, size(), value);
         return this;
     }
@@ -552,37 +644,37 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code -this}. */
     public Tensor neg() {
-        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.NEG, this, 0f, 0f);
+        return ElementwiseOps.unary(Unary.of(UnaryOp.NEG), this);
     }
 
     /** {@code e^this}. */
     public Tensor exp() {
-        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.EXP, this, 0f, 0f);
+        return ElementwiseOps.unary(Unary.of(UnaryOp.EXP), this);
     }
 
     /** Natural logarithm. */
     public Tensor log() {
-        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.LOG, this, 0f, 0f);
+        return ElementwiseOps.unary(Unary.of(UnaryOp.LOG), this);
     }
 
     /** Square root. */
     public Tensor sqrt() {
-        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.SQRT, this, 0f, 0f);
+        return ElementwiseOps.unary(Unary.of(UnaryOp.SQRT), this);
     }
 
     /** {@code this * this}. */
     public Tensor square() {
-        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.SQUARE, this, 0f, 0f);
+        return ElementwiseOps.unary(Unary.of(UnaryOp.SQUARE), this);
     }
 
     /** {@code this ^ exponent}. */
     public Tensor pow(float exponent) {
-        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.POW, this, exponent, 0f);
+        return ElementwiseOps.unary(Unary.pow(exponent), this);
     }
 
     /** Absolute value (gradient 0 at 0). */
     public Tensor abs() {
-        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.ABS, this, 0f, 0f);
+        return ElementwiseOps.unary(Unary.of(UnaryOp.ABS), this);
     }
 
     /** Clamped into [lo, hi] (gradient 1 inside, 0 outside). */
@@ -590,7 +682,27 @@ public final class Tensor implements AutoCloseable {
         if (lo > hi) {
             throw new IllegalArgumentException("clamp: lo " + lo + " > hi " + hi);
         }
-        return ElementwiseOps.unary(dev.flint.backend.UnaryOp.CLAMP, this, lo, hi);
+        return ElementwiseOps.unary(Unary.clamp(lo, hi), this);
+    }
+
+    /** -1, 0 or 1 by the sign of each element (zero and NaN kept); no gradient. */
+    public Tensor sign() {
+        return ElementwiseOps.unary(Unary.of(UnaryOp.SIGN), this);
+    }
+
+    /** {@code 1 / this}. */
+    public Tensor reciprocal() {
+        return ElementwiseOps.unary(Unary.of(UnaryOp.RECIPROCAL), this);
+    }
+
+    /** {@code scale * this + shift}, one pass. */
+    public Tensor affine(float scale, float shift) {
+        return ElementwiseOps.unary(Unary.affine(scale, shift), this);
+    }
+
+    /** Mask: 1 where {@code lo <= this <= hi}, else 0; no gradient. */
+    public Tensor inRange(float lo, float hi) {
+        return ElementwiseOps.unary(Unary.inRange(lo, hi), this);
     }
 
     // =========================================================================== linear algebra
@@ -679,22 +791,35 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code max(0, x)}. */
     public Tensor relu() {
-        return NnOps.activation(dev.flint.backend.Activation.RELU, this, 0f);
+        return ElementwiseOps.unary(Unary.of(UnaryOp.RELU), this);
     }
 
     /** {@code x > 0 ? x : slope * x}. */
     public Tensor leakyRelu(float slope) {
-        return NnOps.activation(dev.flint.backend.Activation.LEAKY_RELU, this, slope);
+        return ElementwiseOps.unary(Unary.leakyRelu(slope), this);
     }
 
     /** {@code 1 / (1 + e^-x)}. */
     public Tensor sigmoid() {
-        return NnOps.activation(dev.flint.backend.Activation.SIGMOID, this, 0f);
+        return ElementwiseOps.unary(Unary.of(UnaryOp.SIGMOID), this);
     }
 
     /** Hyperbolic tangent. */
     public Tensor tanh() {
-        return NnOps.activation(dev.flint.backend.Activation.TANH, this, 0f);
+        return ElementwiseOps.unary(Unary.of(UnaryOp.TANH), this);
+    }
+
+    /** GELU, exact: {@code x * Phi(x)} (PyTorch's {@code gelu(x)}, {@code approximate='none'}). */
+    public Tensor gelu() {
+        return ElementwiseOps.unary(Unary.of(UnaryOp.GELU), this);
+    }
+
+    /**
+     * GELU, tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))} (PyTorch's
+     * {@code gelu(x, approximate='tanh')}, as in GPT-2).
+     */
+    public Tensor geluTanh() {
+        return ElementwiseOps.unary(Unary.of(UnaryOp.GELU_TANH), this);
     }
 
     /** Softmax along {@code dim}, numerically stable. */

@@ -2,8 +2,8 @@ package dev.flint.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.flint.autograd.GradCheck;
 import dev.flint.backend.Backend;
+import dev.flint.gradcheck.GradCheck;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
@@ -109,6 +109,8 @@ public abstract class GradientConformanceSuite {
         check("abs", xs -> xs.get(0).abs(), awayFromZero(3, 3));
         check("clamp", xs -> xs.get(0).clamp(-0.55f, 0.55f), distinct(4, 5));
         check("affine", xs -> xs.get(0).mul(3f).add(2f).div(4f).sub(1f), uniform(-1, 1, 6));
+        check("affine in one op", xs -> xs.get(0).affine(-1.5f, 0.25f), uniform(-1, 1, 6));
+        check("reciprocal", xs -> xs.get(0).reciprocal(), uniform(0.5f, 2, 5));
     }
 
     // ------------------------------------------------------------------ linear algebra, reductions

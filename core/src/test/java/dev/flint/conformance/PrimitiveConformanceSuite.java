@@ -1,7 +1,5 @@
 package dev.flint.conformance;
 
-import static dev.flint.backend.Primitive.ACTIVATION_BACKWARD;
-import static dev.flint.backend.Primitive.ACTIVATION_FORWARD;
 import static dev.flint.backend.Primitive.ADAM_UPDATE;
 import static dev.flint.backend.Primitive.ALLOCATE;
 import static dev.flint.backend.Primitive.ARGMAX;
@@ -29,6 +27,7 @@ import static dev.flint.backend.Primitive.SOFTMAX_CROSS_ENTROPY_BACKWARD;
 import static dev.flint.backend.Primitive.SOFTMAX_CROSS_ENTROPY_FORWARD;
 import static dev.flint.backend.Primitive.SOFTMAX_FORWARD;
 import static dev.flint.backend.Primitive.UNARY;
+import static dev.flint.backend.Primitive.UNARY_BACKWARD;
 import static dev.flint.backend.Primitive.UPLOAD;
 import static dev.flint.conformance.Tolerance.FLOAT_EPS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,24 +37,26 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.flint.backend.Activation;
 import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.DType;
 import dev.flint.backend.Gemm;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
+import dev.flint.backend.Unary;
 import dev.flint.backend.UnaryOp;
-import dev.flint.backend.DType;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -585,6 +586,7 @@ public abstract class PrimitiveConformanceSuite {
             case RECIPROCAL -> signedAway(rnd, 1037, 1e-2f, 100);
             case EXP -> uniform(rnd, 1037, -20, 20);
             case POW -> uniform(rnd, 1037, 0.05f, 4);
+            case RELU, LEAKY_RELU, SIGMOID, TANH -> uniform(rnd, 4099, -6, 6);
             default -> uniform(rnd, 1037, -4, 4);
         };
         float inf = Float.POSITIVE_INFINITY;
@@ -597,51 +599,80 @@ public abstract class PrimitiveConformanceSuite {
             case RECIPROCAL -> new float[] {0f, -0f, inf, 1f, -4f};
             case SQUARE -> new float[] {0f, -0f, 1e20f, -1e20f, 1e-30f};
             case CLAMP, IN_RANGE -> new float[] {-0.5f, 0.75f, -0.5000001f, 0.7500001f, inf, -inf};
+            case RELU, LEAKY_RELU, SIGMOID, TANH ->
+                    new float[] {0f, -0f, 100f, -100f, 1e-3f, -1e-3f, 20f, -20f, 1e-20f};
             default -> new float[] {0f, 1f, -1f};
         };
         return concat(special, random);
     }
 
+    /**
+     * The op with test values of its parameters (the clamp range, the exponent, the slope, scale and
+     * shift); an op with parameters not named here gets -0.5 and 0.75, so a new one is tested unseen.
+     */
+    static Unary unaryUnderTest(UnaryOp op) {
+        return switch (op) {
+            case POW -> Unary.pow(2.5f);
+            case AFFINE -> Unary.affine(-1.75f, 0.3f);
+            case LEAKY_RELU -> Unary.leakyRelu(0.15f);
+            default -> switch (op.parameters().size()) {
+                case 0 -> Unary.of(op);
+                case 1 -> new Unary(op, -0.5f, 0f);
+                default -> new Unary(op, -0.5f, 0.75f);
+            };
+        };
+    }
+
+    /**
+     * How close each op must be. The ops named here have a tighter bound than the default, which a new
+     * op gets unseen: {@link #SQUASH} against {@code |x| + |f(x)|} (see {@link #unaryScale}), right for a
+     * function of a few float operations (1 + erf(x), 1 + tanh(x) cancel for large negative x, as in
+     * PyTorch's kernels).
+     */
     private static Tolerance unaryTolerance(UnaryOp op) {
         return switch (op) {
-            case NEG, ABS, SIGN, CLAMP, IN_RANGE -> Tolerance.EXACT;
-            case SQUARE, RECIPROCAL, SQRT -> Tolerance.ROUNDED;
-            // Two roundings (product, then sum): judged against |p1 x| + |p2|, see unaryScale.
+            case NEG, ABS, SIGN, CLAMP, IN_RANGE, RELU -> Tolerance.EXACT;
+            case SQUARE, RECIPROCAL, SQRT, LEAKY_RELU -> Tolerance.ROUNDED;
+            // Two roundings (product, then sum): judged against |a x| + |b|, see unaryScale.
             case AFFINE -> new Tolerance(0, 2 * Tolerance.ROUNDED.rtol());
             case POW -> POW_TOLERANCE;
             case EXP, LOG -> TRANSCENDENTAL;
+            case SIGMOID, TANH -> SQUASH;
+            default -> SQUASH;
         };
+    }
+
+    /** Ops judged against |expected| alone; every other one against a scale of its own, see unaryScale. */
+    private static final Set<UnaryOp> SCALED_BY_RESULT = EnumSet.of(UnaryOp.NEG, UnaryOp.ABS, UnaryOp.SIGN,
+            UnaryOp.CLAMP, UnaryOp.IN_RANGE, UnaryOp.RELU, UnaryOp.SQUARE, UnaryOp.RECIPROCAL, UnaryOp.SQRT,
+            UnaryOp.LEAKY_RELU, UnaryOp.POW, UnaryOp.EXP, UnaryOp.LOG, UnaryOp.SIGMOID, UnaryOp.TANH);
+
+    /** What an op's error is measured against, where |expected| is not the right scale; null otherwise. */
+    private static double[] unaryScale(Unary f, float[] x, double[] expected) {
+        if (SCALED_BY_RESULT.contains(f.op())) {
+            return null;
+        }
+        double[] scale = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            scale[i] = f.op() == UnaryOp.AFFINE ? Math.abs((double) f.a() * x[i]) + Math.abs(f.b())
+                    : Math.abs(x[i]) + Math.abs(expected[i]);
+        }
+        return scale;
     }
 
     @ParameterizedTest
     @EnumSource(UnaryOp.class)
     @Covers(UNARY)
     void unaryMatchesReference(UnaryOp op) {
-        Random rnd = new Random(21);
-        float[] x = unaryInputs(op, rnd);
-        // p1/p2 are the clamp range for CLAMP and IN_RANGE, the exponent for POW, slope and shift for AFFINE;
-        // the other ops must ignore them.
-        float p1 = switch (op) {
-            case POW -> 2.5f;
-            case AFFINE -> -1.75f;
-            case CLAMP, IN_RANGE -> -0.5f;
-            default -> 3f;
-        };
-        float p2 = op == UnaryOp.AFFINE ? 0.3f : 0.75f;
+        float[] x = unaryInputs(op, new Random(21));
+        Unary f = unaryUnderTest(op);
         int n = x.length;
         Storage y = output(n);
-        backend.unary(op, input(x), y, n, p1, p2);
+        backend.unary(f, input(x), y, n);
         double[] expected = new double[n];
-        Reference.unary(op, Reference.widen(x), expected, n, p1, p2);
-        double[] scale = null;
-        if (op == UnaryOp.AFFINE) {
-            scale = new double[n];
-            for (int i = 0; i < n; i++) {
-                scale[i] = Math.abs((double) p1 * x[i]) + Math.abs(p2);
-            }
-        }
-        Approx.assertClose("unary " + op + "(p1=" + p1 + ", p2=" + p2 + ")", new int[] {n}, read(y, n), expected,
-                scale, unaryTolerance(op));
+        Reference.unary(f, Reference.widen(x), expected, n);
+        Approx.assertClose("unary " + f, new int[] {n}, read(y, n), expected, unaryScale(f, x, expected),
+                unaryTolerance(op));
     }
 
     @ParameterizedTest
@@ -652,23 +683,104 @@ public abstract class PrimitiveConformanceSuite {
         float[] x = concat(new float[] {0f, -0f, 1f, -1f, -2f, -0.5f, 3f}, uniform(new Random(22), 500, -3, 3));
         int n = x.length;
         Storage y = output(n);
-        backend.unary(UnaryOp.POW, input(x), y, n, exponent, 0f);
+        backend.unary(Unary.pow(exponent), input(x), y, n);
         double[] expected = new double[n];
-        Reference.unary(UnaryOp.POW, Reference.widen(x), expected, n, exponent, 0);
-        Approx.assertClose("unary POW(p1=" + exponent + ")", new int[] {n}, read(y, n), expected, POW_TOLERANCE);
+        Reference.unary(Unary.pow(exponent), Reference.widen(x), expected, n);
+        Approx.assertClose("unary pow(exponent=" + exponent + ")", new int[] {n}, read(y, n), expected, POW_TOLERANCE);
     }
 
     @ParameterizedTest
-    @EnumSource(value = UnaryOp.class, names = {"NEG", "EXP", "SQUARE", "AFFINE", "CLAMP"})
+    @EnumSource(value = UnaryOp.class, names = {"NEG", "EXP", "SQUARE", "AFFINE", "CLAMP", "RELU", "LEAKY_RELU",
+        "SIGMOID", "TANH"})
     @Covers(UNARY)
     void unaryMayRunInPlace(UnaryOp op) {
         float[] x = uniform(new Random(23), 4099, -3, 3);
+        Unary f = unaryUnderTest(op);
         Storage xy = output(x);
-        backend.unary(op, xy, xy, x.length, -0.5f, 0.75f);
+        backend.unary(f, xy, xy, x.length);
         double[] expected = new double[x.length];
-        Reference.unary(op, Reference.widen(x), expected, x.length, -0.5f, 0.75f);
-        Approx.assertClose("unary " + op + " in place (y == x)", new int[] {x.length}, read(xy, x.length), expected,
-                op == UnaryOp.AFFINE ? new Tolerance(1e-7, 4 * FLOAT_EPS) : unaryTolerance(op));
+        Reference.unary(f, Reference.widen(x), expected, x.length);
+        Approx.assertClose("unary " + f + " in place (y == x)", new int[] {x.length}, read(xy, x.length), expected,
+                unaryScale(f, x, expected), op == UnaryOp.AFFINE ? new Tolerance(1e-7, 4 * FLOAT_EPS) : unaryTolerance(op));
+    }
+
+    /** Inputs in the op's domain, kinks included (ReLU at +-0, clamp at its ends), where the reference defines f'. */
+    private static float[] unaryGradientInputs(UnaryOp op, Random rnd) {
+        return switch (op) {
+            case LOG, SQRT, POW -> uniform(rnd, 4099, 0.05f, 8);
+            case RECIPROCAL -> signedAway(rnd, 4099, 1e-1f, 10);
+            case EXP -> uniform(rnd, 4099, -20, 20);
+            default -> concat(new float[] {0f, -0f, -0.5f, 0.75f, 100f, -100f, 20f, -20f, 1e-3f, -1e-3f, 7f, -7f},
+                    signedAway(rnd, 4099, 1e-3f, 6));
+        };
+    }
+
+    /** As {@link #unaryTolerance}: the ops named here are tighter than the default a new op gets. */
+    private static Tolerance unaryBackwardTolerance(UnaryOp op) {
+        return switch (op) {
+            case NEG, RELU, ABS, CLAMP -> Tolerance.EXACT;
+            case AFFINE, SQUARE, LEAKY_RELU -> Tolerance.ROUNDED;
+            case EXP, RECIPROCAL, SQRT, LOG -> new Tolerance(1e-37, 4 * FLOAT_EPS);
+            case POW -> POW_TOLERANCE;
+            case SIGN, IN_RANGE -> throw new IllegalArgumentException(op + " has no gradient");
+            default -> SQUASH;
+        };
+    }
+
+    /**
+     * The gradient from the one operand the op declares it reads; the other one is a NaN-filled buffer,
+     * so a backend that reads it (or the front end that frees it) fails here, not in a training run.
+     */
+    @ParameterizedTest
+    @EnumSource(value = UnaryOp.class, names = {"SIGN", "IN_RANGE"}, mode = EnumSource.Mode.EXCLUDE)
+    @Covers(UNARY_BACKWARD)
+    void unaryBackwardMatchesReference(UnaryOp op) {
+        Random rnd = new Random(30);
+        Unary f = unaryUnderTest(op);
+        float[] x = unaryGradientInputs(op, rnd);
+        int n = x.length;
+        double[] yExact = new double[n];
+        Reference.unary(f, Reference.widen(x), yExact, n);
+        float[] y = Reference.narrow(yExact);
+        float[] dy = uniform(rnd, n, -2, 2);
+        float[] poison = new float[n];
+        Arrays.fill(poison, Float.NaN);
+        boolean readsX = op.derivative() == UnaryOp.Derivative.OF_INPUT;
+        boolean readsY = op.derivative() == UnaryOp.Derivative.OF_OUTPUT;
+        Storage dx = output(n);
+        backend.unaryBackward(f, input(readsX ? x : poison), input(readsY ? y : poison), input(dy), dx, n);
+        double[] expected = new double[n];
+        Reference.unaryBackward(f, Reference.widen(x), Reference.widen(y), Reference.widen(dy), expected, n);
+        double[] scale = null;
+        if (!SCALED_BY_RESULT.contains(op) && op != UnaryOp.AFFINE) {
+            scale = new double[n];
+            for (int i = 0; i < n; i++) {
+                scale[i] = Math.abs(dy[i]) * (1 + Math.abs(x[i]));
+            }
+        }
+        Approx.assertClose("unaryBackward " + f + " (reads " + op.derivative() + ")", new int[] {n}, read(dx, n),
+                expected, scale, unaryBackwardTolerance(op));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = UnaryOp.class, names = {"EXP", "RELU", "SIGMOID", "AFFINE"})
+    @Covers(UNARY_BACKWARD)
+    void unaryBackwardMayRunInPlace(UnaryOp op) {
+        Random rnd = new Random(31);
+        Unary f = unaryUnderTest(op);
+        float[] x = unaryGradientInputs(op, rnd);
+        int n = x.length;
+        double[] yExact = new double[n];
+        Reference.unary(f, Reference.widen(x), yExact, n);
+        float[] y = Reference.narrow(yExact);
+        float[] dy = uniform(rnd, n, -2, 2);
+        Storage dxy = output(dy);
+        backend.unaryBackward(f, op.derivative() == UnaryOp.Derivative.OF_INPUT ? input(x) : null,
+                op.derivative() == UnaryOp.Derivative.OF_OUTPUT ? input(y) : null, dxy, dxy, n);
+        double[] expected = new double[n];
+        Reference.unaryBackward(f, Reference.widen(x), Reference.widen(y), Reference.widen(dy), expected, n);
+        Approx.assertClose("unaryBackward " + f + " in place (dx == dy)", new int[] {n}, read(dxy, n), expected,
+                unaryBackwardTolerance(op));
     }
 
     /** Output dims, and how a and b (of the given sizes) are read: strides, 0 where an axis broadcasts. */
@@ -867,70 +979,7 @@ public abstract class PrimitiveConformanceSuite {
         Approx.assertEqualInts("argmax with NaN and -inf", new int[] {2, 3}, readInts(out, 6), expected);
     }
 
-    // ==================================================================== activations and softmax
-
-    private static float[] activationInputs(Random rnd, int n) {
-        return concat(new float[] {0f, -0f, 100f, -100f, 1e-3f, -1e-3f, 20f, -20f, 1e-20f},
-                uniform(rnd, n, -6, 6));
-    }
-
-    private static Tolerance activationTolerance(Activation act) {
-        return switch (act) {
-            case RELU -> Tolerance.EXACT;
-            case LEAKY_RELU -> Tolerance.ROUNDED;
-            case SIGMOID, TANH -> SQUASH;
-        };
-    }
-
-    @ParameterizedTest
-    @EnumSource(Activation.class)
-    @Covers(ACTIVATION_FORWARD)
-    void activationForwardMatchesReference(Activation act) {
-        float[] x = activationInputs(new Random(28), 4099);
-        int n = x.length;
-        float alpha = 0.15f;
-        Storage y = output(n);
-        backend.activationForward(act, alpha, input(x), y, n);
-        double[] expected = new double[n];
-        Reference.activationForward(act, alpha, Reference.widen(x), expected, n);
-        Approx.assertClose("activationForward " + act + " alpha=" + alpha, new int[] {n}, read(y, n), expected,
-                activationTolerance(act));
-    }
-
-    @ParameterizedTest
-    @EnumSource(Activation.class)
-    @Covers(ACTIVATION_FORWARD)
-    void activationForwardMayRunInPlace(Activation act) {
-        float[] x = activationInputs(new Random(29), 1000);
-        int n = x.length;
-        Storage xy = output(x);
-        backend.activationForward(act, 0.01f, xy, xy, n);
-        double[] expected = new double[n];
-        Reference.activationForward(act, 0.01f, Reference.widen(x), expected, n);
-        Approx.assertClose("activationForward " + act + " in place (y == x)", new int[] {n}, read(xy, n), expected,
-                activationTolerance(act));
-    }
-
-    @ParameterizedTest
-    @EnumSource(Activation.class)
-    @Covers(ACTIVATION_BACKWARD)
-    void activationBackwardMatchesReference(Activation act) {
-        Random rnd = new Random(30);
-        float[] x = activationInputs(rnd, 4099);
-        int n = x.length;
-        float alpha = 0.15f;
-        double[] yExact = new double[n];
-        Reference.activationForward(act, alpha, Reference.widen(x), yExact, n);
-        float[] y = Reference.narrow(yExact);
-        float[] dy = uniform(rnd, n, -2, 2);
-        Storage dx = output(n);
-        backend.activationBackward(act, alpha, input(x), input(y), input(dy), dx, n);
-        double[] expected = new double[n];
-        Reference.activationBackward(act, alpha, Reference.widen(x), Reference.widen(y), Reference.widen(dy),
-                expected, n);
-        Approx.assertClose("activationBackward " + act + " alpha=" + alpha, new int[] {n}, read(dx, n), expected,
-                act == Activation.RELU ? Tolerance.EXACT : SQUASH);
-    }
+    // ==================================================================== softmax
 
     /** Rows of {@code cols} values: {@code center +- spread}. */
     record SoftmaxCase(boolean log, int rows, int cols, float center, float spread) {

@@ -1,12 +1,12 @@
 package dev.flint.conformance;
 
-import dev.flint.backend.Activation;
 import dev.flint.backend.AdamParams;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
+import dev.flint.backend.Unary;
 import dev.flint.backend.UnaryOp;
 
 /**
@@ -95,30 +95,104 @@ public final class Reference {
 
     // ---------------------------------------------------------------- elementwise
 
-    /** {@code y[i] = op(x[i]; p1, p2)}. */
-    public static void unary(UnaryOp op, double[] x, double[] y, int n, double p1, double p2) {
+    /** {@code y[i] = f(x[i])} for {@code i < n}. */
+    public static void unary(Unary f, double[] x, double[] y, int n) {
         for (int i = 0; i < n; i++) {
-            y[i] = unary(op, x[i], p1, p2);
+            y[i] = unary(f.op(), x[i], f.a(), f.b());
         }
     }
 
-    /** One element of {@link #unary(UnaryOp, double[], double[], int, double, double)}. */
-    public static double unary(UnaryOp op, double x, double p1, double p2) {
-        switch (op) {
-            case NEG: return -x;
-            case EXP: return Math.exp(x);
-            case LOG: return Math.log(x);
-            case SQRT: return Math.sqrt(x);
-            case ABS: return Math.abs(x);
-            case SIGN: return Math.signum(x);
-            case RECIPROCAL: return 1 / x;
-            case SQUARE: return x * x;
-            case AFFINE: return p1 * x + p2;
-            case POW: return Math.pow(x, p1);
-            case CLAMP: return Math.min(Math.max(x, p1), p2);
-            case IN_RANGE: return p1 <= x && x <= p2 ? 1 : 0;
-            default: throw new IllegalArgumentException("unary: no reference for " + op);
+    /** One element of {@link #unary(Unary, double[], double[], int)}; {@code a, b} are the op's parameters. */
+    public static double unary(UnaryOp op, double x, double a, double b) {
+        return unaryRule(op, x, Double.NaN, a, b).value();
+    }
+
+    /**
+     * {@code dx[i] = dy[i] * f'(x[i])}. The derivative is the exact one at {@code x}, except where the
+     * op declares it reads its output: then it is taken from {@code y} (the float32 output the backend
+     * saw), as the backend must, so that the comparison judges the backend and not the rounding of y.
+     */
+    public static void unaryBackward(Unary f, double[] x, double[] y, double[] dy, double[] dx, int n) {
+        for (int i = 0; i < n; i++) {
+            dx[i] = dy[i] * derivative(f.op(), x[i], y == null ? Double.NaN : y[i], f.a(), f.b());
         }
+    }
+
+    /** {@code f'(x)} (from {@code y = f(x)} where the op reads its output). */
+    public static double derivative(UnaryOp op, double x, double y, double a, double b) {
+        if (!op.differentiable()) {
+            throw new IllegalArgumentException(op + " has no gradient");
+        }
+        return unaryRule(op, x, y, a, b).derivative();
+    }
+
+    /** A function's value at x and its derivative there (NaN for a function with no gradient). */
+    public record UnaryRule(double value, double derivative) {
+    }
+
+    /**
+     * Every function of the unary family in float64, value beside derivative: the derivative from
+     * {@code x}, or from {@code y = f(x)} for the ops that declare they read their output. ReferenceTest
+     * checks every derivative here against finite differences of its value.
+     */
+    public static UnaryRule unaryRule(UnaryOp op, double x, double y, double a, double b) {
+        double nan = Double.NaN;
+        return switch (op) {
+            case NEG -> new UnaryRule(-x, -1);
+            case EXP -> new UnaryRule(Math.exp(x), y);
+            case LOG -> new UnaryRule(Math.log(x), 1 / x);
+            case SQRT -> new UnaryRule(Math.sqrt(x), 0.5 / y);
+            case ABS -> new UnaryRule(Math.abs(x), Math.signum(x));
+            case SIGN -> new UnaryRule(Math.signum(x), nan);
+            case RECIPROCAL -> new UnaryRule(1 / x, -y * y);
+            case SQUARE -> new UnaryRule(x * x, 2 * x);
+            case AFFINE -> new UnaryRule(a * x + b, a);
+            case POW -> new UnaryRule(Math.pow(x, a), a * Math.pow(x, a - 1));
+            case CLAMP -> new UnaryRule(Math.min(Math.max(x, a), b), a <= x && x <= b ? 1 : 0);
+            case IN_RANGE -> new UnaryRule(a <= x && x <= b ? 1 : 0, nan);
+            case RELU -> new UnaryRule(x > 0 || Double.isNaN(x) ? x : 0, x > 0 ? 1 : 0);
+            case LEAKY_RELU -> new UnaryRule(x > 0 || Double.isNaN(x) ? x : a * x, x > 0 ? 1 : a);
+            case SIGMOID -> new UnaryRule(1 / (1 + Math.exp(-x)), y * (1 - y));
+            case TANH -> new UnaryRule(Math.tanh(x), 1 - y * y);
+            case GELU -> {
+                double cdf = 0.5 * (1 + erf(x / Math.sqrt(2)));
+                yield new UnaryRule(x * cdf, cdf + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI));
+            }
+            case GELU_TANH -> {
+                double c = Math.sqrt(2 / Math.PI);
+                double t = Math.tanh(c * (x + 0.044715 * x * x * x));
+                yield new UnaryRule(0.5 * x * (1 + t), 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x));
+            }
+        };
+    }
+
+    /**
+     * The error function to about 1e-15: its Taylor series below |x| = 2.5, the continued fraction of
+     * erfc above (Java has no erf; the float kernels use cheaper fits and are judged against this).
+     */
+    public static double erf(double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        double z = Math.abs(x);
+        double r;
+        if (z < 2.5) {
+            double term = z;
+            double sum = z;
+            for (int k = 1; k < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); k++) {
+                term *= -z * z / k;
+                sum += term / (2 * k + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            // erfc(z) = exp(-z^2) / sqrt(pi) * 1 / (z + 1/2 / (z + 1 / (z + 3/2 / (z + ...)))), evaluated bottom up
+            double f = z;
+            for (int k = 60; k >= 1; k--) {
+                f = z + (k / 2.0) / f;
+            }
+            r = 1 - Math.exp(-z * z) / Math.sqrt(Math.PI) / f;
+        }
+        return x < 0 ? -r : r;
     }
 
     /**
@@ -201,36 +275,6 @@ public final class Reference {
     }
 
     // ---------------------------------------------------------------- activations and softmax
-
-    /** {@code y = act(x)}. */
-    public static void activationForward(Activation act, double alpha, double[] x, double[] y, int n) {
-        for (int i = 0; i < n; i++) {
-            double v = x[i];
-            switch (act) {
-                case RELU: y[i] = v > 0 ? v : 0; break;
-                case LEAKY_RELU: y[i] = v > 0 ? v : alpha * v; break;
-                case SIGMOID: y[i] = 1 / (1 + Math.exp(-v)); break;
-                case TANH: y[i] = Math.tanh(v); break;
-                default: throw new IllegalArgumentException("activation: no reference for " + act);
-            }
-        }
-    }
-
-    /** {@code dx = dy * act'(x)}, the sigmoid and tanh derivatives taken from the forward output {@code y}. */
-    public static void activationBackward(Activation act, double alpha, double[] x, double[] y, double[] dy,
-                                          double[] dx, int n) {
-        for (int i = 0; i < n; i++) {
-            double d;
-            switch (act) {
-                case RELU: d = x[i] > 0 ? 1 : 0; break;
-                case LEAKY_RELU: d = x[i] > 0 ? 1 : alpha; break;
-                case SIGMOID: d = y[i] * (1 - y[i]); break;
-                case TANH: d = 1 - y[i] * y[i]; break;
-                default: throw new IllegalArgumentException("activation: no reference for " + act);
-            }
-            dx[i] = dy[i] * d;
-        }
-    }
 
     /** Row-wise softmax or log-softmax of {@code x (rows, cols)}, the row maximum subtracted first. */
     public static void softmaxForward(boolean log, double[] x, double[] y, int rows, int cols) {

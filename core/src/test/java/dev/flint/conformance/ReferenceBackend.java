@@ -1,19 +1,18 @@
 package dev.flint.conformance;
 
 import dev.flint.backend.AbstractStorage;
-import dev.flint.backend.Activation;
 import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
+import dev.flint.backend.DType;
 import dev.flint.backend.Gemm;
 import dev.flint.backend.MemoryStats;
 import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
-import dev.flint.backend.UnaryOp;
-import dev.flint.backend.DType;
+import dev.flint.backend.Unary;
 
 /**
  * A backend for flint-core's own tests: float32 and int32 host arrays, every primitive computed by
@@ -158,10 +157,20 @@ class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void unary(UnaryOp op, Storage x, Storage y, int n, float p1, float p2) {
+    public void unary(Unary f, Storage x, Storage y, int n) {
         double[] out = new double[n];
-        Reference.unary(op, d(x), out, n, p1, p2);
+        Reference.unary(f, d(x), out, n);
         store(out, y, n);
+    }
+
+    @Override
+    public void unaryBackward(Unary f, Storage x, Storage y, Storage dy, Storage dx, int n) {
+        double[] out = new double[n];
+        // Only the declared operand is there; the exact derivative at x needs x, so for ops that read
+        // their output the reference derives from y as the backends do.
+        double[] xs = x == null ? new double[n] : d(x);
+        Reference.unaryBackward(f, xs, y == null ? null : d(y), d(dy), out, n);
+        store(out, dx, n);
     }
 
     @Override
@@ -184,20 +193,6 @@ class ReferenceBackend implements Backend {
         int[] result = new int[outer * inner];
         Reference.argmax(d(x), outer, extent, inner, result);
         System.arraycopy(result, 0, i(out), 0, result.length);
-    }
-
-    @Override
-    public void activationForward(Activation act, float alpha, Storage x, Storage y, int n) {
-        double[] out = new double[n];
-        Reference.activationForward(act, alpha, d(x), out, n);
-        store(out, y, n);
-    }
-
-    @Override
-    public void activationBackward(Activation act, float alpha, Storage x, Storage y, Storage dy, Storage dx, int n) {
-        double[] out = new double[n];
-        Reference.activationBackward(act, alpha, d(x), d(y), d(dy), out, n);
-        store(out, dx, n);
     }
 
     @Override

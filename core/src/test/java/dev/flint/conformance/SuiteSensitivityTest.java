@@ -6,7 +6,6 @@ import static dev.flint.conformance.ReferenceBackend.i;
 import static dev.flint.conformance.ReferenceBackend.store;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.flint.backend.Activation;
 import dev.flint.backend.AdamParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
@@ -16,6 +15,7 @@ import dev.flint.backend.PoolGeometry;
 import dev.flint.backend.ReduceOp;
 import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
+import dev.flint.backend.Unary;
 import dev.flint.backend.UnaryOp;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -352,35 +352,48 @@ class SuiteSensitivityTest {
 
                 new Mutation("unary writes one element past n", new ReferenceBackend() {
                     @Override
-                    public void unary(UnaryOp op, Storage x, Storage y, int n, float p1, float p2) {
-                        super.unary(op, x, y, n, p1, p2);
+                    public void unary(Unary f, Storage x, Storage y, int n) {
+                        super.unary(f, x, y, n);
                         if (y.size() > n) {
                             f(y)[n] = 0f;
                         }
                     }
                 }, s -> s.unaryMatchesReference(UnaryOp.NEG)),
 
-                new Mutation("activationBackward gives ReLU a gradient of 1 at x == 0", new ReferenceBackend() {
+                new Mutation("unaryBackward gives ReLU a gradient of 1 at x == 0", new ReferenceBackend() {
                     @Override
-                    public void activationBackward(Activation act, float alpha, Storage x, Storage y, Storage dy,
-                                                   Storage dx, int n) {
-                        super.activationBackward(act, alpha, x, y, dy, dx, n);
+                    public void unaryBackward(Unary f, Storage x, Storage y, Storage dy, Storage dx, int n) {
+                        super.unaryBackward(f, x, y, dy, dx, n);
                         for (int k = 0; k < n; k++) {
-                            if (act == Activation.RELU && f(x)[k] == 0) {
+                            if (f.op() == UnaryOp.RELU && f(x)[k] == 0) {
                                 f(dx)[k] = f(dy)[k];
                             }
                         }
                     }
-                }, s -> s.activationBackwardMatchesReference(Activation.RELU)),
+                }, s -> s.unaryBackwardMatchesReference(UnaryOp.RELU)),
 
-                new Mutation("activationBackward uses its dy input as scratch", new ReferenceBackend() {
+                new Mutation("unaryBackward uses its dy input as scratch", new ReferenceBackend() {
                     @Override
-                    public void activationBackward(Activation act, float alpha, Storage x, Storage y, Storage dy,
-                                                   Storage dx, int n) {
-                        super.activationBackward(act, alpha, x, y, dy, dx, n);
+                    public void unaryBackward(Unary f, Storage x, Storage y, Storage dy, Storage dx, int n) {
+                        super.unaryBackward(f, x, y, dy, dx, n);
                         System.arraycopy(f(dx), 0, f(dy), 0, n);
                     }
-                }, s -> s.activationBackwardMatchesReference(Activation.SIGMOID)),
+                }, s -> s.unaryBackwardMatchesReference(UnaryOp.SIGMOID)),
+
+                new Mutation("unaryBackward derives sigmoid from x, which it declares it does not read",
+                        new ReferenceBackend() {
+                    @Override
+                    public void unaryBackward(Unary f, Storage x, Storage y, Storage dy, Storage dx, int n) {
+                        if (f.op() != UnaryOp.SIGMOID) {
+                            super.unaryBackward(f, x, y, dy, dx, n);
+                            return;
+                        }
+                        for (int k = 0; k < n; k++) {
+                            double s = 1 / (1 + Math.exp(-f(x)[k]));
+                            f(dx)[k] = (float) (f(dy)[k] * s * (1 - s));
+                        }
+                    }
+                }, s -> s.unaryBackwardMatchesReference(UnaryOp.SIGMOID)),
 
                 new Mutation("scatterAddRows overwrites repeated rows instead of adding", new ReferenceBackend() {
                     @Override

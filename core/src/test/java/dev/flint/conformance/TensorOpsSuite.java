@@ -12,12 +12,20 @@ import dev.flint.autograd.GradMode;
 import dev.flint.autograd.Graph;
 import dev.flint.backend.Backend;
 import dev.flint.backend.DType;
+import dev.flint.backend.Storage;
+import dev.flint.backend.Unary;
+import dev.flint.backend.UnaryOp;
+import dev.flint.gradcheck.GradCheck;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Scope;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
+import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Forward values and semantics of the tensor front end (factories, shape ops, broadcasting,
@@ -235,12 +243,64 @@ public abstract class TensorOpsSuite {
         assertThrows(IllegalStateException.class, () -> w.mul(2f).requiresGrad(false));
     }
 
+    /**
+     * Every function of the elementwise family is a Tensor method named after it ({@code LEAKY_RELU} is
+     * {@code leakyRelu(float slope)}), computes what the primitive computes, records a node under its
+     * label exactly when it is differentiable, and its gradient through the method matches finite
+     * differences: a new {@link UnaryOp} is checked end to end on every backend with no edit here.
+     */
+    @ParameterizedTest
+    @EnumSource(UnaryOp.class)
+    void everyUnaryOpIsATensorMethod(UnaryOp op) throws Exception {
+        String[] words = op.label().split("_");
+        StringBuilder name = new StringBuilder(words[0]);
+        for (int i = 1; i < words.length; i++) {
+            name.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
+        }
+        Class<?>[] params = new Class<?>[op.parameters().size()];
+        Arrays.fill(params, float.class);
+        Method method;
+        try {
+            method = Tensor.class.getMethod(name.toString(), params);
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("UnaryOp." + op + " has no Tensor method " + name + "(" + params.length
+                    + " float parameters " + op.parameters() + ")", e);
+        }
+        Unary f = PrimitiveConformanceSuite.unaryUnderTest(op);
+        Object[] args = new Object[params.length];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = i == 0 ? f.a() : f.b();
+        }
+        // positive (log, sqrt, pow), and away from every kink (0, the clamp range's ends)
+        Tensor x = t(new float[] {0.3f, 1.4f, 2.1f, 0.6f, 2.7f, 0.9f}, 2, 3).requiresGrad(true);
+        Tensor y = (Tensor) method.invoke(x, args);
+        float[] expected = new float[6];
+        Storage out = backend().allocate(DType.FLOAT32, 6);
+        backend().unary(f, x.storage(), out, 6);
+        backend().download(out, 0, expected, 0, 6);
+        out.release();
+        assertArrayEquals(expected, y.toFloatArray(), 0f, "Tensor." + name + " vs backend.unary(" + f + ")");
+        if (op.differentiable()) {
+            assertEquals(op.label(), y.gradFn().op());
+            GradCheck.Result r = GradCheck.check(xs -> {
+                try {
+                    return (Tensor) method.invoke(xs.get(0), args);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, List.of(x));
+            assertTrue(r.passed(), "Tensor." + name + ": " + r.message());
+        } else {
+            assertNull(y.gradFn(), op + " has no gradient, so records nothing");
+        }
+    }
+
     @Test
     void graphCanBeListedAndExported() {
         Tensor x = t(new float[] {1, 2, 3, 4}, 2, 2);
         Tensor w = t(new float[] {1, 0, 0, 1}, 2, 2).requiresGrad(true);
         Tensor loss = x.matmul(w).relu().sum();
-        Graph g = Graph.of(loss);
+        Graph<Tensor> g = Graph.of(loss);
         List<String> ops = g.nodes().stream().map(n -> n.op()).toList();
         assertEquals(List.of("matmul", "relu", "sum"), ops);
         assertEquals(List.of(w), g.leaves());

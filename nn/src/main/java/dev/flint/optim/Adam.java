@@ -67,7 +67,7 @@ public class Adam extends Optimizer {
         int[] t = steps.computeIfAbsent(param, k -> new int[1]);
         t[0]++;
         AdamParams p = new AdamParams(lr(), beta1, beta2, eps, weightDecay, decoupled, t[0]);
-        param.backend().adamUpdate(param.storage(), grad.storage(), state[0], state[1], param.size(), p);
+        param.backend().adamUpdate(param.mutableStorage(), grad.storage(), state[0], state[1], param.size(), p);
     }
 
     @Override

@@ -64,7 +64,7 @@ public final class SGD extends Optimizer {
     @Override
     protected void update(Tensor param, Tensor grad, Storage[] state, boolean firstStep) {
         SgdParams p = new SgdParams(lr(), momentum, dampening, weightDecay, nesterov, firstStep);
-        param.backend().sgdUpdate(param.storage(), grad.storage(), state.length == 0 ? null : state[0], param.size(), p);
+        param.backend().sgdUpdate(param.mutableStorage(), grad.storage(), state.length == 0 ? null : state[0], param.size(), p);
     }
 
     /** The momentum factor (0: none). */

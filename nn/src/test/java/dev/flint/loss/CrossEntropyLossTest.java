@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.flint.autograd.GradCheck;
+import dev.flint.gradcheck.GradCheck;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;

@@ -3,7 +3,7 @@ package dev.flint.loss;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.flint.autograd.GradCheck;
+import dev.flint.gradcheck.GradCheck;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
 import java.util.List;

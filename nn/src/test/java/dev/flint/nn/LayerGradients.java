@@ -1,6 +1,6 @@
 package dev.flint.nn;
 
-import dev.flint.autograd.GradCheck;
+import dev.flint.gradcheck.GradCheck;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;

@@ -1,12 +1,11 @@
 package dev.flint.cpu.kernel;
 
 import dev.flint.backend.BinaryOp;
-import dev.flint.backend.UnaryOp;
 import dev.flint.cpu.parallel.Parallel;
 import java.util.Arrays;
 
 /**
- * Elementwise kernels: unary ops and broadcasting binary ops on {@code float[]}.
+ * Broadcasting binary ops on {@code float[]} (the unary family is {@link UnaryKernels}).
  *
  * <pre>{@code
  * // out (2, 3) = a (2, 3) + b (3): b's row is broadcast over a's two rows
@@ -19,9 +18,8 @@ import java.util.Arrays;
  * broadcast over a matrix becomes rows of stride (1, 1) against (1, 0), and so on. The innermost axis
  * then picks one of four loops by its strides on each side (1 and 1, 1 and 0, 0 and 1, anything).
  * Work is split over threads by output position only, so results do not depend on the thread count.
- * Order comparisons and {@code IN_RANGE} use {@link FloatOrder}'s branch-free masks (a mask of random
- * data defeats the branch predictor); {@code EXP} uses {@link FloatMath#exp(float[], float[], int, int)}
- * (Vector API when present).
+ * Order comparisons use {@link FloatOrder}'s branch-free masks (a mask of random data defeats the
+ * branch predictor).
  */
 public final class Elementwise {
     /** Below this many outputs a call runs on the calling thread; waking a worker costs more. */
@@ -30,22 +28,6 @@ public final class Elementwise {
     static final int GRAIN_HEAVY = 4_096;
 
     private Elementwise() {
-    }
-
-    /**
-     * {@code y[i] = op(x[i]; p1, p2)} for {@code i < n}; {@code y} may be {@code x}.
-     *
-     * <pre>{@code
-     * Elementwise.unary(UnaryOp.AFFINE, x, y, n, 2f, 1f);   // y = 2x + 1
-     * }</pre>
-     */
-    public static void unary(UnaryOp op, float[] x, float[] y, int n, float p1, float p2) {
-        UnaryOp effective = op == UnaryOp.POW && p1 == 2f ? UnaryOp.SQUARE : op;
-        int grain = switch (effective) {
-            case EXP, LOG, POW -> GRAIN_HEAVY;
-            default -> GRAIN;
-        };
-        Parallel.forRange(0, n, grain, (from, to) -> unaryRange(effective, x, y, from, to, p1, p2));
     }
 
     /**
@@ -478,67 +460,5 @@ public final class Elementwise {
             case GT -> FloatOrder.gt(x, y);
             case GE -> FloatOrder.ge(x, y);
         };
-    }
-
-    private static void unaryRange(UnaryOp op, float[] x, float[] y, int from, int to, float p1, float p2) {
-        switch (op) {
-            case NEG -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = -x[i];
-                }
-            }
-            case EXP -> FloatMath.exp(x, y, from, to);
-            case LOG -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = (float) Math.log(x[i]);
-                }
-            }
-            case SQRT -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = (float) Math.sqrt(x[i]);
-                }
-            }
-            case ABS -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = Math.abs(x[i]);
-                }
-            }
-            case SIGN -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = Math.signum(x[i]);
-                }
-            }
-            case RECIPROCAL -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = 1f / x[i];
-                }
-            }
-            case SQUARE -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = x[i] * x[i];
-                }
-            }
-            case AFFINE -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = p1 * x[i] + p2;
-                }
-            }
-            case POW -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = (float) Math.pow(x[i], p1);
-                }
-            }
-            case CLAMP -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = Math.min(Math.max(x[i], p1), p2);
-                }
-            }
-            case IN_RANGE -> {
-                for (int i = from; i < to; i++) {
-                    y[i] = FloatOrder.inRange(x[i], p1, p2);
-                }
-            }
-            default -> throw new IllegalArgumentException("unary: unknown op " + op);
-        }
     }
 }

@@ -181,4 +181,18 @@ final class FloatMath {
         return Float.intBitsToFloat((Float.floatToRawIntBits(small) & useSmall)
                 | (Float.floatToRawIntBits(large) & ~useSmall));
     }
+
+    /**
+     * The error function, within about 1.2e-7 of erf (a fraction of a float ulp near 1): the Chebyshev
+     * fit of erfc from Numerical Recipes ({@code erfcc}), evaluated in double and rounded once.
+     */
+    static float erf(float x) {
+        double z = Math.abs(x);
+        double t = 1.0 / (1.0 + 0.5 * z);
+        double erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+                + t * (-0.82215223 + t * 0.17087277)))))))));
+        double r = 1.0 - erfc;
+        return x != x ? x : (float) (x < 0 ? -r : r);
+    }
 }

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * KernelManifest m = KernelManifest.load();
- * m.families();           // [elementwise, activations, softmax, ...]
+ * m.families();           // [elementwise, softmax, reduce, ...]
  * m.sourcesSha256();      // must equal KernelManifest.sourcesHash(Path.of("src/main/cuda"))
  * }</pre>
  */

@@ -26,13 +26,12 @@ import java.util.Map;
  */
 public final class Kernels implements AutoCloseable {
     public final CudaFunction unary;
+    public final CudaFunction unaryBackward;
     public final CudaFunction binaryContiguous;
     public final CudaFunction binaryScalar;
     public final CudaFunction binaryStrided;
     public final CudaFunction castF32ToI32;
     public final CudaFunction castI32ToF32;
-    public final CudaFunction activationForward;
-    public final CudaFunction activationBackward;
     public final CudaFunction softmaxForwardBlock;
     public final CudaFunction softmaxForwardWarp;
     public final CudaFunction softmaxBackwardBlock;
@@ -67,14 +66,12 @@ public final class Kernels implements AutoCloseable {
         this.images = images;
         CudaModule elementwise = m.get("elementwise");
         unary = elementwise.function("unary_forward_f32");
+        unaryBackward = elementwise.function("unary_backward_f32");
         binaryContiguous = elementwise.function("binary_contiguous_f32");
         binaryScalar = elementwise.function("binary_scalar_f32");
         binaryStrided = elementwise.function("binary_strided_f32");
         castF32ToI32 = elementwise.function("cast_f32_to_i32");
         castI32ToF32 = elementwise.function("cast_i32_to_f32");
-        CudaModule activations = m.get("activations");
-        activationForward = activations.function("activation_forward_f32");
-        activationBackward = activations.function("activation_backward_f32");
         CudaModule softmax = m.get("softmax");
         softmaxForwardBlock = softmax.function("softmax_forward_block_f32");
         softmaxForwardWarp = softmax.function("softmax_forward_warp_f32");

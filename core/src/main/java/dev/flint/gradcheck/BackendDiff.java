@@ -1,5 +1,6 @@
-package dev.flint.autograd;
+package dev.flint.gradcheck;
 
+import dev.flint.autograd.Graph;
 import dev.flint.backend.Backend;
 import dev.flint.backend.DType;
 import dev.flint.tensor.Scope;
@@ -104,8 +105,8 @@ public final class BackendDiff {
             Tensor refOut = f.apply(refIn);
             List<Difference> diffs = new ArrayList<>();
             Difference firstDiverging = null;
-            List<Tensor> candNodes = Graph.of(candOut).tensors();
-            List<Tensor> refNodes = Graph.of(refOut).tensors();
+            List<Tensor> candNodes = Graph.of(candOut).values();
+            List<Tensor> refNodes = Graph.of(refOut).values();
             if (candNodes.size() != refNodes.size()) {
                 throw new IllegalStateException("the function built different graphs on '" + candidate.name() + "' ("
                         + candNodes.size() + " tensors) and '" + reference.name() + "' (" + refNodes.size() + ")");

@@ -1,5 +1,6 @@
-package dev.flint.autograd;
+package dev.flint.gradcheck;
 
+import dev.flint.autograd.GradMode;
 import dev.flint.backend.DType;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Scope;
