@@ -30,7 +30,8 @@ class EmulatedCudaTest {
     private static final List<String> GPU_TESTS = List.of(
             CudaPrimitiveConformanceTest.class.getName(), CudaGradientConformanceTest.class.getName(),
             CudaTensorOpsTest.class.getName(), CudaInputValidationTest.class.getName(),
-            CudaBackendTest.class.getName(), CudaCrossBackendTest.class.getName());
+            CudaBackendTest.class.getName(), CudaCrossBackendTest.class.getName(),
+            CudaPyTorchValuesTest.class.getName());
 
     @Test
     void everyGpuTestPassesOnTheEmulatedDriver(@TempDir Path dir) throws Exception {
@@ -56,6 +57,13 @@ class EmulatedCudaTest {
         String smallSummary = StandInLibraries.resultLine(small, "EMULATED");
         System.out.println("[emulated cuda, 256 MiB] " + smallSummary);
         assertClean(smallSummary, small, 2);
+
+        // An unknown op code traps, which loses the context: a process of its own.
+        String trap = StandInLibraries.runMainWith(dir, java.util.Map.of("EMU_CUDA_TRAP_TEST", "1"), List.of(),
+                EmulatedCudaMain.class, libcuda.toString(), libcublas.toString(), CudaTrapTest.class.getName());
+        String trapSummary = StandInLibraries.resultLine(trap, "EMULATED");
+        System.out.println("[emulated cuda, trap] " + trapSummary);
+        assertClean(trapSummary, trap, 1);
     }
 
     private static void assertClean(String summary, String out, int atLeast) {
