@@ -35,8 +35,11 @@ public final class Idx {
     public static final int LABELS_MAGIC = 0x00000801;
 
     private static final int UNSIGNED_BYTE = 0x08;
-    /** First size of the body array; it doubles up to the header's size while data keeps coming. */
-    private static final int INITIAL_BODY_BYTES = 1 << 20;
+    /**
+     * First size of the body array; it doubles up to the header's size while data keeps coming, so
+     * memory follows the bytes actually present (at most twice them), never the header's claim.
+     */
+    private static final int INITIAL_BODY_BYTES = 1 << 16;
 
     private Idx() {
     }
