@@ -2,6 +2,7 @@ package dev.flint.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.util.Map;
@@ -19,6 +20,8 @@ class SafeTensorsFuzzTest {
     /** Inputs of one campaign; a normal build only replays the corpus. */
     static final long CAMPAIGN_INPUTS = 1_000_000;
 
+    @DictionaryEntries({"{", "}", "[", "]", ":", ",", "\"", "\"dtype\"", "\"F32\"", "\"I32\"", "\"BF16\"",
+        "\"shape\"", "\"data_offsets\"", "\"__metadata__\"", "-1", "4294967296", "18446744073709551615", "1e9"})
     @FuzzTest(maxExecutions = CAMPAIGN_INPUTS, maxDuration = "4h")
     void readHost(byte[] file) {
         FuzzChecks.read("safetensors", file.length, () -> {
