@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -250,16 +251,27 @@ public final class SafeTensors {
      *     and what disagrees
      */
     public static Contents readHost(Path file) throws IOException {
-        String name = String.valueOf(file.getFileName());
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long fileSize = ch.size();
-            Header header = readHeader(ch, fileSize, name);
-            Map<String, HostTensor> tensors = new LinkedHashMap<>();
-            for (Entry e : header.entries) {
-                tensors.put(e.name, readData(ch, header.dataStart + e.begin, e, name));
-            }
-            return new Contents(header.metadata, tensors);
+            return readHost(ch, String.valueOf(file.getFileName()));
         }
+    }
+
+    /**
+     * Reads every tensor and the metadata from {@code ch}, from its start to its {@link
+     * SeekableByteChannel#size() size}; {@code name} names the source in error messages. Does not close
+     * {@code ch}. Memory: nothing is allocated from a size the header claims before the file is known to
+     * hold it, so every array is at most the channel's size (the fuzz tests check this).
+     *
+     * @throws CorruptFileException when the content is malformed
+     */
+    static Contents readHost(SeekableByteChannel ch, String name) throws IOException {
+        long fileSize = ch.size();
+        Header header = readHeader(ch, fileSize, name);
+        Map<String, HostTensor> tensors = new LinkedHashMap<>();
+        for (Entry e : header.entries) {
+            tensors.put(e.name, readData(ch, header.dataStart + e.begin, e, name));
+        }
+        return new Contents(header.metadata, tensors);
     }
 
     /** Only the {@value #METADATA_KEY} strings of {@code file}; the file is checked but its data not read. */
@@ -276,7 +288,7 @@ public final class SafeTensors {
     private record Header(Map<String, String> metadata, List<Entry> entries, long dataStart) {
     }
 
-    private static Header readHeader(FileChannel ch, long fileSize, String name) throws IOException {
+    private static Header readHeader(SeekableByteChannel ch, long fileSize, String name) throws IOException {
         if (fileSize < 8) {
             throw new CorruptFileException(name, "too short for a safetensors file: " + fileSize
                     + " bytes, expected at least 8 (the header length)");
@@ -428,7 +440,7 @@ public final class SafeTensors {
         }
     }
 
-    private static HostTensor readData(FileChannel ch, long position, Entry e, String name) throws IOException {
+    private static HostTensor readData(SeekableByteChannel ch, long position, Entry e, String name) throws IOException {
         int n = (int) HostTensor.elementCount(e.shape);
         float[] floats = e.dtype == DType.FLOAT32 ? new float[n] : null;
         int[] ints = e.dtype == DType.INT32 ? new int[n] : null;
@@ -447,10 +459,11 @@ public final class SafeTensors {
         return floats != null ? HostTensor.ofFloats(e.shape, floats) : HostTensor.ofInts(e.shape, ints);
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position, String name) throws IOException {
+    private static void readFully(SeekableByteChannel ch, ByteBuffer buf, long position, String name)
+            throws IOException {
         long pos = position;
         while (buf.hasRemaining()) {
-            int r = ch.read(buf, pos);
+            int r = ch.position(pos).read(buf);
             if (r < 0) {
                 // The size checks make this unreachable unless the file shrinks while we read it.
                 throw new CorruptFileException(name, "file ended at byte " + pos + " while reading");

@@ -4,10 +4,12 @@ import dev.flint.backend.Backend;
 import dev.flint.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A piece of a network: parameters of its own, child modules, and a forward pass. Like PyTorch's
@@ -96,24 +98,39 @@ public abstract class Module implements AutoCloseable {
 
     /**
      * Every parameter of this module and its descendants, by dotted name, in registration order.
-     * The tensors are the live parameters, not copies.
+     * The tensors are the live parameters, not copies. Each tensor appears once, under the first name
+     * that reaches it: a module used twice (the same {@code Linear} at two places of a
+     * {@link Sequential}) or a parameter shared by two modules is listed, counted, saved and optimized
+     * once, as in PyTorch.
+     *
+     * <pre>{@code
+     * Linear shared = new Linear(4, 4, rng);
+     * Module net = new Sequential(shared, new ReLU(), shared);
+     * net.namedParameters().keySet();   // [0.weight, 0.bias]: "2.weight" is the same tensor
+     * }</pre>
      */
     public final Map<String, Tensor> namedParameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out);
+        collect("", out, Collections.newSetFromMap(new IdentityHashMap<>()));
         return out;
     }
 
-    private void collect(String prefix, Map<String, Tensor> out) {
+    private void collect(String prefix, Map<String, Tensor> out, Set<Tensor> seen) {
         for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
-            out.put(prefix + e.getKey(), e.getValue());
+            // Identity, not equals: two distinct tensors are two parameters whatever their values.
+            if (seen.add(e.getValue())) {
+                out.put(prefix + e.getKey(), e.getValue());
+            }
         }
         for (Map.Entry<String, Module> e : children.entrySet()) {
-            e.getValue().collect(prefix + e.getKey() + ".", out);
+            e.getValue().collect(prefix + e.getKey() + ".", out, seen);
         }
     }
 
-    /** The live parameters of this module and its descendants, in the order of {@link #namedParameters()}. */
+    /**
+     * The live parameters of this module and its descendants, each once, in the order of
+     * {@link #namedParameters()}.
+     */
     public final List<Tensor> parameters() {
         return new ArrayList<>(namedParameters().values());
     }

@@ -28,9 +28,27 @@ public abstract class Optimizer implements AutoCloseable {
     private float lr;
     private boolean closed;
 
+    /**
+     * @param params the parameters to update, each once (a tensor listed twice would be updated twice
+     *     per step); {@link dev.flint.nn.Module#parameters()} lists each once
+     * @param lr the learning rate
+     * @throws IllegalArgumentException when {@code params} is empty, holds a tensor twice, or holds one
+     *     that is not a float32 tensor requiring a gradient
+     */
     protected Optimizer(Collection<Tensor> params, float lr) {
         if (params.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameters to optimize");
+        }
+        Map<Tensor, Integer> firstIndex = new IdentityHashMap<>();
+        int index = 0;
+        for (Tensor p : params) {
+            Integer earlier = firstIndex.putIfAbsent(p, index);
+            if (earlier != null) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter " + index + " "
+                        + p.shape() + " is the same tensor as parameter " + earlier + "; each step would update"
+                        + " it twice. Pass each parameter once (Module.parameters() does)");
+            }
+            index++;
         }
         for (Tensor p : params) {
             if (p.dtype() != DType.FLOAT32 || !p.requiresGrad()) {
@@ -51,6 +69,17 @@ public abstract class Optimizer implements AutoCloseable {
     public final void step() {
         if (closed) {
             throw new IllegalStateException(getClass().getSimpleName() + ": step() after close()");
+        }
+        // Check all before updating any, so a failed step changes nothing. A closed parameter has lost
+        // its gradient, so without this check the step would silently skip it.
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            if (p.isClosed()) {
+                throw new IllegalStateException(getClass().getSimpleName() + ": parameter " + i + " of "
+                        + params.size() + " " + p.shape() + " was closed (its module closed, or moved by"
+                        + " Module.to(backend), which replaces the parameters); build the optimizer on the"
+                        + " live parameters");
+            }
         }
         for (Tensor p : params) {
             Tensor g = p.grad();

@@ -163,4 +163,35 @@ class ModuleTest {
         };
         assertEquals(List.of("w"), List.copyOf(m.namedParameters().keySet()));
     }
+
+    @Test
+    void aModuleUsedTwiceListsItsParametersOnce() {
+        Linear shared = new Linear(3, 3, new Rng(4));
+        try (Sequential net = new Sequential(shared, new ReLU(), shared)) {
+            assertEquals(List.of("0.weight", "0.bias"), List.copyOf(net.namedParameters().keySet()));
+            List<Tensor> params = net.parameters();
+            assertEquals(2, params.size());
+            assertSame(shared.namedParameters().get("weight"), params.get(0));
+            assertEquals(3 * 3 + 3, net.parameterCount());
+            assertEquals(List.of("0.weight", "0.bias"), List.copyOf(net.stateDict().keySet()));
+        }
+    }
+
+    @Test
+    void aTensorSharedByTwoModulesIsListedOnce() {
+        Tensor tied = Tensor.onDefault().zeros(Shape.of(2));
+        class Holder extends Module {
+            Holder() {
+                registerParameter("w", tied);
+            }
+
+            @Override
+            public Tensor forward(Tensor input) {
+                return input.mul(parameter("w"));
+            }
+        }
+        try (Sequential net = new Sequential(new Holder(), new Holder())) {
+            assertEquals(List.of("0.w"), List.copyOf(net.namedParameters().keySet()));
+        }
+    }
 }

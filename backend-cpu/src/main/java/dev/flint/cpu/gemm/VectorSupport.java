@@ -1,7 +1,10 @@
 package dev.flint.cpu.gemm;
 
+import java.io.PrintStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.helpers.NOPLogger;
+import org.slf4j.helpers.NOPLoggerFactory;
 
 /**
  * Chooses the GEMM kernel once per JVM, as Apache Lucene does for its vectorized code: the Vector
@@ -11,7 +14,10 @@ import org.slf4j.LoggerFactory;
  * without the module never loads it and never sees a {@code NoClassDefFoundError}.
  *
  * <p>The system property {@code flint.cpu.vector=false} forces the plain kernel. The choice is
- * logged once, in one line, with how to enable the faster path when it is off.
+ * logged once, in one line, with how to enable the faster path when it is off. A library logs through
+ * the SLF4J API and leaves the binding to the application; where the application has none, SLF4J
+ * drops every line, so the one line that tells a user how to make GEMM several times faster goes to
+ * standard error instead (once per JVM, and only when it carries that advice).
  */
 final class VectorSupport {
 
@@ -42,9 +48,37 @@ final class VectorSupport {
     }
 
     private static Kernel choose() {
-        Kernel kernel = choose(System.getProperty(PROPERTY), ModuleLayer.boot().findModule(MODULE).isPresent());
-        LOG.info("Flint CPU GEMM: {}", describe(kernel, System.getProperty(PROPERTY)));
+        String property = System.getProperty(PROPERTY);
+        Kernel kernel = choose(property, ModuleLayer.boot().findModule(MODULE).isPresent());
+        report("Flint CPU GEMM: " + describe(kernel, property), hasAdvice(kernel, property), LOG, System.err);
         return kernel;
+    }
+
+    /**
+     * Logs {@code line} at INFO; when no SLF4J provider is bound and the line has advice for the user,
+     * prints it to {@code stderr} instead, where it is seen. With a provider, nothing goes to stderr: the
+     * application's logging configuration decides, even if it silences INFO.
+     */
+    static void report(String line, boolean advice, Logger log, PrintStream stderr) {
+        if (!noProvider(log)) {
+            log.info(line);
+        } else if (advice) {
+            stderr.println(line + " [printed to stderr: no SLF4J provider is bound]");
+        }
+    }
+
+    /**
+     * Whether SLF4J fell back to its no-operation logger, which it does when no provider (binding) is on
+     * the class path: every line would be dropped.
+     */
+    static boolean noProvider(Logger log) {
+        return log instanceof NOPLogger || LoggerFactory.getILoggerFactory() instanceof NOPLoggerFactory;
+    }
+
+    /** Whether the line for this choice tells the user how to get a faster kernel (not when they chose). */
+    static boolean hasAdvice(Kernel kernel, String property) {
+        boolean forcedOff = property != null && "false".equalsIgnoreCase(property.trim());
+        return kernel == PlainKernel.INSTANCE && !forcedOff;
     }
 
     /**
