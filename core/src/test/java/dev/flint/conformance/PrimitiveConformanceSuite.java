@@ -727,6 +727,13 @@ public abstract class PrimitiveConformanceSuite {
         };
     }
 
+    /** The forward output a backend would have saved: the exact value rounded to float. */
+    private static float[] forwardInFloat(Unary f, float[] x) {
+        double[] y = new double[x.length];
+        Reference.unary(f, Reference.widen(x), y, x.length);
+        return Reference.narrow(y);
+    }
+
     /**
      * The gradient from the one operand the op declares it reads; the other one is a NaN-filled buffer,
      * so a backend that reads it (or the front end that frees it) fails here, not in a training run.
@@ -739,9 +746,7 @@ public abstract class PrimitiveConformanceSuite {
         Unary f = unaryUnderTest(op);
         float[] x = unaryGradientInputs(op, rnd);
         int n = x.length;
-        double[] yExact = new double[n];
-        Reference.unary(f, Reference.widen(x), yExact, n);
-        float[] y = Reference.narrow(yExact);
+        float[] y = forwardInFloat(f, x);
         float[] dy = uniform(rnd, n, -2, 2);
         float[] poison = new float[n];
         Arrays.fill(poison, Float.NaN);
@@ -770,9 +775,7 @@ public abstract class PrimitiveConformanceSuite {
         Unary f = unaryUnderTest(op);
         float[] x = unaryGradientInputs(op, rnd);
         int n = x.length;
-        double[] yExact = new double[n];
-        Reference.unary(f, Reference.widen(x), yExact, n);
-        float[] y = Reference.narrow(yExact);
+        float[] y = forwardInFloat(f, x);
         float[] dy = uniform(rnd, n, -2, 2);
         Storage dxy = output(dy);
         backend.unaryBackward(f, op.derivative() == UnaryOp.Derivative.OF_INPUT ? input(x) : null,
