@@ -28,6 +28,19 @@ public abstract class LrScheduler {
         optimizer.setLr(lrAt(epoch));
     }
 
+    /**
+     * Continues the schedule after {@code epochs} epochs (a run resumed from a checkpoint): the count
+     * becomes {@code epochs} and the optimizer's rate {@code lrAt(epochs)}, as after that many {@link #step()}s.
+     */
+    public final void restore(int epochs) {
+        if (epochs < 0) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".restore: epochs must be >= 0, got "
+                    + epochs);
+        }
+        epoch = epochs;
+        optimizer.setLr(lrAt(epochs));
+    }
+
     /** The learning rate for epoch {@code epoch} (0 is the first), from the closed form of the schedule. */
     public abstract float lrAt(int epoch);
 
