@@ -49,12 +49,16 @@ class OptimizerStateDictTest {
         List<Tensor> straight = parameters();
         List<float[]> savedParams = null;
         Map<String, Tensor> saved = null;
+        int savedEpochs = -1;
+        float savedBaseLr = Float.NaN;
         try (Optimizer opt = make.apply(straight)) {
             StepLR schedule = new StepLR(opt, 2, 0.5f);
             for (int step = 0; step < STEPS; step++) {
                 if (step == SAVED_AFTER) {
                     savedParams = values(straight);
                     saved = opt.stateDict();
+                    savedEpochs = schedule.epoch();
+                    savedBaseLr = schedule.baseLr();
                 }
                 giveGradients(straight, step);
                 opt.step();
@@ -68,7 +72,7 @@ class OptimizerStateDictTest {
         try (Optimizer opt = make.apply(resumed)) {
             StepLR schedule = new StepLR(opt, 2, 0.5f);
             opt.loadStateDict(saved);
-            schedule.restore(SAVED_AFTER);
+            schedule.restore(savedEpochs, savedBaseLr);
             for (int step = SAVED_AFTER; step < STEPS; step++) {
                 giveGradients(resumed, step);
                 opt.step();
