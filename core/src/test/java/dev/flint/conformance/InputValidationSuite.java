@@ -171,6 +171,18 @@ public abstract class InputValidationSuite {
     }
 
     @Test
+    void twoBackendObjectsOfOneNameAreToldApart() {
+        CountingBackend twin = CountingBackend.wrap(backend());
+        Tensor a = t(2, 3);
+        Tensor b = Tensor.on(twin.backend()).zeros(Shape.of(2, 3));
+        String name = backend().name();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.add(b));
+        assertTrue(e.getMessage().startsWith("add: tensors on two different backend objects that are both named '"
+                + name + "': [2, 3] on '" + name + "'@"), e.getMessage());
+        assertTrue(e.getMessage().contains("Backends.get(\"" + name + "\")"), e.getMessage());
+    }
+
+    @Test
     void convAndPoolRejectMismatchedShapes() {
         Tensor x = t(2, 3, 8, 8);
         Tensor w = t(4, 2, 3, 3);
