@@ -119,7 +119,10 @@ public final class Checkpoint {
         return metadata;
     }
 
-    /** Why the run stopped at this epoch (early stopping, the last epoch), or empty when it was to go on. */
+    /**
+     * Why the run stopped for good at this epoch (early stopping), or empty when it may go on (a run
+     * that trained all its epochs can be resumed with more).
+     */
     public Optional<String> stopReason() {
         return Optional.ofNullable(metadata.get(STOPPED_KEY));
     }

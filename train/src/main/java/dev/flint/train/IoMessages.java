@@ -31,16 +31,18 @@ public final class IoMessages {
 
     /** {@code what + " " + file + ": " + reason}, keeping {@code cause} as the cause. */
     public static IOException wrap(String what, Path file, IOException cause) {
-        return new IOException(what + " " + file + ": " + reason(cause), cause);
+        return new IOException(what + " " + file + ": " + reason(cause, file), cause);
     }
 
     /**
-     * The reason of an I/O error in words: the operating system's reason where Java has one, else the
-     * kind of error, naming the path the system complained about when it is not the file itself.
+     * The reason of an I/O error about {@code file} in words: the operating system's reason where Java
+     * has one, else the kind of error, naming the path the system complained about when it is another
+     * (a temporary file, a parent folder).
      */
-    public static String reason(IOException e) {
+    public static String reason(IOException e, Path file) {
         String path = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() : null;
-        String where = path == null ? "" : " (" + path + ")";
+        boolean same = path == null || file != null && Path.of(path).toAbsolutePath().equals(file.toAbsolutePath());
+        String where = same ? "" : " (" + path + ")";
         if (e instanceof NoSuchFileException) {
             return "no such file or folder" + where;
         }

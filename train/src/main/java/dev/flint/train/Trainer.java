@@ -233,8 +233,8 @@ public final class Trainer {
                         }
                     }
                     if (config.checkpoint() != null) {
-                        boolean last = stop || epoch == config.epochs();
-                        writeCheckpoint(epoch, history, best, last ? stopReason : null);
+                        // Only early stopping ends a run for good; one that ran its epochs may be given more.
+                        writeCheckpoint(epoch, history, best, stop ? stopReason : null);
                     }
                 }
                 for (TrainingListener l : config.listeners()) {

@@ -165,7 +165,7 @@ class TrainerCheckpointTest {
                     .build()).fit(train, null);
         }
         Checkpoint c = Checkpoint.read(file);
-        assertEquals("finished 1 epochs", c.stopReason().orElseThrow());
+        assertTrue(c.stopReason().isEmpty(), "a run that trained all its epochs may be given more");
         try (Sequential m = Synthetic.mlp(2, 4, 3, 3); Adam adam = new Adam(m.parameters(), 0.1f)) {
             float[][] before = weights(m);
             Trainer t = new Trainer(m, new CrossEntropyLoss(), adam, TrainerConfig.builder().epochs(2).build());
