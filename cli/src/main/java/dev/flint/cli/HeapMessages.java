@@ -13,12 +13,14 @@ final class HeapMessages {
 
     /**
      * The message for an {@link OutOfMemoryError} thrown while {@code doing} something that needs about
-     * {@code neededBytes} (0 when unknown), in the command {@code command} ("train").
+     * {@code neededBytes} (0 when unknown; said only when it is at least half the heap limit), in the
+     * command {@code command} ("train").
      */
     static String outOfMemory(String doing, long neededBytes, String command) {
         long max = Runtime.getRuntime().maxMemory();
         long suggestGiB = Math.max(2, ceilGiB(Math.max(2 * max, neededBytes + max)));
-        String need = neededBytes > 0 ? ", which needs about " + mib(neededBytes) : "";
+        // An estimate far below the limit would only puzzle: then something else filled the heap.
+        String need = neededBytes >= max / 2 ? ", which needs about " + mib(neededBytes) : "";
         return String.format(Locale.ROOT, "out of memory (Java heap) while %s%s; this JVM may use at most %s of "
                 + "heap (-Xmx). Give it more, for example: FLINT_JAVA_OPTS=-Xmx%dg ./flint %s ... (or java -Xmx%dg "
                 + "-jar cli/target/flint.jar %s ...)", doing, need, mib(max), suggestGiB, command, suggestGiB, command);

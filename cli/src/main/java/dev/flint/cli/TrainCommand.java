@@ -236,7 +236,11 @@ final class TrainCommand implements Callable<Integer> {
         original.progress = progress;
         original.validate();
         console.printf("resuming %s after epoch %d of %d%n", run, checkpoint.epoch(), original.epochs);
-        return original.train(run, checkpoint, args, console, err);
+        try {
+            return original.train(run, checkpoint, args, console, err);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException(HeapMessages.outOfMemory(original.doing, original.doingNeeds, "train"), e);
+        }
     }
 
     /**
