@@ -139,6 +139,24 @@ void run_block(int n, const char *kernel) {
     }
 }
 
+// Host syncs, for the tests that assert a training step makes none: with EMU_CUDA_SYNC_COUNT_FILE set,
+// every cuStreamSynchronize and device-to-host copy rewrites that file with the totals so far.
+long long stream_syncs = 0;
+long long dtoh_copies = 0;
+
+void count_sync(long long *counter) {
+    (*counter)++;
+    const char *path = getenv("EMU_CUDA_SYNC_COUNT_FILE");
+    if (path == nullptr) {
+        return;
+    }
+    FILE *f = fopen(path, "w");
+    if (f != nullptr) {
+        fprintf(f, "stream_syncs=%lld dtoh_copies=%lld\n", stream_syncs, dtoh_copies);
+        fclose(f);
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -188,7 +206,7 @@ int cuCtxSetCurrent(void *) { return 0; }
 int cuCtxGetCurrent(void **ctx) { *ctx = (void *) 0x1000; return 0; }
 int cuStreamCreate(void **stream, unsigned int) { *stream = malloc(8); return 0; }
 int cuStreamDestroy_v2(void *stream) { free(stream); return 0; }
-int cuStreamSynchronize(void *) { return trapped ? LAUNCH_FAILED : 0; }
+int cuStreamSynchronize(void *) { count_sync(&stream_syncs); return trapped ? LAUNCH_FAILED : 0; }
 int cuEventCreate(void **event, unsigned int) { *event = malloc(8); return 0; }
 int cuEventDestroy_v2(void *event) { free(event); return 0; }
 int cuEventRecord(void *, void *) { return 0; }
@@ -233,6 +251,7 @@ int cuMemcpyHtoDAsync_v2(unsigned long long dst, const void *src, size_t n, void
     return 0;
 }
 int cuMemcpyDtoHAsync_v2(void *dst, unsigned long long src, size_t n, void *) {
+    count_sync(&dtoh_copies);
     memcpy(dst, (const void *) src, n);
     return 0;
 }

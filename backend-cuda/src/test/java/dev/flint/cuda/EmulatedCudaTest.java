@@ -64,6 +64,15 @@ class EmulatedCudaTest {
         String trapSummary = StandInLibraries.resultLine(trap, "EMULATED");
         System.out.println("[emulated cuda, trap] " + trapSummary);
         assertClean(trapSummary, trap, 1);
+
+        // Training steps must not wait for the device: the driver itself counts the syncs and copies back.
+        String syncs = StandInLibraries.runMainWith(dir, java.util.Map.of("EMU_CUDA_SYNC_COUNT_FILE",
+                dir.resolve("sync-counts.txt").toString()), List.of("--add-modules", "jdk.incubator.vector"),
+                EmulatedCudaMain.class, libcuda.toString(), libcublas.toString(), CudaHostSyncTest.class.getName());
+        String syncSummary = StandInLibraries.resultLine(syncs, "EMULATED");
+        System.out.println("[emulated cuda, sync counts] " + syncSummary);
+        syncs.lines().filter(l -> l.startsWith("[emulated cuda]")).forEach(System.out::println);
+        assertClean(syncSummary, syncs, 1);
     }
 
     private static void assertClean(String summary, String out, int atLeast) {

@@ -1,17 +1,23 @@
 package dev.flint.cli;
 
 import dev.flint.backend.Backend;
+import dev.flint.backend.DType;
 import dev.flint.data.DataLoader;
 import dev.flint.data.Mnist;
+import dev.flint.io.HostTensor;
 import dev.flint.io.SafeTensors;
 import dev.flint.loss.CrossEntropyLoss;
 import dev.flint.nn.Sequential;
 import dev.flint.tensor.Rng;
+import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
 import dev.flint.train.Metrics;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -51,8 +57,8 @@ final class EvalCommand implements Callable<Integer> {
             description = "Test images: 'embedded' or a folder with the MNIST files. Default: ${DEFAULT-VALUE}.")
     String data;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
-            description = "Where to compute. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", paramLabel = "auto|cpu|cuda",
+            description = "Where to compute. Default: as the library, -Dflint.backend, else FLINT_BACKEND, else auto.")
     String backend;
 
     @Option(names = "--batch-size", defaultValue = "1000", description = "Images per batch. Default: ${DEFAULT-VALUE}.")
@@ -60,7 +66,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!BackendChoice.NAMES.contains(backend.toLowerCase(Locale.ROOT))) {
+        if (!BackendChoice.isKnownOption(backend)) {
             throw new ParameterException(spec.commandLine(), "--backend: unknown backend '" + backend
                     + "', expected one of " + String.join(", ", BackendChoice.NAMES));
         }
@@ -85,9 +91,19 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         Backend device = BackendChoice.resolve(backend);
         Mnist.Data mnist = DataSource.load(data);
+        Models.checkImages(data.equals(DataSource.EMBEDDED) ? "the embedded MNIST subset" : "--data " + data, "test",
+                mnist.test());
         DataLoader test = DataLoader.builder(mnist.test()).batchSize(batchSize).backend(device).build();
+        SafeTensors.Contents contents = SafeTensors.readHost(modelFile);
+        String nonFinite = nonFinite(contents);
+        if (nonFinite != null) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("flint: warning: " + modelFile + " has " + nonFinite + "; its predictions mean nothing "
+                    + "(did its training diverge?)");
+            err.flush();
+        }
         try (Sequential net = Models.build(kind, 0f, new Rng(0), device)) {
-            Map<String, Tensor> state = SafeTensors.read(modelFile, device);
+            Map<String, Tensor> state = toDevice(contents, device);
             try {
                 net.loadStateDict(state);
             } catch (IllegalArgumentException e) {
@@ -103,5 +119,39 @@ final class EvalCommand implements Callable<Integer> {
             console.flush();
         }
         return 0;
+    }
+
+    /** "3 non-finite weights (NaN or infinite) in 0.weight, 2.bias", or null when every weight is finite. */
+    static String nonFinite(SafeTensors.Contents contents) {
+        long count = 0;
+        List<String> where = new ArrayList<>();
+        for (Map.Entry<String, HostTensor> e : contents.tensors().entrySet()) {
+            if (e.getValue().dtype() != DType.FLOAT32) {
+                continue;
+            }
+            long here = 0;
+            for (float v : e.getValue().floats()) {
+                if (!Float.isFinite(v)) {
+                    here++;
+                }
+            }
+            if (here > 0) {
+                count += here;
+                where.add(e.getKey());
+            }
+        }
+        return count == 0 ? null : String.format(Locale.ROOT, "%,d non-finite weight%s (NaN or infinite) in %s", count,
+                count == 1 ? "" : "s", String.join(", ", where));
+    }
+
+    private static Map<String, Tensor> toDevice(SafeTensors.Contents contents, Backend device) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> e : contents.tensors().entrySet()) {
+            HostTensor h = e.getValue();
+            Shape shape = Shape.of(h.shape());
+            out.put(e.getKey(), h.dtype() == DType.FLOAT32 ? Tensor.on(device).fromFloats(h.floats(), shape)
+                    : Tensor.on(device).fromInts(h.ints(), shape));
+        }
+        return out;
     }
 }

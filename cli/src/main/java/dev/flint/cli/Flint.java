@@ -22,7 +22,16 @@ public final class Flint implements Runnable {
     public static void main(String[] args) {
         // Charts are drawn off screen; without this AWT looks for a display on headless machines.
         System.setProperty("java.awt.headless", "true");
-        System.exit(commandLine().execute(args));
+        int status;
+        try {
+            status = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            // The commands say what they were doing themselves; this is the last resort for anything else.
+            System.err.println("flint: " + HeapMessages.outOfMemory("running 'flint " + String.join(" ", args) + "'",
+                    0, args.length > 0 ? args[0] : ""));
+            status = 1;
+        }
+        System.exit(status);
     }
 
     /** The configured command line (tests run it without exiting the JVM). */
@@ -38,8 +47,10 @@ public final class Flint implements Runnable {
     }
 
     private static String message(Throwable e) {
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? e.toString() : m;
+        // An UncheckedIOException's own message repeats its cause's class name: say the cause's words.
+        Throwable shown = e instanceof java.io.UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+        String m = shown.getMessage();
+        return m == null || m.isBlank() ? shown.toString() : m;
     }
 
     @Override

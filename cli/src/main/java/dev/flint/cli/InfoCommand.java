@@ -28,13 +28,14 @@ final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
-            description = "The backend to describe. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", paramLabel = "auto|cpu|cuda",
+            description = "The backend to describe. Default: as the library, -Dflint.backend, else FLINT_BACKEND, "
+                    + "else auto.")
     String backend;
 
     @Override
     public Integer call() {
-        if (!BackendChoice.NAMES.contains(backend.toLowerCase(Locale.ROOT))) {
+        if (!BackendChoice.isKnownOption(backend)) {
             throw new ParameterException(spec.commandLine(), "--backend: unknown backend '" + backend
                     + "', expected one of " + String.join(", ", BackendChoice.NAMES));
         }
@@ -44,7 +45,7 @@ final class InfoCommand implements Callable<Integer> {
                 System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors());
         out.flush();
         Backend chosen = BackendChoice.resolve(backend);
-        out.printf("chosen (%s): %s%n", backend, chosen.name());
+        out.printf("chosen (%s): %s%n", backend != null ? backend : Backends.configuredName(), chosen.name());
         out.printf("device: %s%n", chosen.deviceDescription());
         MemoryStats m = chosen.memoryStats();
         out.printf("memory: %s%n", m.inUse() < 0 ? "not reported by this backend" : m.toString());

@@ -2,9 +2,13 @@ package dev.flint.cli;
 
 import dev.flint.train.EpochRecord;
 import dev.flint.train.History;
+import dev.flint.train.IoMessages;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
@@ -27,6 +31,11 @@ final class LearningCurves {
     private LearningCurves() {
     }
 
+    /**
+     * Writes the chart of {@code history} to {@code file}.
+     *
+     * @throws IOException naming the file when it cannot be written; the file is then as it was
+     */
     static void writePng(History history, String title, Path file) throws IOException {
         if (history.isEmpty()) {
             throw new IllegalArgumentException("learning curves: the history has no epoch to draw");
@@ -42,10 +51,22 @@ final class LearningCurves {
             series(loss, "validation", epochs, history.column(EpochRecord::validationLoss));
             series(accuracy, "validation", epochs, percent(history.column(EpochRecord::validationAccuracy)));
         }
-        String name = file.toString();
-        // XChart appends the extension itself.
-        String base = name.endsWith(".png") ? name.substring(0, name.length() - 4) : name;
-        BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, base, BitmapEncoder.BitmapFormat.PNG);
+        // Drawn into a temporary file beside the target and moved into place when complete, so a failed
+        // write (a full disk) never leaves a truncated PNG.
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp))) {
+                BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, out, BitmapEncoder.BitmapFormat.PNG);
+            }
+            IoMessages.moveIntoPlace(temp, file);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cannotTidy) {
+                e.addSuppressed(cannotTidy);
+            }
+            throw IoMessages.wrap("cannot write the learning curves", file, e);
+        }
     }
 
     private static XYChart chart(String title, String yTitle, Styler.LegendPosition legend) {

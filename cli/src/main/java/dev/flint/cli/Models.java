@@ -1,6 +1,8 @@
 package dev.flint.cli;
 
+import dev.flint.autograd.GradMode;
 import dev.flint.backend.Backend;
+import dev.flint.data.Dataset;
 import dev.flint.nn.Conv2d;
 import dev.flint.nn.Dropout;
 import dev.flint.nn.Flatten;
@@ -8,7 +10,11 @@ import dev.flint.nn.Linear;
 import dev.flint.nn.MaxPool2d;
 import dev.flint.nn.ReLU;
 import dev.flint.nn.Sequential;
+import dev.flint.nn.Module;
 import dev.flint.tensor.Rng;
+import dev.flint.tensor.Scope;
+import dev.flint.tensor.Shape;
+import dev.flint.tensor.Tensor;
 import java.util.List;
 import java.util.Locale;
 
@@ -27,6 +33,8 @@ import java.util.Locale;
 public final class Models {
     /** The model names {@link #build} accepts. */
     public static final List<String> NAMES = List.of("linear", "mlp", "cnn");
+    /** The shape of one input image every model takes: one grey channel of 28 x 28 pixels. */
+    public static final Shape INPUT = Shape.of(1, 28, 28);
 
     private Models() {
     }
@@ -61,5 +69,42 @@ public final class Models {
             default:
                 throw new IllegalArgumentException("unknown model '" + name + "': expected one of " + NAMES);
         }
+    }
+
+    /**
+     * Checks that the images of {@code data} are what the models take ({@link #INPUT}), so that images of
+     * another size fail here, named, rather than as a shape mismatch deep inside a layer.
+     *
+     * @throws IllegalArgumentException naming {@code source}, the size found and the size expected
+     */
+    static void checkImages(String source, String part, Dataset data) {
+        Shape s = data.sampleShape();
+        if (!s.equals(INPUT)) {
+            String found = s.rank() == 3 && s.dim(0) == 1 ? s.dim(1) + "x" + s.dim(2) + " pixels" : "of shape " + s;
+            throw new IllegalArgumentException(source + ": the " + part + " images are " + found + ", but the models "
+                    + "take 28x28-pixel single-channel MNIST images (shape " + INPUT + ")");
+        }
+    }
+
+    /**
+     * Floats of activations one sample makes in a forward pass of {@code net} (the outputs of every
+     * layer), measured by running one blank image through it; a training step keeps about this much per
+     * sample for the backward pass, and allocates about as much again for the gradients.
+     */
+    static long activationFloatsPerSample(Sequential net, Backend backend) {
+        long floats = 0;
+        boolean training = net.isTraining();
+        try (GradMode.Guard noGrad = GradMode.noGrad(); Scope scope = Scope.open()) {
+            net.eval();
+            Tensor x = Tensor.on(backend).zeros(Shape.of(1, INPUT.dim(0), INPUT.dim(1), INPUT.dim(2)));
+            for (int i = 0; i < net.size(); i++) {
+                Module layer = net.get(i);
+                x = layer.forward(x);
+                floats += x.size();
+            }
+        } finally {
+            net.train(training);
+        }
+        return floats;
     }
 }

@@ -43,7 +43,7 @@ class FlintTest {
                 "--epochs", "3", "--batch-size", "32", "--lr", "0.01", "--optimizer", "momentum", "--momentum", "0.8",
                 "--nesterov", "--weight-decay", "5e-4", "--dropout", "0.25", "--l2", "1e-4", "--l1", "1e-5",
                 "--grad-clip", "5", "--lr-schedule", "cosine", "--train-subset", "500",
-                "--seed", "7", "--out", "runs/x", "--patience", "2", "--no-progress");
+                "--seed", "7", "--out", "runs/x", "--overwrite", "--patience", "2", "--no-progress");
         TrainCommand t = pr.subcommand().commandSpec().commandLine().getCommand();
         assertEquals("cnn", t.model);
         assertEquals("/tmp/mnist", t.data);
@@ -63,6 +63,7 @@ class FlintTest {
         assertEquals(500, t.trainSubset);
         assertEquals(7L, t.seed);
         assertEquals(Path.of("runs/x"), t.out);
+        assertTrue(t.overwrite);
         assertEquals(2, t.patience);
         assertFalse(t.progress);
     }
@@ -73,7 +74,7 @@ class FlintTest {
         TrainCommand t = cl.parseArgs("train").subcommand().commandSpec().commandLine().getCommand();
         assertEquals("mlp", t.model);
         assertEquals("embedded", t.data);
-        assertEquals("auto", t.backend);
+        assertNull(t.backend, "no option: -Dflint.backend, FLINT_BACKEND or auto decide, as in the library");
         assertEquals("adam", t.optimizer);
         assertNull(t.lr);
         assertNull(t.out);

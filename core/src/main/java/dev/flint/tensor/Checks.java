@@ -1,5 +1,6 @@
 package dev.flint.tensor;
 
+import dev.flint.backend.Backend;
 import dev.flint.backend.DType;
 
 /** Argument checks shared by every op, so that their messages read alike. */
@@ -30,12 +31,25 @@ final class Checks {
 
     static void sameBackend(String op, Tensor... tensors) {
         for (int i = 1; i < tensors.length; i++) {
-            if (tensors[i].backend() != tensors[0].backend()) {
-                throw new IllegalArgumentException(op + ": tensors on different backends: '" + tensors[0].backend().name()
-                        + "' " + tensors[0].shape() + " and '" + tensors[i].backend().name() + "' " + tensors[i].shape()
-                        + " (move one with to(backend))");
+            Backend a = tensors[0].backend();
+            Backend b = tensors[i].backend();
+            if (a == b) {
+                continue;
             }
+            if (a.name().equals(b.name())) {
+                // Two objects of one name: naming both 'cpu' would read as a contradiction, so say which is which.
+                throw new IllegalArgumentException(op + ": tensors on two different backend objects that are both named '"
+                        + a.name() + "': " + tensors[0].shape() + " on " + instance(a) + " and " + tensors[i].shape()
+                        + " on " + instance(b) + " (a backend created twice is two backends: get it from Backends.get(\""
+                        + a.name() + "\"), which shares one per name, or move one tensor with to(backend))");
+            }
+            throw new IllegalArgumentException(op + ": tensors on different backends: '" + a.name() + "' "
+                    + tensors[0].shape() + " and '" + b.name() + "' " + tensors[i].shape() + " (move one with to(backend))");
         }
+    }
+
+    private static String instance(Backend b) {
+        return "'" + b.name() + "'@" + Integer.toHexString(System.identityHashCode(b));
     }
 
     static void int32(String op, String what, Tensor t) {

@@ -17,7 +17,13 @@ final class LossOps {
         return prediction.sub(target).square().mean();
     }
 
-    /** Checks (N, C) scores against (N,) INT32 labels in [0, C). Downloads the labels once. */
+    /**
+     * Checks (N, C) scores against (N,) INT32 labels in [0, C). Labels whose range is known (uploaded
+     * with {@code fromInts}, or sliced, gathered or reshaped from such labels) are checked on the host
+     * without touching the device, so a training step does not wait here. Labels of unknown range
+     * (computed on the device), and known ranges that fail, are downloaded once so that the error can
+     * name the first bad label and its position.
+     */
     private static void checkLabels(String op, Tensor scores, Tensor labels) {
         Checks.floats(op, scores);
         Checks.int32(op, "labels", labels);
@@ -33,6 +39,9 @@ final class LossOps {
         if (n == 0 || c == 0) {
             throw new IllegalArgumentException(op + ": empty scores " + scores.shape());
         }
+        if (KnownRange.within(labels, 0, c)) {
+            return;
+        }
         int[] v = labels.toIntArray();
         for (int i = 0; i < v.length; i++) {
             if (v[i] < 0 || v[i] >= c) {
@@ -40,6 +49,8 @@ final class LossOps {
                         + c + ")");
             }
         }
+        // Checked once: later uses of these labels (another loss, the next epoch) need no download.
+        KnownRange.fromHost(labels, v, v.length);
     }
 
     static Tensor crossEntropy(Tensor logits, Tensor labels) {

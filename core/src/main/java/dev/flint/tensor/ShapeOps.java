@@ -73,6 +73,7 @@ final class ShapeOps {
         }
         Tensor y = Tensor.empty(x.backend(), Shape.of(outDims), x.dtype());
         x.backend().permute(x.storage(), x.shape().dims(), p, y.storage());
+        KnownRange.copy(x, y);
         // d permute(perm) = g permuted by the inverse
         return Tensor.record(y, "permute", Tensor.NOTHING_SAVED, g -> new Tensor[] {g.permute(inverse)}, x);
     }
@@ -92,6 +93,8 @@ final class ShapeOps {
         Shape out = x.shape().withDim(0, to - from);
         Tensor y = Tensor.empty(x.backend(), out, x.dtype());
         x.backend().copyBlocks(x.storage(), from * row, 0, y.storage(), 0, 0, 1, (to - from) * row);
+        // A part of the rows lies within the range of all of them.
+        KnownRange.copy(x, y);
         Shape source = x.shape();
         // d slice = g placed at rows [from, to) of zeros
         return Tensor.record(y, "slice", Tensor.NOTHING_SAVED, g -> {
@@ -111,16 +114,23 @@ final class ShapeOps {
             throw new IllegalArgumentException("indexSelect: cannot index a scalar");
         }
         int n = x.shape().dim(0);
-        for (int i : indices.toIntArray()) {
-            if (i < 0 || i >= n) {
-                throw new IllegalArgumentException("indexSelect: index " + i + " is out of range [0, " + n
-                        + ") for dimension 0 of " + x.shape());
+        if (!KnownRange.within(indices, 0, n)) {
+            // Indices computed on the device (range unknown) or out of range: read them once to check or to
+            // name the bad one.
+            int[] v = indices.toIntArray();
+            for (int i : v) {
+                if (i < 0 || i >= n) {
+                    throw new IllegalArgumentException("indexSelect: index " + i + " is out of range [0, " + n
+                            + ") for dimension 0 of " + x.shape());
+                }
             }
+            KnownRange.fromHost(indices, v, v.length);
         }
         int row = x.shape().sizeBetween(1, x.rank());
         int count = indices.size();
         Tensor y = Tensor.empty(x.backend(), x.shape().withDim(0, count), x.dtype());
         x.backend().gatherRows(x.storage(), indices.storage(), y.storage(), count, row);
+        KnownRange.copy(x, y);
         Shape source = x.shape();
         // d gather = scatter-add of g into zeros (repeated rows accumulate)
         return Tensor.record(y, "index_select", Tensor.saves(indices), g -> {
@@ -167,6 +177,7 @@ final class ShapeOps {
             be.copyBlocks(arr[i].storage(), 0, block, y.storage(), offset * inner, total * inner, outer, block);
             offset += arr[i].shape().dim(axis);
         }
+        KnownRange.union(y, arr);
         int totalRows = total;
         // d concat = the matching slice of g for each input
         return Tensor.record(y, "concat", Tensor.NOTHING_SAVED, g -> {
@@ -196,6 +207,7 @@ final class ShapeOps {
         } else {
             target.upload(x.toIntArray(), 0, y.storage(), 0, x.size());
         }
+        KnownRange.copy(x, y);
         Backend source = x.backend();
         // d to(target) = g moved back
         return Tensor.record(y, "to_" + target.name(), Tensor.NOTHING_SAVED, g -> new Tensor[] {g.to(source)}, x);

@@ -57,6 +57,8 @@ public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
     private Tensor grad;
     /** The scope that owns this tensor, or null. */
     Scope owner;
+    /** INT32 only: the value range known without a download, shared by views of one storage. */
+    KnownRange knownRange;
 
     Tensor(Backend backend, Shape shape, DType dtype, Storage storage) {
         this(backend, shape, dtype, storage, new AtomicInteger());
@@ -68,6 +70,7 @@ public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
         this.dtype = dtype;
         this.storage = storage;
         this.version = version;
+        this.knownRange = dtype == DType.INT32 ? KnownRange.unknown() : null;
         Scope scope = Scope.current();
         if (scope != null) {
             scope.adopt(this);
@@ -79,11 +82,16 @@ public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
         return new Tensor(backend, shape, dtype, backend.allocate(dtype, shape.size()));
     }
 
-    /** A view of {@code source}'s data with another shape of the same size: same storage, same version. */
+    /**
+     * A view of {@code source}'s data with another shape of the same size: same storage, same version,
+     * same known value range.
+     */
     static Tensor view(Tensor source, Shape shape) {
         Storage data = source.storage();
         data.retain();
-        return new Tensor(source.backend, shape, source.dtype, data, source.version);
+        Tensor view = new Tensor(source.backend, shape, source.dtype, data, source.version);
+        view.knownRange = source.knownRange;
+        return view;
     }
 
     // =========================================================================== factories
@@ -163,6 +171,9 @@ public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
     public Storage mutableStorage() {
         checkOpen("mutableStorage");
         version.incrementAndGet();
+        if (knownRange != null) {
+            knownRange.forget();
+        }
         return storage;
     }
 
@@ -447,6 +458,9 @@ public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
         } else {
             backend.upload(src.toIntArray(), 0, storage(), 0, size());
         }
+        if (knownRange != null) {
+            knownRange.assign(src.knownRange);
+        }
         return this;
     }
 
@@ -455,6 +469,9 @@ public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
         checkOpen("fill");
         version.incrementAndGet();
         backend.fill(storage(), 0, size(), value);
+        if (knownRange != null) {
+            knownRange.forget();
+        }
         return this;
     }
 
@@ -841,7 +858,9 @@ public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
 
     /**
      * Mean cross-entropy of logits (N, C) against INT32 labels (N,), fused with the softmax:
-     * {@code mean_i(logsumexp(x_i) - x_i[y_i])}.
+     * {@code mean_i(logsumexp(x_i) - x_i[y_i])}. Labels made by {@code fromInts} (or sliced, gathered or
+     * reshaped from such) carry their value range, so the range check costs no device round trip; labels
+     * computed on the device are downloaded for the check once.
      */
     public Tensor crossEntropy(Tensor labels) {
         return LossOps.crossEntropy(this, labels);

@@ -68,7 +68,11 @@ public final class TensorFactory {
         return t;
     }
 
-    /** An int32 copy of {@code data} (class labels, indices) laid out as {@code shape}. */
+    /**
+     * An int32 copy of {@code data} (class labels, indices) laid out as {@code shape}. The tensor
+     * remembers the smallest and largest value, so range checks on it (cross-entropy labels, gather
+     * indices) need not read it back from the device.
+     */
     public Tensor fromInts(int[] data, Shape shape) {
         if (data.length != shape.size()) {
             throw new IllegalArgumentException("fromInts: " + data.length + " values do not fill shape " + shape
@@ -76,6 +80,8 @@ public final class TensorFactory {
         }
         Tensor t = Tensor.empty(backend, shape, DType.INT32);
         backend.upload(data, 0, t.storage(), 0, data.length);
+        // The values are on the host now: their range costs one pass here and saves label checks a download.
+        KnownRange.fromHost(t, data, data.length);
         return t;
     }
 

@@ -1,6 +1,7 @@
 package dev.flint.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,8 @@ import dev.flint.backend.DType;
 import dev.flint.tensor.Rng;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
+import dev.flint.tensor.TensorFactory;
+import dev.flint.testing.CountingBackend;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -103,6 +106,80 @@ public abstract class InputValidationSuite {
         rejects(() -> logits.crossEntropy(floatLabels), List.of(logits), "crossEntropy", "int32");
         Tensor target = t(3, 5);
         rejects(() -> logits.mse(target), List.of(logits, target), "mse", "[3, 4]", "[3, 5]");
+    }
+
+    @Test
+    void anOutOfRangeLabelIsNamedWithItsPositionAndTheClassCount() {
+        Tensor logits = t(3, 4);
+        Tensor labels = Tensor.on(backend()).fromInts(new int[] {0, 1, 7}, Shape.of(3));
+        rejects(() -> logits.crossEntropy(labels), List.of(logits), "crossEntropy", "label 7 at index 2",
+                "[0, 4)");
+        // A batch cut from a labelled data set keeps the range of its own rows, not the data set's.
+        Tensor all = Tensor.on(backend()).fromInts(new int[] {0, 1, 2, 9, 3, 1}, Shape.of(6));
+        Tensor goodRows = all.slice(0, 3);
+        logits.crossEntropy(goodRows);
+        rejects(() -> logits.crossEntropy(all.slice(2, 5)), List.of(logits), "label 9 at index 1", "[0, 4)");
+    }
+
+    @Test
+    void labelsUploadedFromTheHostAreCheckedWithoutADownload() {
+        CountingBackend counting = CountingBackend.wrap(backend());
+        TensorFactory f = Tensor.on(counting.backend());
+        Tensor logits = f.uniform(Shape.of(4, 3), -1, 1, new Rng(5));
+        Tensor labels = f.fromInts(new int[] {2, 0, 1, 1, 0, 2}, Shape.of(6));
+        Tensor picks = f.fromInts(new int[] {5, 0, 3, 3}, Shape.of(4));
+        Tensor rows = f.uniform(Shape.of(6, 2), -1, 1, new Rng(7));
+        long before = counting.hostSyncs();
+        // Ops that only move labels keep their range: slice, reshape, detach, concatenation.
+        logits.crossEntropy(labels.slice(1, 5)).close();
+        rows.indexSelect(picks).close();
+        logits.crossEntropy(labels.slice(0, 4).reshape(2, 2).reshape(4).detach()).close();
+        logits.crossEntropy(Tensor.concat(List.of(labels.slice(0, 2), labels.slice(4, 6)), 0)).close();
+        logits.hinge(labels.slice(2, 6), 1f).close();
+        assertEquals(before, counting.hostSyncs(), "host syncs while checking labels and indices uploaded from the host");
+    }
+
+    @Test
+    void labelsComputedOnTheDeviceAreDownloadedOnceForTheCheck() {
+        CountingBackend counting = CountingBackend.wrap(backend());
+        TensorFactory f = Tensor.on(counting.backend());
+        Tensor logits = f.uniform(Shape.of(3, 4), -1, 1, new Rng(6));
+        Tensor computed = f.fromFloats(new float[] {3, 0, 2}, Shape.of(3)).castTo(DType.INT32);
+        long before = counting.hostSyncs();
+        logits.crossEntropy(computed).close();
+        assertEquals(before + 1, counting.hostSyncs(), "the first check downloads the labels once");
+        logits.crossEntropy(computed).close();
+        assertEquals(before + 1, counting.hostSyncs(), "a checked tensor is not checked again");
+        Tensor bad = f.fromFloats(new float[] {3, 4, 2}, Shape.of(3)).castTo(DType.INT32);
+        rejects(() -> logits.crossEntropy(bad), List.of(logits), "crossEntropy", "label 4 at index 1", "[0, 4)");
+    }
+
+    @Test
+    void anInPlaceWriteInvalidatesTheKnownLabelRange() {
+        Tensor logits = t(3, 4);
+        Tensor labels = Tensor.on(backend()).fromInts(new int[] {0, 1, 2}, Shape.of(3));
+        Tensor view = labels.reshape(3, 1).reshape(3);
+        logits.crossEntropy(view);
+        // Values written on the device, through the base tensor: the view must not trust its old range.
+        labels.copyFrom(Tensor.on(backend()).fromFloats(new float[] {0, 6, 1}, Shape.of(3)).castTo(DType.INT32));
+        rejects(() -> logits.crossEntropy(view), List.of(logits), "label 6 at index 1");
+        labels.fill(5f);
+        rejects(() -> logits.crossEntropy(labels), List.of(logits), "label 5 at index 0");
+        // Copied from labels of known range: known again, and still checked against it.
+        labels.copyFrom(Tensor.on(backend()).fromInts(new int[] {3, 3, 8}, Shape.of(3)));
+        rejects(() -> logits.crossEntropy(view), List.of(logits), "label 8 at index 2");
+    }
+
+    @Test
+    void twoBackendObjectsOfOneNameAreToldApart() {
+        CountingBackend twin = CountingBackend.wrap(backend());
+        Tensor a = t(2, 3);
+        Tensor b = Tensor.on(twin.backend()).zeros(Shape.of(2, 3));
+        String name = backend().name();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.add(b));
+        assertTrue(e.getMessage().startsWith("add: tensors on two different backend objects that are both named '"
+                + name + "': [2, 3] on '" + name + "'@"), e.getMessage());
+        assertTrue(e.getMessage().contains("Backends.get(\"" + name + "\")"), e.getMessage());
     }
 
     @Test

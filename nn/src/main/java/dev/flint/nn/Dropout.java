@@ -36,6 +36,14 @@ public class Dropout extends Module {
         return x.dropout(p, true, rng);
     }
 
+    /**
+     * The generator the masks are drawn from; its {@link Rng#state()} is what a checkpoint keeps so that
+     * a resumed run draws the same masks.
+     */
+    public Rng rng() {
+        return rng;
+    }
+
     /** The drop probability. */
     public float probability() {
         return p;

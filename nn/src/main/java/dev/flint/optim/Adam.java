@@ -5,6 +5,7 @@ import dev.flint.backend.Storage;
 import dev.flint.tensor.Tensor;
 import java.util.Collection;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -60,6 +61,33 @@ public class Adam extends Optimizer {
     @Override
     protected final int stateCount() {
         return 2;
+    }
+
+    @Override
+    protected final List<String> bufferNames() {
+        return List.of("exp_avg", "exp_avg_sq");
+    }
+
+    @Override
+    protected final List<String> counterNames() {
+        // The step count sets the bias corrections 1 - beta^t: a resumed run needs it to take the same steps.
+        return List.of("step");
+    }
+
+    @Override
+    protected final int counter(Tensor param, String name) {
+        int[] t = steps.get(param);
+        return t == null ? 0 : t[0];
+    }
+
+    @Override
+    protected final void setCounter(Tensor param, String name, int value) {
+        steps.computeIfAbsent(param, k -> new int[1])[0] = value;
+    }
+
+    @Override
+    protected final void clearCounters(Tensor param) {
+        steps.remove(param);
     }
 
     @Override

@@ -14,7 +14,7 @@ package dev.flint.optim;
  */
 public abstract class LrScheduler {
     private final Optimizer optimizer;
-    private final float baseLr;
+    private float baseLr;
     private int epoch;
 
     protected LrScheduler(Optimizer optimizer) {
@@ -26,6 +26,22 @@ public abstract class LrScheduler {
     public final void step() {
         epoch++;
         optimizer.setLr(lrAt(epoch));
+    }
+
+    /**
+     * Continues the schedule after {@code epochs} epochs (a run resumed from a checkpoint) from the base
+     * rate {@code baseLr} it had: the count becomes {@code epochs} and the optimizer's rate
+     * {@code lrAt(epochs)}, as after that many {@link #step()}s. Both come from {@link #epoch()} and
+     * {@link #baseLr()} of the schedule that was saved.
+     */
+    public final void restore(int epochs, float baseLr) {
+        if (epochs < 0 || !(baseLr >= 0f) || Float.isInfinite(baseLr)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".restore: need epochs >= 0 and a finite "
+                    + "baseLr >= 0, got epochs=" + epochs + " baseLr=" + baseLr);
+        }
+        this.baseLr = baseLr;
+        epoch = epochs;
+        optimizer.setLr(lrAt(epochs));
     }
 
     /** The learning rate for epoch {@code epoch} (0 is the first), from the closed form of the schedule. */

@@ -1,13 +1,17 @@
 package dev.flint.optim;
 
-import dev.flint.backend.Storage;
+import dev.flint.backend.Backend;
 import dev.flint.backend.DType;
+import dev.flint.backend.Storage;
+import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Updates a fixed list of parameters from their gradients. Subclasses implement {@link #update} for
@@ -21,8 +25,15 @@ import java.util.Map;
  *     opt.step();
  * }
  * }</pre>
+ *
+ * <p>{@link #stateDict()} and {@link #loadStateDict} save and restore everything a step depends on
+ * (the learning rate, each parameter's buffers and counters), so a run resumed from a checkpoint
+ * takes exactly the steps it would have taken without the interruption.
  */
 public abstract class Optimizer implements AutoCloseable {
+    /** {@link #stateDict()} key of the learning rate. */
+    public static final String LR_KEY = "lr";
+
     private final List<Tensor> params;
     private final Map<Tensor, Storage[]> state = new IdentityHashMap<>();
     private float lr;
@@ -108,6 +119,184 @@ public abstract class Optimizer implements AutoCloseable {
 
     /** Number of state buffers, each the size of the parameter, this optimizer keeps per parameter. */
     protected abstract int stateCount();
+
+    /**
+     * Names of the {@link #stateCount()} buffers in {@link #stateDict()} (PyTorch's where there is one,
+     * such as {@code momentum_buffer}); {@code buffer0, buffer1, ...} unless a subclass names them.
+     */
+    protected List<String> bufferNames() {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < stateCount(); i++) {
+            names.add("buffer" + i);
+        }
+        return names;
+    }
+
+    /**
+     * Names of the integer counters (step counts, at least 1 once a parameter has state) this optimizer
+     * keeps per parameter besides its buffers; none by default.
+     */
+    protected List<String> counterNames() {
+        return List.of();
+    }
+
+    /** The value of counter {@code name} of {@code param}, which has state (for {@link #stateDict()}). */
+    protected int counter(Tensor param, String name) {
+        throw new IllegalStateException(getClass().getSimpleName() + " keeps no counter '" + name + "'");
+    }
+
+    /** Sets counter {@code name} of {@code param} (for {@link #loadStateDict}). */
+    protected void setCounter(Tensor param, String name, int value) {
+        throw new IllegalStateException(getClass().getSimpleName() + " keeps no counter '" + name + "'");
+    }
+
+    /** Forgets every counter of {@code param} (its state is being replaced or dropped). */
+    protected void clearCounters(Tensor param) {
+    }
+
+    /**
+     * A copy of the optimizer's state, by name, for checkpoints: {@value #LR_KEY} (a float32 scalar),
+     * and for each parameter {@code i} (its position in {@link #parameters()}) that has been updated,
+     * its buffers and counters as {@code "i.name"} (for Adam {@code "0.exp_avg"}, {@code "0.exp_avg_sq"}
+     * and the int32 scalar {@code "0.step"}; for SGD with momentum {@code "0.momentum_buffer"}).
+     * Parameters not yet updated have no entries, as in PyTorch. The caller owns the copies; they live
+     * on the parameters' backends, and later steps do not change them.
+     *
+     * <pre>{@code
+     * Map<String, Tensor> state = adam.stateDict();
+     * SafeTensors.write(Path.of("optimizer.safetensors"), state, Map.of());
+     * }</pre>
+     */
+    public final Map<String, Tensor> stateDict() {
+        checkOpen("stateDict");
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put(LR_KEY, Tensor.on(params.get(0).backend()).scalar(lr));
+        List<String> buffers = bufferNames();
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            Storage[] s = state.get(p);
+            if (s == null) {
+                continue;
+            }
+            Backend be = p.backend();
+            for (int b = 0; b < s.length; b++) {
+                Tensor copy = Tensor.on(be).zeros(p.shape());
+                be.copyBlocks(s[b], 0, 0, copy.storage(), 0, 0, 1, p.size());
+                out.put(i + "." + buffers.get(b), copy);
+            }
+            for (String c : counterNames()) {
+                out.put(i + "." + c, Tensor.on(be).fromInts(new int[] {counter(p, c)}, Shape.scalar()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Replaces the optimizer's state with {@code state}, as made by {@link #stateDict()} of an optimizer
+     * of the same kind over parameters of the same shapes: the learning rate when present, and every
+     * parameter's buffers and counters (a parameter without entries starts afresh). Values on another
+     * backend are copied across; {@code state} is not modified and stays the caller's.
+     *
+     * @throws IllegalArgumentException naming the key that is unknown, misshapen or incomplete; the
+     *     optimizer is unchanged then
+     */
+    public final void loadStateDict(Map<String, Tensor> state) {
+        checkOpen("loadStateDict");
+        String name = getClass().getSimpleName();
+        List<String> buffers = bufferNames();
+        List<String> counters = counterNames();
+        // Parameter index -> its entries by name; everything is checked before anything changes.
+        Map<Integer, Map<String, Tensor>> byParam = new TreeMap<>();
+        Float newLr = null;
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            String key = e.getKey();
+            Tensor t = e.getValue();
+            if (key.equals(LR_KEY)) {
+                if (t.size() != 1 || t.dtype() != DType.FLOAT32) {
+                    throw new IllegalArgumentException(name + ".loadStateDict: '" + LR_KEY
+                            + "' must be a float32 scalar, got " + t.dtype() + " " + t.shape());
+                }
+                newLr = t.item();
+                continue;
+            }
+            int dot = key.indexOf('.');
+            int index = -1;
+            try {
+                index = dot > 0 ? Integer.parseInt(key.substring(0, dot)) : -1;
+            } catch (NumberFormatException notAnIndex) {
+                index = -1;
+            }
+            String entry = dot > 0 ? key.substring(dot + 1) : key;
+            if (index < 0 || index >= params.size() || !(buffers.contains(entry) || counters.contains(entry))) {
+                throw new IllegalArgumentException(name + ".loadStateDict: unexpected key '" + key + "' (expected '"
+                        + LR_KEY + "' and 'i.name' for a parameter index i in [0, " + params.size() + ") and a name in "
+                        + names(buffers, counters) + ")");
+            }
+            Tensor p = params.get(index);
+            if (buffers.contains(entry) && (!t.shape().equals(p.shape()) || t.dtype() != DType.FLOAT32)) {
+                throw new IllegalArgumentException(name + ".loadStateDict: '" + key + "' must be float32 "
+                        + p.shape() + " like parameter " + index + ", got " + t.dtype() + " " + t.shape());
+            }
+            if (counters.contains(entry) && (t.size() != 1 || t.dtype() != DType.INT32 || t.item() < 1)) {
+                throw new IllegalArgumentException(name + ".loadStateDict: '" + key + "' must be an int32 scalar >= 1 "
+                        + "(a parameter with state has been updated at least once), got " + t.dtype() + " " + t.shape()
+                        + (t.size() == 1 ? " holding " + (int) t.item() : ""));
+            }
+            byParam.computeIfAbsent(index, k -> new LinkedHashMap<>()).put(entry, t);
+        }
+        for (Map.Entry<Integer, Map<String, Tensor>> e : byParam.entrySet()) {
+            List<String> missing = new ArrayList<>(names(buffers, counters));
+            missing.removeAll(e.getValue().keySet());
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException(name + ".loadStateDict: parameter " + e.getKey() + " has "
+                        + e.getValue().keySet() + " but not " + missing);
+            }
+        }
+        if (newLr != null) {
+            checkLr(newLr);
+        }
+        // Valid: replace the state.
+        for (Tensor p : params) {
+            Storage[] old = this.state.remove(p);
+            if (old != null) {
+                for (Storage buf : old) {
+                    buf.release();
+                }
+            }
+            clearCounters(p);
+        }
+        for (Map.Entry<Integer, Map<String, Tensor>> e : byParam.entrySet()) {
+            Tensor p = params.get(e.getKey());
+            Storage[] s = allocateState(p);
+            for (int b = 0; b < s.length; b++) {
+                Tensor src = e.getValue().get(buffers.get(b));
+                if (src.backend() == p.backend()) {
+                    p.backend().copyBlocks(src.storage(), 0, 0, s[b], 0, 0, 1, p.size());
+                } else {
+                    p.backend().upload(src.toFloatArray(), 0, s[b], 0, p.size());
+                }
+            }
+            this.state.put(p, s);
+            for (String c : counters) {
+                setCounter(p, c, (int) e.getValue().get(c).item());
+            }
+        }
+        if (newLr != null) {
+            this.lr = newLr;
+        }
+    }
+
+    private static List<String> names(List<String> buffers, List<String> counters) {
+        List<String> all = new ArrayList<>(buffers);
+        all.addAll(counters);
+        return all;
+    }
+
+    private void checkOpen(String op) {
+        if (closed) {
+            throw new IllegalStateException(getClass().getSimpleName() + ": " + op + "() after close()");
+        }
+    }
 
     private Storage[] allocateState(Tensor p) {
         Storage[] s = new Storage[stateCount()];

@@ -4,6 +4,7 @@ import dev.flint.backend.SgdParams;
 import dev.flint.backend.Storage;
 import dev.flint.tensor.Tensor;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * Stochastic gradient descent with PyTorch's rule ({@code torch.optim.SGD}), run by the backend's
@@ -59,6 +60,11 @@ public final class SGD extends Optimizer {
     protected int stateCount() {
         // The velocity exists only with momentum, as in PyTorch's momentum_buffer.
         return momentum == 0f ? 0 : 1;
+    }
+
+    @Override
+    protected List<String> bufferNames() {
+        return momentum == 0f ? List.of() : List.of("momentum_buffer");
     }
 
     @Override

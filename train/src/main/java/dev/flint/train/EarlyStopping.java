@@ -67,6 +67,18 @@ public final class EarlyStopping {
         epochsWithoutImprovement = 0;
     }
 
+    /** Epochs since the last improvement (what a checkpoint keeps, with the best loss and epoch). */
+    int epochsWithoutImprovement() {
+        return epochsWithoutImprovement;
+    }
+
+    /** Puts back the state a checkpoint kept, for a resumed run. */
+    void restore(double bestLoss, int bestEpoch, int epochsWithoutImprovement) {
+        this.best = bestLoss;
+        this.bestEpoch = bestEpoch;
+        this.epochsWithoutImprovement = epochsWithoutImprovement;
+    }
+
     /** The best validation loss so far ({@code +Infinity} before the first update). */
     public double bestLoss() {
         return best;

@@ -2,10 +2,14 @@ package dev.flint.train;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.StringReader;
 import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -105,26 +109,71 @@ public final class History {
     public synchronized String toCsv() {
         StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
         for (EpochRecord r : records) {
-            sb.append(r.epoch()).append(',')
-                    .append(number(r.trainLoss())).append(',')
-                    .append(number(r.trainAccuracy())).append(',')
-                    .append(number(r.validationLoss())).append(',')
-                    .append(number(r.validationAccuracy())).append(',')
-                    .append(number(r.learningRate())).append(',')
-                    .append(number(r.seconds())).append('\n');
+            sb.append(csvLine(r)).append('\n');
         }
         return sb.toString();
     }
 
-    /** Writes {@link #toCsv()} to {@code file} (UTF-8), creating its parent folders. */
+    /** One record as a line of {@link #toCsv()}, without the line break. */
+    public static String csvLine(EpochRecord r) {
+        return r.epoch() + "," + number(r.trainLoss()) + "," + number(r.trainAccuracy()) + ","
+                + number(r.validationLoss()) + "," + number(r.validationAccuracy()) + "," + number(r.learningRate())
+                + "," + number(r.seconds());
+    }
+
+    /**
+     * Appends {@code record} to the CSV history {@code file} as training goes (the header first when the
+     * file is new or empty) and forces it to the disk, so a run that is killed keeps every finished epoch.
+     *
+     * <pre>{@code
+     * History.appendCsv(Path.of("runs/x/history.csv"), record);
+     * }</pre>
+     *
+     * @throws IOException naming the file when it cannot be written
+     */
+    public static void appendCsv(Path file, EpochRecord record) throws IOException {
+        try {
+            boolean fresh = !Files.exists(file) || Files.size(file) == 0;
+            String text = (fresh ? CSV_HEADER + "\n" : "") + csvLine(record) + "\n";
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND)) {
+                ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    ch.write(bytes);
+                }
+                ch.force(false);
+            }
+        } catch (IOException e) {
+            throw IoMessages.wrap("cannot append to the history", file, e);
+        }
+    }
+
+    /**
+     * Writes {@link #toCsv()} to {@code file} (UTF-8), creating its parent folders. The text goes to a
+     * temporary file beside it first, moved into place when complete, so a failed write never leaves a
+     * truncated history where a complete one was.
+     *
+     * @throws IOException naming the file when it cannot be written
+     */
     public void writeCsv(Path file) throws IOException {
         String csv = toCsv();
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write(csv);
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+                w.write(csv);
+            }
+            IoMessages.moveIntoPlace(temp, file);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cannotTidy) {
+                e.addSuppressed(cannotTidy);
+            }
+            throw IoMessages.wrap("cannot write the history", file, e);
         }
     }
 
@@ -134,30 +183,45 @@ public final class History {
      * @throws IOException naming the line when the file is not such a history
      */
     public static History readCsv(Path file) throws IOException {
-        History h = new History();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String header = r.readLine();
-            if (header == null || !header.strip().equals(CSV_HEADER)) {
-                throw new IOException(file.getFileName() + ": line 1 should be '" + CSV_HEADER + "', found '"
-                        + header + "'");
+            return parseCsv(r, String.valueOf(file.getFileName()));
+        }
+    }
+
+    /**
+     * Reads a history from the text of {@link #toCsv()}; {@code source} names where it came from in
+     * error messages.
+     *
+     * @throws IOException naming the source and the line when the text is not such a history
+     */
+    public static History parseCsv(String csv, String source) throws IOException {
+        try (BufferedReader r = new BufferedReader(new StringReader(csv))) {
+            return parseCsv(r, source);
+        }
+    }
+
+    private static History parseCsv(BufferedReader r, String source) throws IOException {
+        History h = new History();
+        String header = r.readLine();
+        if (header == null || !header.strip().equals(CSV_HEADER)) {
+            throw new IOException(source + ": line 1 should be '" + CSV_HEADER + "', found '" + header + "'");
+        }
+        int lineNo = 1;
+        for (String line; (line = r.readLine()) != null; ) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
             }
-            int lineNo = 1;
-            for (String line; (line = r.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] f = line.split(",", -1);
-                if (f.length != 7) {
-                    throw new IOException(file.getFileName() + ": line " + lineNo + " has " + f.length
-                            + " fields, expected 7: '" + line + "'");
-                }
-                try {
-                    h.add(new EpochRecord(Integer.parseInt(f[0].strip()), parse(f[1]), parse(f[2]), parse(f[3]),
-                            parse(f[4]), parse(f[5]), parse(f[6])));
-                } catch (IllegalArgumentException e) {
-                    throw new IOException(file.getFileName() + ": line " + lineNo + ": " + e.getMessage(), e);
-                }
+            String[] f = line.split(",", -1);
+            if (f.length != 7) {
+                throw new IOException(source + ": line " + lineNo + " has " + f.length + " fields, expected 7: '"
+                        + line + "'");
+            }
+            try {
+                h.add(new EpochRecord(Integer.parseInt(f[0].strip()), parse(f[1]), parse(f[2]), parse(f[3]),
+                        parse(f[4]), parse(f[5]), parse(f[6])));
+            } catch (IllegalArgumentException e) {
+                throw new IOException(source + ": line " + lineNo + ": " + e.getMessage(), e);
             }
         }
         return h;

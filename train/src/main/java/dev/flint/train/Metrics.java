@@ -60,27 +60,23 @@ public final class Metrics {
 
     /**
      * Mean loss and accuracy of {@code model} over one pass of {@code data}, in evaluation mode (dropout
-     * off) and without recording a graph. The model's mode is restored afterwards.
+     * off) and without recording a graph. The model's mode is restored afterwards. The sums are kept on
+     * the device and read once, at the end.
      */
     public static Evaluation evaluate(Module model, DataLoader data, Loss loss) {
         boolean wasTraining = model.isTraining();
         model.eval();
-        double lossSum = 0;
-        long right = 0;
-        int seen = 0;
-        try (GradMode.Guard noGrad = GradMode.noGrad()) {
+        try (GradMode.Guard noGrad = GradMode.noGrad(); DeviceTotals totals = new DeviceTotals(data.backend())) {
             for (Batch batch : data.epoch(0)) {
                 try (batch; Scope scope = Scope.open()) {
                     Tensor out = model.forward(batch.features());
-                    int n = batch.size();
-                    lossSum += (double) loss.compute(out, batch.labels()).item() * n;
-                    right += correct(out, batch.labels());
-                    seen += n;
+                    totals.add(loss.compute(out, batch.labels()), out, batch.labels());
                 }
             }
+            totals.read();
+            return new Evaluation(totals.meanLoss(), totals.accuracy(), (int) totals.samples());
         } finally {
             model.train(wasTraining);
         }
-        return new Evaluation(lossSum / seen, (double) right / seen, seen);
     }
 }

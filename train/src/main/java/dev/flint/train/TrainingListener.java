@@ -21,13 +21,18 @@ public interface TrainingListener {
     }
 
     /**
-     * Batch {@code batch} (1-based) of {@code epoch} finished; {@code loss} and {@code accuracy} are the
-     * running means over the epoch so far.
+     * A logging point: batch {@code batch} (1-based) of {@code epoch} finished; {@code loss} and
+     * {@code accuracy} are the running means over the epoch so far. Called every
+     * {@link TrainerConfig#logEvery()} batches and after the last batch of each epoch, since reading the
+     * figures makes the host wait for the device.
      */
     default void onBatchEnd(int epoch, int batch, double loss, double accuracy) {
     }
 
-    /** The epoch finished and was validated; {@code record} is what the history keeps. */
+    /**
+     * The epoch finished and was validated; {@code record} is what the history keeps. When the trainer
+     * writes checkpoints, this epoch's is already on disk.
+     */
     default void onEpochEnd(EpochRecord record) {
     }
 

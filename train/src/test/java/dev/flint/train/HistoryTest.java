@@ -98,4 +98,38 @@ class HistoryTest {
         e = assertThrows(IOException.class, () -> History.readCsv(file));
         assertEquals("other.csv: line 2 has 3 fields, expected 7: '1,0.5,0.9'", e.getMessage());
     }
+
+    @Test
+    void appendingWritesTheHeaderOnceAndOneLinePerEpochReadableAsAHistory(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("history.csv");
+        for (EpochRecord r : threeEpochs().records()) {
+            History.appendCsv(file, r);
+        }
+        assertEquals(threeEpochs().toCsv(), Files.readString(file));
+        assertEquals(threeEpochs().records(), History.readCsv(file).records());
+    }
+
+    @Test
+    void writeErrorsNameTheFileAndLeaveNoPartialFile(@TempDir Path dir) throws IOException {
+        Path notAFolder = Files.writeString(dir.resolve("plain-file"), "x");
+        Path file = notAFolder.resolve("history.csv");
+        IOException append = assertThrows(IOException.class,
+                () -> History.appendCsv(file, threeEpochs().records().get(0)));
+        assertTrue(append.getMessage().startsWith("cannot append to the history " + file + ": "), append.getMessage());
+        IOException write = assertThrows(IOException.class, () -> threeEpochs().writeCsv(file));
+        assertTrue(write.getMessage().startsWith("cannot write the history " + file + ": "), write.getMessage());
+        // Written beside its place and moved there: a failure leaves the old file as it was.
+        Path good = dir.resolve("good.csv");
+        threeEpochs().writeCsv(good);
+        Files.createDirectory(dir.resolve("good.csv.tmp"));
+        assertThrows(IOException.class, () -> new History().writeCsv(good));
+        assertEquals(threeEpochs().toCsv(), Files.readString(good));
+    }
+
+    @Test
+    void parsesTheTextItWrites() throws IOException {
+        assertEquals(threeEpochs().records(), History.parseCsv(threeEpochs().toCsv(), "test").records());
+        IOException e = assertThrows(IOException.class, () -> History.parseCsv("epoch\n", "in memory"));
+        assertTrue(e.getMessage().startsWith("in memory: line 1 should be"), e.getMessage());
+    }
 }

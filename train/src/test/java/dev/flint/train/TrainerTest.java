@@ -161,11 +161,56 @@ class TrainerTest {
             }
         };
         try (Sequential model = Synthetic.mlp(2, 4, 3, 3); SGD sgd = new SGD(model.parameters(), 0.5f)) {
-            new Trainer(model, new CrossEntropyLoss(), sgd, TrainerConfig.builder().epochs(2)
+            new Trainer(model, new CrossEntropyLoss(), sgd, TrainerConfig.builder().epochs(2).logEvery(1)
                     .scheduler(new StepLR(sgd, 1, 0.5f)).listener(listener).build()).fit(train, null);
         }
         assertEquals(List.of("start 2x3", "batch 1.1", "batch 1.2", "batch 1.3", "epoch 1 lr 0.5",
                 "batch 2.1", "batch 2.2", "batch 2.3", "epoch 2 lr 0.25", "end 2"), events);
+    }
+
+    @Test
+    void listenersHearTheRunningFiguresAtEachLoggingPointAndAtTheEndOfEachEpoch() {
+        DataLoader train = Synthetic.loader(Synthetic.blobs(70, 1), 10, false);   // 7 batches
+        List<String> events = new ArrayList<>();
+        List<double[]> figures = new ArrayList<>();
+        TrainingListener listener = new TrainingListener() {
+            @Override
+            public void onBatchEnd(int epoch, int batch, double loss, double accuracy) {
+                events.add(epoch + "." + batch);
+                figures.add(new double[] {loss, accuracy});
+            }
+        };
+        History h;
+        try (Sequential model = Synthetic.mlp(2, 4, 3, 3); SGD sgd = new SGD(model.parameters(), 0.5f)) {
+            h = new Trainer(model, new CrossEntropyLoss(), sgd, TrainerConfig.builder().epochs(2).logEvery(3)
+                    .listener(listener).build()).fit(train, null);
+        }
+        assertEquals(List.of("1.3", "1.6", "1.7", "2.3", "2.6", "2.7"), events);
+        // The last logging point of an epoch reports what the history keeps.
+        assertEquals(h.records().get(0).trainLoss(), figures.get(2)[0], 0);
+        assertEquals(h.records().get(1).trainAccuracy(), figures.get(5)[1], 0);
+    }
+
+    @Test
+    void theEpochFiguresMatchALossAndAccuracyComputedOnTheHost() {
+        // No training (lr 0): every batch of the epoch sees the same model, so the epoch's mean training
+        // loss and accuracy equal one evaluation of it, computed here batch by batch on the host.
+        DataLoader train = Synthetic.loader(Synthetic.blobs(95, 4), 10, false);
+        try (Sequential model = Synthetic.mlp(2, 8, 3, 5); SGD sgd = new SGD(model.parameters(), 0f)) {
+            double lossSum = 0;
+            long right = 0;
+            for (dev.flint.data.Batch b : train.epoch(0)) {
+                try (b; Scope s = Scope.open()) {
+                    Tensor out = model.forward(b.features());
+                    lossSum += (double) new CrossEntropyLoss().compute(out, b.labels()).item() * b.size();
+                    right += Metrics.correct(out, b.labels());
+                }
+            }
+            History h = new Trainer(model, new CrossEntropyLoss(), sgd, TrainerConfig.builder().epochs(1).logEvery(4)
+                    .build()).fit(train, null);
+            assertEquals(lossSum / 95, h.records().get(0).trainLoss(), 1e-6);
+            assertEquals(right / 95.0, h.records().get(0).trainAccuracy(), 0);
+        }
     }
 
     @Test
