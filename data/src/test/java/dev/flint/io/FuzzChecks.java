@@ -55,12 +55,19 @@ public final class FuzzChecks {
         // input. Only our own classes are instrumented while fuzzing: Jazzer's comparison hooks allocate,
         // so instrumenting Jackson would charge their allocations to the reader.
         boolean accepted = readOnce(what, read);
+        long limit = FIXED_BYTES + PER_BYTE * presentBytes;
         long allocatedBefore = THREADS.getCurrentThreadAllocatedBytes();
         long start = System.nanoTime();
         readOnce(what, read);
         long nanos = System.nanoTime() - start;
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
-        long limit = FIXED_BYTES + PER_BYTE * presentBytes;
+        if (allocated > limit) {
+            // While fuzzing, the instrumentation itself sometimes allocates during a read (megabytes, once,
+            // for an input that stays far under the limit when replayed): a finding must repeat.
+            long again = THREADS.getCurrentThreadAllocatedBytes();
+            readOnce(what, read);
+            allocated = Math.min(allocated, THREADS.getCurrentThreadAllocatedBytes() - again);
+        }
         if (allocated > limit) {
             throw new AssertionError(what + ": allocated " + allocated + " bytes for " + presentBytes
                     + " bytes of input (limit " + limit + "): a size from the header was trusted");
