@@ -21,16 +21,16 @@ import org.junit.jupiter.api.Timeout;
 
 /** The ring on loopback, workers as threads: results, bitwise agreement, and every failure's message. */
 @Timeout(60)
-class RingTest {
-    static final Ring.Options FAST = Ring.Options.defaults().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5));
+public class RingTest {
+    public static final Ring.Options FAST = Ring.Options.defaults().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5));
 
     /** What one worker does with its ring. */
-    interface Work<T> {
+    public interface Work<T> {
         T run(Ring ring) throws Exception;
     }
 
     /** Runs {@code size} workers on loopback; returns each one's result or exception. */
-    static List<Object> runRing(int size, java.util.function.IntFunction<Ring.Options> options, Work<?> work)
+    public static List<Object> runRing(int size, java.util.function.IntFunction<Ring.Options> options, Work<?> work)
             throws Exception {
         List<Ring.Listener> listeners = new ArrayList<>();
         List<PeerAddress> peers = new ArrayList<>();

@@ -1,0 +1,29 @@
+package dev.flint.spark.replica;
+
+import dev.flint.backend.Backend;
+import dev.flint.tensor.Shape;
+import dev.flint.tensor.Tensor;
+
+/**
+ * The module's only calls into the tensor factories (which core is renaming): batches from host arrays,
+ * and zero gradients. Everything else in {@code dev.flint.spark} goes through here.
+ */
+public final class Tensors {
+    private Tensors() {
+    }
+
+    /** A float32 tensor of {@code dims} holding {@code values} (copied) on {@code backend}. */
+    public static Tensor floats(float[] values, int[] dims, Backend backend) {
+        return Tensor.fromFloats(values, Shape.of(dims), backend);
+    }
+
+    /** An int32 vector holding {@code values} (copied) on {@code backend}. */
+    public static Tensor ints(int[] values, Backend backend) {
+        return Tensor.fromInts(values, Shape.of(values.length), backend);
+    }
+
+    /** A float32 tensor of zeros shaped like {@code like}, on its backend. */
+    public static Tensor zerosLike(Tensor like) {
+        return Tensor.zeros(like.shape(), like.backend());
+    }
+}
