@@ -1,6 +1,8 @@
 package dev.flint.spark.replica;
 
 import dev.flint.backend.Backend;
+import dev.flint.io.HostTensor;
+import dev.flint.tensor.DType;
 import dev.flint.tensor.Shape;
 import dev.flint.tensor.Tensor;
 
@@ -25,5 +27,11 @@ public final class Tensors {
     /** A float32 tensor of zeros shaped like {@code like}, on its backend. */
     public static Tensor zerosLike(Tensor like) {
         return Tensor.zeros(like.shape(), like.backend());
+    }
+
+    /** A tensor holding {@code host}'s values (float32 or int32) on {@code backend}. */
+    public static Tensor fromHost(HostTensor host, Backend backend) {
+        return host.dtype() == DType.FLOAT32 ? Tensor.fromFloats(host.floats(), Shape.of(host.shape()), backend)
+                : Tensor.fromInts(host.ints(), Shape.of(host.shape()), backend);
     }
 }

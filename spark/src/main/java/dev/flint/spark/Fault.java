@@ -1,0 +1,26 @@
+package dev.flint.spark;
+
+import java.io.Serializable;
+
+/**
+ * A failure to inject, for tests of recovery: worker {@code rank} fails before step {@code step} of epoch
+ * {@code epoch} (0-based), in the first attempt of the stage only, so Spark's retry succeeds.
+ *
+ * <pre>{@code
+ * options.fault(new Fault(1, 1, 3, Fault.Kind.HALT_EXECUTOR));   // kill rank 1's executor JVM mid-epoch 2
+ * }</pre>
+ *
+ * @param epoch 0-based epoch
+ * @param rank the worker that fails
+ * @param step 0-based step before which it fails
+ * @param kind how it fails
+ */
+public record Fault(int epoch, int rank, int step, Kind kind) implements Serializable {
+    /** How the worker fails. */
+    public enum Kind {
+        /** The task throws: an ordinary task failure. */
+        THROW,
+        /** The executor's JVM halts at once (exit code 137), as if killed: only for clusters, never local mode. */
+        HALT_EXECUTOR
+    }
+}
