@@ -116,6 +116,7 @@ public final class SparkTrainer {
                     + "repartition the data (data.repartition(" + options.workers() + ")) or ask for "
                     + data.getNumPartitions() + " workers");
         }
+        checkFactories();
         EarlyStopping stopping = config.earlyStopping();
         if (stopping != null && validation == null) {
             throw new IllegalArgumentException("SparkTrainer.fit: early stopping watches the validation loss, but no "
@@ -233,6 +234,28 @@ public final class SparkTrainer {
         }
         Metrics.Evaluation v = Metrics.evaluate(model, validation, loss);
         return new EpochRecord(epoch, trainLoss, trainAccuracy, v.loss(), v.accuracy(), lr, seconds(start));
+    }
+
+    /**
+     * Builds one replica on the driver, so that factories making another model or optimizer fail here,
+     * at once, instead of in every task and every one of Spark's retries.
+     */
+    private void checkFactories() {
+        try (Module probe = modelFactory.create(options.seed())) {
+            String expected = Replica.layout(model);
+            String built = Replica.layout(probe);
+            if (!expected.equals(built)) {
+                throw new IllegalArgumentException("SparkTrainer: the model factory builds another model than the driver's: "
+                        + dev.flint.spark.ring.Ring.layoutDifference(expected, built, "driver", "factory"));
+            }
+            try (Optimizer o = optimizerFactory.create(probe.parameters())) {
+                if (o.getClass() != optimizer.getClass()) {
+                    throw new IllegalArgumentException("SparkTrainer: the optimizer factory builds a "
+                            + o.getClass().getSimpleName() + ", the driver trains with a "
+                            + optimizer.getClass().getSimpleName());
+                }
+            }
+        }
     }
 
     /** Loads the checkpoint in {@code dir}, if any, and returns the history up to it (empty otherwise). */

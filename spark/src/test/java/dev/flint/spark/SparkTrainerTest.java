@@ -91,7 +91,7 @@ class SparkTrainerTest {
         return new SparkTrainer(model, opt, CrossEntropyLoss::new, TrainerConfig.builder().epochs(epochs).build(),
                 factory, params -> new Adam(params, 1e-2f),
                 SparkTrainerOptions.builder().workers(workers).globalBatch(GLOBAL_BATCH).seed(SEED).checkpointDir(dir)
-                        .timeouts(Duration.ofSeconds(20), Duration.ofSeconds(30)).slotTimeout(Duration.ofSeconds(10))
+                        .timeouts(Duration.ofSeconds(20), Duration.ofSeconds(30)).slotTimeout(Duration.ofSeconds(3))
                         .checksumEvery(4).fault(fault).build());
     }
 
@@ -162,6 +162,25 @@ class SparkTrainerTest {
     }
 
     @Test
+    void aFailureOnEveryAttemptEndsWithTheEpochAndTheCheckpoint(@TempDir Path dir) {
+        try (JavaSparkContext sc = context("local[2]")) {
+            JavaRDD<Sample> rdd = SparkData.parallelize(sc, dataset(64), 2, SEED);
+            Module model = mlp(5);
+            try (Optimizer opt = new Adam(model.parameters(), 1e-2f)) {
+                // Factories that pass the driver's check but build a different model on the executors.
+                ModelFactory onExecutors = seed -> org.apache.spark.TaskContext.get() == null ? mlp(seed)
+                        : new Sequential(new Linear(12, 17, true, new Rng(seed), Backends.get("cpu")), new ReLU(),
+                        new Linear(17, CLASSES, true, new Rng(seed), Backends.get("cpu")));
+                SparkTrainingException e = assertThrows(SparkTrainingException.class,
+                        () -> trainer(model, opt, 2, 1, dir, null, onExecutors).fit(sc, rdd, SHAPE, null));
+                assertTrue(e.getMessage().startsWith("epoch 1 failed after Spark's retries"), e.getMessage());
+                assertTrue(e.getMessage().contains("'0.weight' expects shape [17, 12], got [16, 12]"), e.getMessage());
+                assertTrue(e.getMessage().contains("No epoch had finished"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void workersBuildingAnotherModelFailWithBothShapes(@TempDir Path dir) {
         try (JavaSparkContext sc = context("local[2]")) {
             JavaRDD<Sample> rdd = SparkData.parallelize(sc, dataset(64), 2, SEED);
@@ -169,11 +188,12 @@ class SparkTrainerTest {
             try (Optimizer opt = new Adam(model.parameters(), 1e-2f)) {
                 ModelFactory wider = seed -> new Sequential(new Linear(12, 17, true, new Rng(seed), Backends.get("cpu")),
                         new ReLU(), new Linear(17, CLASSES, true, new Rng(seed), Backends.get("cpu")));
-                SparkTrainingException e = assertThrows(SparkTrainingException.class,
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                         () -> trainer(model, opt, 2, 1, dir, null, wider).fit(sc, rdd, SHAPE, null));
-                assertTrue(e.getMessage().startsWith("epoch 1 failed after Spark's retries"), e.getMessage());
-                assertTrue(e.getMessage().contains("'0.weight' expects shape [17, 12], got [16, 12]"), e.getMessage());
-                assertTrue(e.getMessage().contains("No epoch had finished"), e.getMessage());
+                assertEquals("SparkTrainer: the model factory builds another model than the driver's: driver has "
+                        + "'0.weight [16, 12], 0.bias [16], 2.weight [3, 16], 2.bias [3], 259 floats' where factory has "
+                        + "'0.weight [17, 12], 0.bias [17], 2.weight [3, 17], 2.bias [3], 275 floats'", e.getMessage());
+                assertTrue(Files.notExists(dir.resolve(SparkTrainer.CHECKPOINT)), "nothing written");
             }
         }
     }
@@ -190,7 +210,7 @@ class SparkTrainerTest {
                 JavaRDD<Sample> four = SparkData.parallelize(sc, dataset(64), 4, SEED);
                 IllegalStateException s = assertThrows(IllegalStateException.class,
                         () -> trainer(model, opt, 4, 1, dir, null, SparkTrainerTest::mlp).fit(sc, four, SHAPE, null));
-                assertTrue(s.getMessage().contains("offers 2 task slots after 10 s, fewer than the 4 workers"),
+                assertTrue(s.getMessage().contains("offers 2 task slots after 3 s, fewer than the 4 workers"),
                         s.getMessage());
             }
         }

@@ -385,14 +385,18 @@ public final class Ring implements AutoCloseable {
 
     /** Where two layout descriptions first differ, with both versions of that place. */
     static String layoutDifference(String mine, String theirs, int myRank, int theirRank) {
+        return layoutDifference(mine, theirs, "rank " + myRank, "rank " + theirRank);
+    }
+
+    /** As above, naming the two sides {@code me} and {@code them}. */
+    public static String layoutDifference(String mine, String theirs, String me, String them) {
         int i = 0;
         while (i < mine.length() && i < theirs.length() && mine.charAt(i) == theirs.charAt(i)) {
             i++;
         }
         int from = Math.max(0, mine.lastIndexOf(", ", Math.max(0, i - 1)));
         from = from == 0 ? 0 : from + 2;
-        return "rank " + myRank + " has " + excerpt(mine, from) + " where rank " + theirRank + " has "
-                + excerpt(theirs, from);
+        return me + " has " + excerpt(mine, from) + " where " + them + " has " + excerpt(theirs, from);
     }
 
     private static String excerpt(String s, int from) {
