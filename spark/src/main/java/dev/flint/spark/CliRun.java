@@ -43,6 +43,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  */
 final class CliRun {
     static final String WORKERS = "spark.flint.workers";
+    /** For recovery tests only: {@code epoch:rank:step:throw|halt}, see {@link Fault#parse}. */
+    static final String FAULT = "spark.flint.fault";
     private static final Pattern LOCAL = Pattern.compile("local\\[(\\d+)(,\\d+)?]");
 
     private CliRun() {
@@ -84,8 +86,13 @@ final class CliRun {
                     workers, batchSize, batchSize / workers, checkpoints);
             console.flush();
             JavaRDD<Sample> data = SparkData.parallelize(sc, train, workers, seed);
-            SparkTrainerOptions options = SparkTrainerOptions.builder().workers(workers).globalBatch(batchSize).seed(seed)
-                    .checkpointDir(checkpoints).build();
+            SparkTrainerOptions.Builder builder = SparkTrainerOptions.builder().workers(workers).globalBatch(batchSize)
+                    .seed(seed).checkpointDir(checkpoints);
+            if (conf.contains(FAULT)) {
+                builder.fault(Fault.parse(conf.get(FAULT)));
+                console.printf("spark: will inject %s (%s)%n", conf.get(FAULT), FAULT);
+            }
+            SparkTrainerOptions options = builder.build();
             SparkTrainer trainer = new SparkTrainer(model, optimizer, CrossEntropyLoss::new, config, modelFactory,
                     optimizerFactory, options);
             History history = trainer.fit(sc, data, train.sampleShape().dims(), validation);

@@ -23,4 +23,27 @@ public record Fault(int epoch, int rank, int step, Kind kind) implements Seriali
         /** The executor's JVM halts at once (exit code 137), as if killed: only for clusters, never local mode. */
         HALT_EXECUTOR
     }
+
+    /**
+     * Parses {@code epoch:rank:step:kind} (0-based numbers; kind {@code throw} or {@code halt}), the form of
+     * the setting {@code spark.flint.fault} that the cluster check uses.
+     */
+    public static Fault parse(String text) {
+        String[] parts = text.split(":");
+        try {
+            if (parts.length == 4) {
+                Kind kind = switch (parts[3]) {
+                    case "throw" -> Kind.THROW;
+                    case "halt" -> Kind.HALT_EXECUTOR;
+                    default -> null;
+                };
+                if (kind != null) {
+                    return new Fault(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), kind);
+                }
+            }
+        } catch (NumberFormatException ignored) {
+            // Reported below.
+        }
+        throw new IllegalArgumentException("Fault: expected epoch:rank:step:throw|halt (0-based numbers), got '" + text + "'");
+    }
 }
