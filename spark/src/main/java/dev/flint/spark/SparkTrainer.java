@@ -316,8 +316,11 @@ public final class SparkTrainer {
      */
     private void waitForSlots(JavaSparkContext sc) {
         long deadline = System.nanoTime() + options.slotTimeout().toNanos();
+        // Outside local mode the default parallelism is the registered executors' cores, but at least 2
+        // even with none registered yet: wait for one executor too.
+        boolean local = sc.master().startsWith("local");
         int slots = sc.sc().defaultParallelism();
-        while (slots < options.workers()) {
+        while (slots < options.workers() || (!local && sc.sc().statusTracker().getExecutorInfos().length < 2)) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("SparkTrainer: the cluster at " + sc.master() + " offers " + slots
                         + " task slots after " + options.slotTimeout().toSeconds() + " s, fewer than the "

@@ -5,7 +5,7 @@ import dev.flint.io.SafeTensors;
 import dev.flint.nn.Module;
 import dev.flint.optim.Optimizer;
 import dev.flint.spark.replica.Tensors;
-import dev.flint.tensor.DType;
+import dev.flint.backend.DType;
 import dev.flint.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;

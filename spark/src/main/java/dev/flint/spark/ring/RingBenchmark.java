@@ -44,6 +44,8 @@ public final class RingBenchmark {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 System.getProperty("os.arch"), reps);
         System.out.printf(Locale.ROOT, "point-to-point TCP stream, 64 MB: %.2f GB/s%n", streamBandwidth(64 << 20, reps));
+        System.out.printf(Locale.ROOT, "two streams at once, opposite directions (what a ring step does), 32 MB each: "
+                + "%.2f GB/s per stream%n", duplexBandwidth(32 << 20, reps));
         for (int n : workers) {
             System.out.printf(Locale.ROOT, "%d workers: 8-byte allGather round %.1f us%n", n, gatherMicros(n, 200));
         }
@@ -108,6 +110,18 @@ public final class RingBenchmark {
             return t[reps / 2];
         });
         return (double) results.get(0);
+    }
+
+    /** GB/s per stream of two simultaneous streams (as two ring neighbours exchange chunks). */
+    static double duplexBandwidth(int bytes, int reps) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Double> a = pool.submit(() -> streamBandwidth(bytes, reps));
+            Future<Double> b = pool.submit(() -> streamBandwidth(bytes, reps));
+            return (a.get(300, TimeUnit.SECONDS) + b.get(300, TimeUnit.SECONDS)) / 2;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** GB/s of one TCP stream on loopback, the same socket settings as the ring (median of reps). */
