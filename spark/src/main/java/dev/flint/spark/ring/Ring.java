@@ -57,6 +57,8 @@ public final class Ring implements AutoCloseable {
     private static final int MAX_LAYOUT_BYTES = 1 << 20;
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
     private static final long POLL_MILLIS = 100;
+    /** Largest piece of a chunk sent as one message: 1 MiB of floats (see {@code step}). */
+    static final int SEGMENT_FLOATS = 1 << 18;
 
     private static final int OP_REDUCE = 1;
     private static final int OP_GATHER = 2;
@@ -446,19 +448,11 @@ public final class Ring implements AutoCloseable {
             return;
         }
         int maxChunk = (length + size - 1) / size;
-        ensureCapacity(maxChunk);
+        ensureCapacity(Math.min(maxChunk, SEGMENT_FLOATS));
         try {
             // Reduce-scatter: at step s, send chunk (rank - s) and add the received chunk (rank - s - 1).
             for (int s = 0; s < size - 1; s++) {
-                int out = Math.floorMod(rank - s, size);
-                int in = Math.floorMod(rank - s - 1, size);
-                exchangeChunk(OP_REDUCE, data, offset, length, out, in);
-                int from = start(offset, length, in);
-                int n = start(offset, length, in + 1) - from;
-                recvBuffer.asFloatBuffer().get(scratch, 0, n);
-                for (int i = 0; i < n; i++) {
-                    data[from + i] += scratch[i];
-                }
+                step(OP_REDUCE, data, offset, length, Math.floorMod(rank - s, size), Math.floorMod(rank - s - 1, size));
             }
             int owned = Math.floorMod(rank + 1, size);
             if (mean) {
@@ -471,12 +465,7 @@ public final class Ring implements AutoCloseable {
             }
             // All-gather: at step s, send chunk (rank + 1 - s) and store the received chunk (rank - s).
             for (int s = 0; s < size - 1; s++) {
-                int out = Math.floorMod(rank + 1 - s, size);
-                int in = Math.floorMod(rank - s, size);
-                exchangeChunk(OP_GATHER, data, offset, length, out, in);
-                int from = start(offset, length, in);
-                int n = start(offset, length, in + 1) - from;
-                recvBuffer.asFloatBuffer().get(data, from, n);
+                step(OP_GATHER, data, offset, length, Math.floorMod(rank + 1 - s, size), Math.floorMod(rank - s, size));
             }
         } catch (RuntimeException e) {
             brokenBy = e.getMessage();
@@ -515,14 +504,41 @@ public final class Ring implements AutoCloseable {
         return out;
     }
 
-    private void exchangeChunk(int op, float[] data, int offset, int length, int outChunk, int inChunk) {
+    /**
+     * One ring step: chunk {@code outChunk} to the next worker, chunk {@code inChunk} from the previous one
+     * (added for a reduce, stored for a gather), in segments of at most {@link #SEGMENT_FLOATS}: the
+     * staging buffers stay cache-sized and bounded whatever the model's size, and each segment is reduced
+     * while it is still in cache. Both neighbours cut the same chunk the same way, so segment j of what
+     * one sends is segment j of what the other expects.
+     */
+    private void step(int op, float[] data, int offset, int length, int outChunk, int inChunk) {
         int outFrom = start(offset, length, outChunk);
-        int outCount = start(offset, length, outChunk + 1) - outFrom;
-        int inCount = start(offset, length, inChunk + 1) - start(offset, length, inChunk);
-        sendBuffer.clear();
-        sendBuffer.asFloatBuffer().put(data, outFrom, outCount);
-        sendBuffer.limit(outCount * Float.BYTES);
-        exchange(op, outCount * Float.BYTES, inCount * Float.BYTES);
+        int outLen = start(offset, length, outChunk + 1) - outFrom;
+        int inFrom = start(offset, length, inChunk);
+        int inLen = start(offset, length, inChunk + 1) - inFrom;
+        int segments = Math.max(1, Math.max(ceilDiv(outLen, SEGMENT_FLOATS), ceilDiv(inLen, SEGMENT_FLOATS)));
+        for (int j = 0; j < segments; j++) {
+            int outAt = Math.min(j * SEGMENT_FLOATS, outLen);
+            int outCount = Math.min(SEGMENT_FLOATS, outLen - outAt);
+            int inAt = Math.min(j * SEGMENT_FLOATS, inLen);
+            int inCount = Math.min(SEGMENT_FLOATS, inLen - inAt);
+            sendBuffer.clear();
+            sendBuffer.asFloatBuffer().put(data, outFrom + outAt, outCount);
+            exchange(op, outCount * Float.BYTES, inCount * Float.BYTES);
+            if (op == OP_REDUCE) {
+                recvBuffer.asFloatBuffer().get(scratch, 0, inCount);
+                int base = inFrom + inAt;
+                for (int i = 0; i < inCount; i++) {
+                    data[base + i] += scratch[i];
+                }
+            } else {
+                recvBuffer.asFloatBuffer().get(data, inFrom + inAt, inCount);
+            }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     private int start(int offset, int length, int chunk) {
