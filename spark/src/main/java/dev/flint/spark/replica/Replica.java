@@ -213,7 +213,7 @@ public final class Replica {
                 g = Tensors.zerosLike(p);
                 p.setGrad(g);
             }
-            g.backend().upload(flat, offset, g.storage(), 0, p.size());
+            g.backend().upload(flat, offset, g.mutableStorage(), 0, p.size());
             offset += p.size();
         }
     }
