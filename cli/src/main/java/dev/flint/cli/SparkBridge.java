@@ -7,6 +7,7 @@ import dev.flint.optim.Optimizer;
 import dev.flint.tensor.Tensor;
 import dev.flint.train.History;
 import dev.flint.train.TrainerConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -46,7 +47,7 @@ final class SparkBridge {
     /** Trains {@code net} and {@code opt} on the cluster at {@code master}; returns the history. */
     static History fit(String master, Module net, Optimizer opt, TrainerConfig config, Dataset train,
                        DataLoader validation, int batchSize, long seed, Path out, LongFunction<Module> modelFactory,
-                       Function<List<Tensor>, Optimizer> optimizerFactory, PrintWriter console) throws Exception {
+                       Function<List<Tensor>, Optimizer> optimizerFactory, PrintWriter console) throws IOException {
         Method fit = entry(master);
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("master", master);
@@ -63,12 +64,20 @@ final class SparkBridge {
         request.put("console", console);
         try {
             return (History) fit.invoke(null, request);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(ENTRY + ".fit is not accessible: " + e.getMessage(), e);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof Exception ex) {
-                throw ex;
+            if (cause instanceof RuntimeException r) {
+                throw r;
             }
-            throw (Error) cause;
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(cause.getMessage(), cause);
         }
     }
 }

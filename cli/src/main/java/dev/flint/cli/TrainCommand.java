@@ -339,7 +339,7 @@ final class TrainCommand implements Callable<Integer> {
             save(net.stateDict(), run.model(), meta);
             console.printf("model: %s%n", run.model());
             console.printf("history: %s%n", run.history());
-            console.printf("checkpoint: %s%n", run.checkpoint());
+            console.printf("checkpoint: %s%n", spark == null ? run.checkpoint() : run.dir().resolve("spark-checkpoint"));
             console.flush();
             try {
                 LearningCurves.writePng(History.readCsv(run.history()), model + " on "

@@ -46,7 +46,7 @@ class SparkTrainTest {
         String text = stdout.toString();
         assertTrue(text.contains("spark: local[2], 2 workers, global batch 64 (32 per worker)"), text);
         for (String file : List.of("model.safetensors", "history.csv", "learning-curves.png",
-                "spark-checkpoint/checkpoint.safetensors", "spark-checkpoint/history.csv")) {
+                "spark-checkpoint/checkpoint.safetensors", "spark-checkpoint/history.csv")) {   // the Spark run's own checkpoint
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
         History h = History.readCsv(out.resolve("history.csv"));
