@@ -1,6 +1,7 @@
 package dev.flint.cli;
 
 import dev.flint.backend.Backend;
+import dev.flint.backend.Backends;
 import dev.flint.data.DataLoader;
 import dev.flint.data.Dataset;
 import dev.flint.data.Datasets;
@@ -8,6 +9,7 @@ import dev.flint.data.Mnist;
 import dev.flint.io.HostTensor;
 import dev.flint.io.SafeTensors;
 import dev.flint.loss.CrossEntropyLoss;
+import dev.flint.nn.Module;
 import dev.flint.nn.Sequential;
 import dev.flint.optim.Adam;
 import dev.flint.optim.AdamW;
@@ -29,6 +31,7 @@ import dev.flint.train.TrainerConfig;
 import dev.flint.train.TrainingListener;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +43,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,6 +67,7 @@ import picocli.CommandLine.Spec;
  *   flint train --train-subset 500 --epochs 60             # overfitting: train acc ~100%, val far below
  *   flint train --train-subset 500 --epochs 60 --l2 1e-3 --dropout 0.5    # the gap shrinks
  *   flint train --resume runs/20260101-120000              # continue a stopped run
+ *   flint train --spark local[4]                           # data-parallel on Spark (flint-spark on the class path)
  * </pre>
  *
  * <p>Exit status: 0 on success; 1 for a run-time failure (a file that cannot be written, an unusable
@@ -171,6 +177,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "be given too.")
     Path resume;
 
+    @Option(names = "--spark", paramLabel = "MASTER_URL",
+            description = "Train data-parallel on Apache Spark (local[4], spark://host:7077, ...): needs flint-spark "
+                    + "and Spark on the class path (see spark/README.md). Default: train here.")
+    String spark;
+
     @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Draw a progress bar per epoch (--no-progress for logs). Default: ${DEFAULT-VALUE}.")
     boolean progress;
@@ -195,6 +206,9 @@ final class TrainCommand implements Callable<Integer> {
                 return resumeRun(console, err);
             }
             validate();
+            if (spark != null) {
+                SparkBridge.entry(spark);
+            }
             return train(prepareOut(), null, savedArgs(), console, err);
         } catch (OutOfMemoryError e) {
             // The failed allocation is gone once the stack unwinds, so there is heap for the message.
@@ -294,7 +308,11 @@ final class TrainCommand implements Callable<Integer> {
                 // A step keeps the activations for backward and makes about as much again in gradients.
                 doing = String.format(Locale.ROOT, "training (%s, batch size %d)", model, batchSize);
                 doingNeeds = 2 * 4 * perSample * batchSize;
-                if (checkpoint != null) {
+                if (spark != null) {
+                    // Data-parallel on the cluster; it checkpoints into the run folder's spark-checkpoint.
+                    SparkBridge.fit(spark, net, opt, config.build(), trainSet, validationLoader, batchSize, seed,
+                            run.dir(), modelFactory(device.name()), optimizerFactory(), console);
+                } else if (checkpoint != null) {
                     // The history file may hold an epoch finished after the checkpoint: start from the checkpoint's.
                     checkpoint.history().writeCsv(run.history());
                     trainer.resume(checkpoint, trainLoader, validationLoader);
@@ -321,7 +339,7 @@ final class TrainCommand implements Callable<Integer> {
             save(net.stateDict(), run.model(), meta);
             console.printf("model: %s%n", run.model());
             console.printf("history: %s%n", run.history());
-            console.printf("checkpoint: %s%n", run.checkpoint());
+            console.printf("checkpoint: %s%n", spark == null ? run.checkpoint() : run.dir().resolve("spark-checkpoint"));
             console.flush();
             try {
                 LearningCurves.writePng(History.readCsv(run.history()), model + " on "
@@ -543,22 +561,41 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Optimizer optimizer(Sequential net) {
+        return optimizerFactory().apply(net.parameters());
+    }
+
+    /**
+     * The chosen optimizer as a recipe over any parameter list: the driver applies it to its model, and with
+     * --spark every worker to its replica, so it captures plain values only (it is serialized).
+     */
+    private Function<List<Tensor>, Optimizer> optimizerFactory() {
         String kind = optimizer.toLowerCase(Locale.ROOT);
-        boolean momentumGiven = spec.commandLine().getParseResult().hasMatchedOption("--momentum");
+        float sgdMomentum = spec.commandLine().getParseResult().hasMatchedOption("--momentum") ? momentum : 0f;
+        float m = momentum;
+        boolean nest = nesterov;
+        Float rate = lr;
+        Float decay = weightDecay;
         switch (kind) {
             case "sgd":
-                return new SGD(net.parameters(), lr != null ? lr : 0.1f, momentumGiven ? momentum : 0f, 0f,
-                        weightDecay != null ? weightDecay : 0f, false);
+                return (Function<List<Tensor>, Optimizer> & Serializable) p -> new SGD(p, rate != null ? rate : 0.1f,
+                        sgdMomentum, 0f, decay != null ? decay : 0f, false);
             case "momentum":
-                return new SGD(net.parameters(), lr != null ? lr : 0.05f, momentum, 0f,
-                        weightDecay != null ? weightDecay : 0f, nesterov);
+                return (Function<List<Tensor>, Optimizer> & Serializable) p -> new SGD(p, rate != null ? rate : 0.05f, m,
+                        0f, decay != null ? decay : 0f, nest);
             case "adam":
-                return new Adam(net.parameters(), lr != null ? lr : 1e-3f, 0.9f, 0.999f, 1e-8f,
-                        weightDecay != null ? weightDecay : 0f);
+                return (Function<List<Tensor>, Optimizer> & Serializable) p -> new Adam(p, rate != null ? rate : 1e-3f,
+                        0.9f, 0.999f, 1e-8f, decay != null ? decay : 0f);
             default:
-                return new AdamW(net.parameters(), lr != null ? lr : 1e-3f, 0.9f, 0.999f, 1e-8f,
-                        weightDecay != null ? weightDecay : 0.01f);
+                return (Function<List<Tensor>, Optimizer> & Serializable) p -> new AdamW(p, rate != null ? rate : 1e-3f,
+                        0.9f, 0.999f, 1e-8f, decay != null ? decay : 0.01f);
         }
+    }
+
+    /** The chosen model as a serializable recipe, for the Spark workers (the seed varies their dropout masks). */
+    private LongFunction<Module> modelFactory(String backendName) {
+        String name = model;
+        float p = dropout;
+        return (LongFunction<Module> & Serializable) s -> Models.build(name, p, new Rng(s), Backends.get(backendName));
     }
 
     private LrScheduler schedule(Optimizer opt) {

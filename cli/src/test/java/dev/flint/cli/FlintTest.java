@@ -184,4 +184,13 @@ class FlintTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("Flint backends") && r.out().contains("chosen (cpu): cpu"), r.out());
     }
+
+    @Test
+    void sparkWithoutTheSparkModuleSaysHowToRunIt(@TempDir Path out) {
+        Run r = run("train", "--spark", "local[2]", "--epochs", "1", "--out", out.toString(), "--no-progress");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("--spark needs the flint-spark module and Apache Spark on the class path"), r.err());
+        assertTrue(r.err().contains("spark-submit --master local[2] spark/target/flint-spark.jar"), r.err());
+        assertFalse(Files.exists(out.resolve("model.safetensors")), "nothing trained");
+    }
 }
