@@ -161,7 +161,10 @@ public final class GpuReport {
     }
 
     private static Double max(Double a, Double b) {
-        return a == null ? b : b == null ? a : Math.max(a, b);
+        if (a == null) {
+            return b;
+        }
+        return b == null ? a : Double.valueOf(Math.max(a, b));
     }
 
     private static String verdict(Double value, double bound, boolean atLeast) {

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,5 +118,36 @@ class CublasLibraryLoadTest {
         assertTrue(checked.startsWith("FAILED " + cublas13 + " lacks cublasSgemm_v2 under version libcublas.so.13"),
                 checked);
         assertTrue(checked.contains("symbol lookup error"), checked);
+    }
+
+    /**
+     * A real cuBLAS where one is installed (FLINT_CUBLAS_DIR, or a CUDA toolkit under /usr/local): the JNI
+     * library loads against it and it defines every function Flint calls. No GPU is needed to load cuBLAS.
+     */
+    @Test
+    void aRealCublasWhereInstalledLoadsAndHasEveryFunction(@TempDir Path dir) throws Exception {
+        Path found = null;
+        List<Path> candidates = new ArrayList<>();
+        String env = System.getenv("FLINT_CUBLAS_DIR");
+        if (env != null && !env.isEmpty()) {
+            candidates.add(Path.of(env));
+        }
+        try (var cudas = Files.newDirectoryStream(Path.of("/usr/local"), "cuda*")) {
+            for (Path cuda : cudas) {
+                candidates.add(cuda.resolve("lib64"));
+                candidates.add(cuda.resolve("targets/x86_64-linux/lib"));
+            }
+        } catch (IOException e) {
+            // no /usr/local: no toolkit there
+        }
+        for (Path c : candidates) {
+            if (found == null && (Files.exists(c.resolve("libcublas.so.13")) || Files.exists(c.resolve("libcublas.so.12")))) {
+                found = c;
+            }
+        }
+        Assumptions.assumeTrue(found != null, "no real cuBLAS here (set FLINT_CUBLAS_DIR to a folder with libcublas.so.13)");
+        String out = StandInLibraries.resultLine(StandInLibraries.runMainWith(dir, Map.of("LD_LIBRARY_PATH",
+                found.toString()), List.of(), CublasLoadMain.class), "LOADED", "FAILED");
+        assertTrue(out.startsWith("LOADED libcublas.so.1"), found + ": " + out);
     }
 }
