@@ -36,6 +36,7 @@ SUMMARY=$OUT/summary.txt
 : > "$SUMMARY"
 START=$SECONDS
 say() { echo "gpu-check: $*" | tee -a "$SUMMARY"; }
+quiet() { grep -vE '^(NOTE: Picked up JDK_JAVA_OPTIONS|WARNING: Using incubator modules)'; }   # the launcher's noise
 left() { echo $((BUDGET - (SECONDS - START))); }
 TESTS_RC=2
 
@@ -58,7 +59,7 @@ step() {
 say "started $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname), budget ${BUDGET}s, logs in $OUT"
 candidates() {  # every libcublas.so.<major> the dynamic loader or a user could find, real files once each
   { (ldconfig -p || /sbin/ldconfig -p) 2>/dev/null | awk '$1 ~ /^libcublas\.so\.[0-9]+$/ {print $NF}'
-    for d in ${LD_LIBRARY_PATH//:/ } /usr/local/cuda*/lib64 /usr/local/cuda*/targets/*/lib /usr/lib/x86_64-linux-gnu \
+    for d in ${LD_LIBRARY_PATH:+${LD_LIBRARY_PATH//:/ }} /usr/local/cuda*/lib64 /usr/local/cuda*/targets/*/lib /usr/lib/x86_64-linux-gnu \
              /usr/lib64 $("$PY" -c 'import site; print(*site.getsitepackages())' 2>/dev/null | sed 's|$|/nvidia/*/lib|; s| |/nvidia/*/lib |g'); do
       ls "$d"/libcublas.so.[0-9]* 2>/dev/null; done
     timeout 20 find /opt /usr /root -name 'libcublas.so.1[0-9]' 2>/dev/null | head -5
@@ -110,7 +111,7 @@ if ! command -v java >/dev/null || [ -z "${CP:-}" ]; then
   say "no java / class path: nothing more can run"; exit 2
 fi
 for f in "${CUBLAS[@]}"; do
-  java -cp "$CP" dev.flint.cuda.loader.LibraryCheck cublas "$f" > "$OUT/cublas-check-$(basename "$f").txt" 2>&1
+  java -cp "$CP" dev.flint.cuda.loader.LibraryCheck cublas "$f" 2>&1 | quiet > "$OUT/cublas-check-$(basename "$f").txt"
   sed 's/^/  /' "$OUT/cublas-check-$(basename "$f").txt" | tee -a "$SUMMARY"
   if command -v nm >/dev/null; then   # the same functions as nm sees them, as an independent reading
     for fn in $(grep -oE '^ +cublas[A-Za-z0-9_]+@' "$OUT/cublas-check-$(basename "$f").txt" | tr -d ' @'); do
@@ -120,7 +121,7 @@ for f in "${CUBLAS[@]}"; do
   fi
 done
 LIBCUDA=$( (ldconfig -p 2>/dev/null || true) | awk '$1 == "libcuda.so.1" {print $NF; exit}')
-[ -n "$LIBCUDA" ] && java -cp "$CP" dev.flint.cuda.loader.LibraryCheck driver "$LIBCUDA" 2>&1 | tail -1 | sed 's/^/  /' | tee -a "$SUMMARY"
+[ -n "$LIBCUDA" ] && java -cp "$CP" dev.flint.cuda.loader.LibraryCheck driver "$LIBCUDA" 2>&1 | quiet | tail -1 | sed 's/^/  /' | tee -a "$SUMMARY"
 
 # ---------------------------------------------------------------- 2. the probe and the real GEMM math
 step "probe" 60 10 "$OUT/probe.log" java -cp "$CP" dev.flint.cuda.CudaProbeMain
@@ -137,7 +138,8 @@ fi
 step "CUDA tests" 300 60 "$OUT/junit-cuda.log" env JUNIT_REPORTS="$OUT/junit" .device/junit.sh \
   --select-package dev.flint.cuda --exclude-classname '.*EmulatedCudaTest'
 TESTS_RC=$STEP_RC
-grep -E '^[[ ]*[0-9]+ tests (successful|failed|aborted|skipped)' "$OUT/junit-cuda.log" | tr -d '[]' | sed 's/^ */  /' | tee -a "$SUMMARY"
+grep -E '^[[ ]*[0-9]+ tests (successful|failed|aborted|skipped)' "$OUT/junit-cuda.log" | tr -d '[]' | sed 's/^ */  /; s/ *$//' |
+  sed 's/aborted$/aborted (skipped by an assumption, e.g. no usable GPU)/' | tee -a "$SUMMARY"
 grep -m 1 -E 'cuda tests skipped|Assumption failed' "$OUT/junit-cuda.log" | sed 's/.*\(cuda tests skipped\] \|Assumption failed: \)/  skipped because: /' | tee -a "$SUMMARY"
 grep -m 1 'cuda cross-backend' "$OUT/junit-cuda.log" | sed 's/^/  /' | tee -a "$SUMMARY"
 grep -E -B1 -A4 '✘' "$OUT/junit-cuda.log" | head -n 60 >> "$SUMMARY" || true
@@ -200,7 +202,8 @@ if [ "$USABLE" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- 7. the table
-java -cp "$CP" dev.flint.cuda.GpuReport "$OUT/flint.results" "$OUT/torch.results" > "$OUT/table.md" 2>&1
+java -cp "$CP" dev.flint.cuda.GpuReport "$OUT/flint.results" "$OUT/torch.results" > "$OUT/table.md" 2> "$OUT/table.err"
+[ -s "$OUT/table.md" ] || say "GpuReport failed: $(quiet < "$OUT/table.err" | head -3)"
 say "finished after $((SECONDS - START))s; the table ($OUT/table.md):"
 cat "$OUT/table.md" | tee -a "$SUMMARY"
 exit "$TESTS_RC"

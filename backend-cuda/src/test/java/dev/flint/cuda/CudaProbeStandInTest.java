@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,6 +115,8 @@ class CudaProbeStandInTest {
     @Test
     void noCublas(@TempDir Path dir) throws Exception {
         List<String> out = probe(dir, Map.of(), libcuda);
+        Assumptions.assumeFalse(out.get(0).startsWith("PROBE usable=true"), "this machine has a cuBLAS of its own, so"
+                + " 'no cuBLAS' cannot be produced here: " + out.get(0));
         assertEquals(1, out.size(), out.toString());
         assertTrue(out.get(0).startsWith("PROBE usable=false detail=cuBLAS JNI library could not be loaded: neither"
                 + " libcublas.so.12 nor libcublas.so.13 found"), out.get(0));

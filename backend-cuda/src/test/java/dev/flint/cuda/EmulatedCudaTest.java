@@ -31,7 +31,7 @@ class EmulatedCudaTest {
             CudaPrimitiveConformanceTest.class.getName(), CudaGradientConformanceTest.class.getName(),
             CudaTensorOpsTest.class.getName(), CudaInputValidationTest.class.getName(),
             CudaBackendTest.class.getName(), CudaCrossBackendTest.class.getName(),
-            CudaPyTorchValuesTest.class.getName());
+            CudaPyTorchValuesTest.class.getName(), GpuTimingTest.class.getName());
 
     @Test
     void everyGpuTestPassesOnTheEmulatedDriver(@TempDir Path dir) throws Exception {

@@ -96,7 +96,7 @@ public final class GpuReport {
             rows.add(new Row("  host time to queue that step", num(flint.get("mlp_step_" + batch + "_host"), "ms"),
                     num(torch.get("mlp_step_" + batch + "_host"), "ms"), times(ratio(flint.get("mlp_step_" + batch
                     + "_host"), torch.get("mlp_step_" + batch + "_host"))), "(what a host-bound step costs)",
-                    "reported"));
+                    flint.get("mlp_step_" + batch + "_host") == null ? "not measured" : "reported"));
         }
         Double hostF = flint.get("host_op");
         rows.add(new Row("host overhead of a 1,000-element op", num(hostF, "us"), num(torch.get("host_op"), "us"),

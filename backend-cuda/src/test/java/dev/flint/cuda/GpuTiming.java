@@ -27,8 +27,8 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>device time from CUDA events recorded on the stream around a batch of {@code reps} calls, after
- *       a warm-up of {@value #WARMUP_SECONDS} s or 2 batches (whichever is longer: the JIT compiles the
- *       Java side meanwhile); the figure is the median over {@value #BATCHES} batches, per call;</li>
+ *       a warm-up of 0.5 s or 2 batches (whichever is longer: the JIT compiles the Java side meanwhile);
+ *       the figure is the median over 15 batches, per call;</li>
  *   <li>only milliseconds are printed; bytes and FLOPs are counted once, in GpuReport, for both sides;</li>
  *   <li>training steps run back to back with no synchronization inside a batch (the loss stays on the
  *       device), as a PyTorch training loop does, so a host-bound step shows as its host time.</li>
@@ -42,13 +42,24 @@ import java.util.Locale;
  * <pre>
  *   java -cp "$CP" dev.flint.cuda.GpuTiming               # every measurement
  *   java -cp "$CP" dev.flint.cuda.GpuTiming --tf32-probe  # the TF32 probe alone
+ *   java -cp "$CP" dev.flint.cuda.GpuTiming --small       # tiny sizes: a check that every path runs
  * </pre>
  */
 public final class GpuTiming {
-    static final int BATCHES = 15;
-    static final double WARMUP_SECONDS = 0.5;
     /** 64M elements: 256 MiB per buffer, far beyond any GPU's L2, so bandwidth figures are DRAM's. */
     static final int BIG = 64 << 20;
+
+    /**
+     * The sizes of one run: the real ones, or tiny ones ({@code --small}) with which GpuTimingTest runs
+     * every code path on the emulated driver, so that the GPU run does not find a mistake here first.
+     */
+    record Sizes(int gemm, int softmax, int big, int mlpSmall, int mlpLarge, int steps, int batches,
+                 double warmupSeconds, int hostOps) {
+        static final Sizes REAL = new Sizes(4096, 8192, BIG, 128, 1024, 10, 15, 0.5, 20_000);
+        static final Sizes SMALL = new Sizes(64, 64, 4096, 8, 16, 2, 3, 0, 200);
+    }
+
+    private static Sizes z = Sizes.REAL;
 
     private GpuTiming() {
     }
@@ -59,6 +70,7 @@ public final class GpuTiming {
     }
 
     public static void main(String[] args) {
+        z = Arrays.asList(args).contains("--small") ? Sizes.SMALL : Sizes.REAL;
         Availability a = new CudaBackendProvider().probe();
         if (!a.usable()) {
             System.out.println("INFO timing skipped: cuda unavailable: " + a.detail());
@@ -76,7 +88,7 @@ public final class GpuTiming {
             return;
         }
 
-        int n = 4096;
+        int n = z.gemm();
         Storage a1 = random(cuda, n * n, 1);
         Storage b1 = random(cuda, n * n, 2);
         Storage c1 = cuda.allocate(DType.FLOAT32, n * n);
@@ -89,8 +101,8 @@ public final class GpuTiming {
         release(a2, b2, c2);
         tf32.close();
 
-        int rows = 8192;
-        int cols = 8192;
+        int rows = z.softmax();
+        int cols = z.softmax();
         Storage x = random(cuda, rows * cols, 3);
         Storage y = cuda.allocate(DType.FLOAT32, rows * cols);
         result("softmax_fwd", time(cuda, 20, () -> cuda.softmaxForward(false, x, y, rows, cols)), "ms");
@@ -98,32 +110,33 @@ public final class GpuTiming {
         result("softmax_bwd", time(cuda, 20, () -> cuda.softmaxBackward(false, y, x, dx, rows, cols)), "ms");
         release(x, y, dx);
 
-        Storage rx = random(cuda, BIG, 4);
-        Storage ry = cuda.allocate(DType.FLOAT32, BIG);
-        Storage rdy = random(cuda, BIG, 5);
-        Storage rdx = cuda.allocate(DType.FLOAT32, BIG);
+        int big = z.big();
+        Storage rx = random(cuda, big, 4);
+        Storage ry = cuda.allocate(DType.FLOAT32, big);
+        Storage rdy = random(cuda, big, 5);
+        Storage rdx = cuda.allocate(DType.FLOAT32, big);
         Unary relu = Unary.of(UnaryOp.RELU);
-        result("relu_fwd", time(cuda, 20, () -> cuda.unary(relu, rx, ry, BIG)), "ms");
+        result("relu_fwd", time(cuda, 20, () -> cuda.unary(relu, rx, ry, big)), "ms");
         // Backward reads x and dy, writes dx (as torch's threshold_backward): 12 bytes per element.
-        result("relu_bwd", time(cuda, 20, () -> cuda.unaryBackward(relu, rx, null, rdy, rdx, BIG)), "ms");
+        result("relu_bwd", time(cuda, 20, () -> cuda.unaryBackward(relu, rx, null, rdy, rdx, big)), "ms");
         release(ry, rdy, rdx);
 
-        Storage grad = random(cuda, BIG, 6);
-        Storage m = cuda.allocate(DType.FLOAT32, BIG);
-        Storage v = cuda.allocate(DType.FLOAT32, BIG);
-        cuda.fill(m, 0, BIG, 0f);
-        cuda.fill(v, 0, BIG, 0f);
+        Storage grad = random(cuda, big, 6);
+        Storage m = cuda.allocate(DType.FLOAT32, big);
+        Storage v = cuda.allocate(DType.FLOAT32, big);
+        cuda.fill(m, 0, big, 0f);
+        cuda.fill(v, 0, big, 0f);
         // Adam as torch.optim.Adam(fused=True) runs it: no weight decay; reads p, g, m, v and writes p, m, v.
         AdamParams adam = new AdamParams(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false, 1);
-        result("adam", time(cuda, 20, () -> cuda.adamUpdate(rx, grad, m, v, BIG, adam)), "ms");
+        result("adam", time(cuda, 20, () -> cuda.adamUpdate(rx, grad, m, v, big, adam)), "ms");
         release(grad, m, v);
 
-        Storage copy = cuda.allocate(DType.FLOAT32, BIG);
-        result("copy", time(cuda, 20, () -> cuda.copyBlocks(rx, 0, BIG, copy, 0, BIG, 1, BIG)), "ms");
+        Storage copy = cuda.allocate(DType.FLOAT32, big);
+        result("copy", time(cuda, 20, () -> cuda.copyBlocks(rx, 0, big, copy, 0, big, 1, big)), "ms");
         release(rx, copy);
 
-        mlpStep(cuda, 128);
-        mlpStep(cuda, 1024);
+        mlpStep(cuda, z.mlpSmall(), "mlp_step_128");
+        mlpStep(cuda, z.mlpLarge(), "mlp_step_1024");
         hostOverhead(cuda);
         System.out.println("INFO memory " + cuda.memoryStats());
         cuda.close();
@@ -180,7 +193,7 @@ public final class GpuTiming {
      * 0.01 momentum 0.9, intermediates freed by a scope) at {@code batch}: device time per step from events
      * around 10 steps, the host's time to queue them, and the operations queued per step.
      */
-    private static void mlpStep(CudaBackend cuda, int batch) {
+    private static void mlpStep(CudaBackend cuda, int batch, String key) {
         Rng rng = new Rng(1L);
         Sequential model = new Sequential(new Linear(784, 512, true, rng, cuda), new ReLU(),
                 new Linear(512, 256, true, rng, cuda), new ReLU(), new Linear(256, 10, true, rng, cuda));
@@ -190,8 +203,8 @@ public final class GpuTiming {
             y[i] = rng.nextInt(10);
         }
         Tensor labels = Tensor.on(cuda).fromInts(y, Shape.of(batch));
-        int steps = 10;
-        double[] host = new double[BATCHES];
+        int steps = z.steps();
+        double[] host = new double[z.batches()];
         long ops;
         try (SGD sgd = new SGD(model.parameters(), 0.01f, 0.9f, 0f, 0f, false)) {
             Op step = () -> {
@@ -203,9 +216,9 @@ public final class GpuTiming {
             };
             warmUp(cuda, steps, step);
             long before = cuda.operationsQueued();
-            double[] device = new double[BATCHES];
+            double[] device = new double[z.batches()];
             try (CudaEvent start = cuda.newEvent(); CudaEvent stop = cuda.newEvent()) {
-                for (int b = 0; b < BATCHES; b++) {
+                for (int b = 0; b < device.length; b++) {
                     start.record();
                     long t0 = System.nanoTime();
                     for (int i = 0; i < steps; i++) {
@@ -216,11 +229,11 @@ public final class GpuTiming {
                     device[b] = stop.elapsedSince(start) / steps;
                 }
             }
-            ops = (cuda.operationsQueued() - before) / ((long) BATCHES * steps);
-            result("mlp_step_" + batch, median(device), "ms");
+            ops = (cuda.operationsQueued() - before) / ((long) device.length * steps);
+            result(key, median(device), "ms");
         }
-        result("mlp_step_" + batch + "_host", median(host), "ms");
-        result("mlp_step_" + batch + "_launches", ops, "ops");
+        result(key + "_host", median(host), "ms");
+        result(key + "_launches", ops, "ops");
         model.close();
         x.close();
         labels.close();
@@ -231,11 +244,11 @@ public final class GpuTiming {
         Storage small = random(cuda, 1000, 7);
         Unary negate = Unary.of(UnaryOp.NEG);
         Op neg = () -> cuda.unary(negate, small, small, 1000);
-        for (int i = 0; i < 20_000; i++) {
+        int launches = z.hostOps();
+        for (int i = 0; i < launches; i++) {
             neg.run();
         }
         cuda.synchronize();
-        int launches = 20_000;
         double[] queued = new double[5];
         double[] drained = new double[5];
         for (int r = 0; r < queued.length; r++) {
@@ -252,9 +265,9 @@ public final class GpuTiming {
         small.release();
     }
 
-    /** Runs {@code op} in batches of {@code reps} until {@link #WARMUP_SECONDS} have passed (2 batches at least). */
+    /** Runs {@code op} in batches of {@code reps} until the warm-up time has passed (2 batches at least). */
     private static void warmUp(Backend b, int reps, Op op) {
-        long until = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
+        long until = System.nanoTime() + (long) (z.warmupSeconds() * 1e9);
         for (int batch = 0; batch < 2 || System.nanoTime() < until; batch++) {
             for (int i = 0; i < reps; i++) {
                 op.run();
@@ -263,10 +276,10 @@ public final class GpuTiming {
         }
     }
 
-    /** Milliseconds per op: median over {@link #BATCHES} batches of {@code reps} launches, timed with events. */
+    /** Milliseconds per op: median over the batches of {@code reps} launches, timed with events. */
     private static double time(CudaBackend cuda, int reps, Op op) {
         warmUp(cuda, reps, op);
-        double[] perOp = new double[BATCHES];
+        double[] perOp = new double[z.batches()];
         try (CudaEvent start = cuda.newEvent(); CudaEvent stop = cuda.newEvent()) {
             for (int batch = 0; batch < perOp.length; batch++) {
                 start.record();
