@@ -14,7 +14,7 @@
 #   2. the backend's probe, and which math cuBLAS really uses (a GEMM TF32 cannot compute exactly), plain and
 #      with NVIDIA_TF32_OVERRIDE=1;
 #   3. every CUDA test (dev.flint.cuda: conformance suites, gradient suites, cross-backend tests; not the
-#      emulator, which is for machines without a GPU);
+#      emulator, which is for machines without a GPU, nor CudaTrapTest, which would lose the CUDA context);
 #   4. the timings, Flint (GpuTiming) then PyTorch (gpu_baseline.py) when python3 has torch with CUDA;
 #   5. the MNIST CNN with `flint train --backend cuda`, and the same model in PyTorch;
 #   6. if time is left: the same CNN run on the CPU (the accuracy reference), and the primitive suite with
@@ -136,7 +136,7 @@ fi
 
 # ---------------------------------------------------------------- 3. every CUDA test
 step "CUDA tests" 300 60 "$OUT/junit-cuda.log" env JUNIT_REPORTS="$OUT/junit" .device/junit.sh \
-  --select-package dev.flint.cuda --exclude-classname '.*EmulatedCudaTest'
+  --select-package dev.flint.cuda --exclude-classname '.*(EmulatedCudaTest|CudaTrapTest)'
 TESTS_RC=$STEP_RC
 grep -E '^[[ ]*[0-9]+ tests (successful|failed|aborted|skipped)' "$OUT/junit-cuda.log" | tr -d '[]' | sed 's/^ */  /; s/ *$//' |
   sed 's/aborted$/aborted (skipped by an assumption, e.g. no usable GPU)/' | tee -a "$SUMMARY"
