@@ -35,7 +35,7 @@ import java.util.Locale;
  * </ul>
  *
  * <p>Output: {@code RESULT <key> <value> <unit>} lines (keys as GpuReport and gpu_baseline.py name them),
- * {@code INFO} lines, and with {@code --tf32-probe} only the TF32 probe: a 256^3 GEMM whose exact FP32
+ * {@code INFO} lines, and with {@code --tf32-probe} only the TF32 probe: a 1024^3 GEMM whose exact FP32
  * result TF32 cannot represent, on a default backend and on one with {@code flint.cuda.tf32=true}, so
  * that a run with {@code NVIDIA_TF32_OVERRIDE} set shows what the variable really does.
  *
@@ -162,11 +162,13 @@ public final class GpuTiming {
     }
 
     /**
-     * C = A B with A all {@code 1 + 2^-12} and B all ones, 256^3: exact FP32 gives 256.0625 everywhere; TF32
-     * keeps 10 mantissa bits, rounds A to 1 and gives 256. Prints which one cuBLAS computed.
+     * C = A B with A all {@code 1 + 2^-12} and B all ones, n^3 (1024^3, large enough that cuBLAS picks
+     * tensor-core kernels where it may): exact FP32 gives {@code n (1 + 2^-12)} everywhere, which FP32 holds
+     * exactly; TF32 keeps 10 mantissa bits, rounds A to 1 and gives n. Prints which one cuBLAS computed.
      */
     private static void tf32Probe(CudaBackend b, String label) {
-        int n = 256;
+        int n = z == Sizes.SMALL ? 256 : 1024;
+        float exact = n + n / 4096f;
         float[] ones = new float[n * n];
         Arrays.fill(ones, 1f);
         float[] a = new float[n * n];
@@ -179,10 +181,10 @@ public final class GpuTiming {
         gemm(b, n, sa, sb, sc);
         float[] c = new float[1];
         b.download(sc, 0, c, 0, 1);
-        String math = c[0] == 256.0625f ? "fp32" : c[0] == 256f ? "tf32" : "other";
-        System.out.printf(Locale.ROOT, "INFO tf32-probe %s: C[0] = %s (exact FP32 256.0625, TF32 256): %s; %s;"
-                + " NVIDIA_TF32_OVERRIDE=%s%n", label, c[0], math.toUpperCase(Locale.ROOT), b.mathDescription(),
-                System.getenv(Tf32Mode.VARIABLE));
+        String math = c[0] == exact ? "fp32" : c[0] == n ? "tf32" : "other";
+        System.out.printf(Locale.ROOT, "INFO tf32-probe %s: C[0] = %s (exact FP32 %s, TF32 %d): %s; %s;"
+                + " NVIDIA_TF32_OVERRIDE=%s%n", label, c[0], exact, n, math.toUpperCase(Locale.ROOT),
+                b.mathDescription(), System.getenv(Tf32Mode.VARIABLE));
         result("tf32_probe_" + (label.equals("default") ? "default" : "tf32"), math.equals("tf32") ? 1 : 0,
                 "tf32-used");
         release(sa, sb, sc);
