@@ -18,7 +18,7 @@ DEVICE_JLINK_ADD=java.desktop${DEVICE_JLINK_ADD:+,$DEVICE_JLINK_ADD} "$PACK" bac
 
 echo "gpu-pack: mvn package -pl cli -am (for the cli's class path)"
 mvn -o -q -B -Dstyle.color=never -DskipTests -pl cli -am package dependency:build-classpath \
-    -Dmdep.includeScope=runtime -Dmdep.outputFile=target/gpu-pack-classpath.txt 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+    -DincludeScope=runtime -Dmdep.outputFile=target/gpu-pack-classpath.txt 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 jar --create --file .device/lib/cli.classes.jar -C cli/target/classes .
 added=(cli.classes.jar)
 IFS=: read -ra ENTRIES < cli/target/gpu-pack-classpath.txt || true   # no newline at the end: read says 1
@@ -39,5 +39,8 @@ if ls "$MNIST"/train-images-idx3-ubyte* >/dev/null 2>&1; then
 else
   echo "gpu-pack: no MNIST files in $MNIST: the CNN step of gpu-check.sh will be skipped" >&2
 fi
-TREE=$(git ls-files -zco --exclude-standard | xargs -0r stat -c %s 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1048576}')
-echo "gpu-pack: .device is $(du -sm .device | cut -f1) MiB, the rest of the tree $TREE MiB (64 MiB in all may travel)"
+TREE=$(git ls-files -zco --exclude-standard | xargs -0r stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}')
+DEV=$(du -sb .device | cut -f1)
+TOTAL=$(( (TREE + DEV) / 1048576 ))
+echo "gpu-pack: .device $((DEV / 1048576)) MiB + the rest of the tree $((TREE / 1048576)) MiB = $TOTAL MiB of the 64 MiB that may travel"
+[ "$TOTAL" -lt 64 ] || { echo "gpu-pack: too large to travel: drop the MNIST copy (FLINT_MNIST_DIR=/nonexistent) or slim the JRE" >&2; exit 1; }
