@@ -17,10 +17,12 @@ import jcuda.driver.JCudaDriver;
  * JNI call ({@code GetPrimitiveArrayCritical}), so an asynchronous copy would read or write it after
  * the JVM has released it (and may have moved it). That is safe only while the driver copies pageable
  * memory synchronously, which CUDA documents as behaviour, not as a contract. Here the driver only ever
- * sees memory we own until {@link #close()}: an upload copies the array into a half and queues the DMA
- * from it (the half is reused only after its event has completed); a download queues the DMA into a
- * half and copies it out once the stream has got there. Transfers longer than a half go in chunks, the
- * host copy of one chunk overlapping the DMA of the other.
+ * sees memory we own until {@link #close()}: an upload copies the array into the current half, after
+ * what earlier uploads put there, and queues the DMA from it; a download queues the DMA into a half and
+ * copies it out once the stream has got there. The host waits for a half's event only when it moves on
+ * to that half again (the current one is full), so the small uploads of a training loop (a batch and its
+ * labels per step) fill a half over many steps and never make the host wait for the device. Transfers
+ * longer than a half go in chunks, the host copy of one chunk overlapping the DMA of the other.
  *
  * <p>Allocated on first use, reused by every transfer, freed by {@link #close()}.
  */
@@ -43,7 +45,9 @@ final class StagingBuffer implements AutoCloseable {
     private final ByteBuffer[] halves = new ByteBuffer[2];
     private final CUevent[] done = new CUevent[2];
     private final boolean[] pending = new boolean[2];
-    private int next;
+    /** The half uploads go into, and how many of its bytes earlier uploads have used since it was free. */
+    private int current;
+    private long used;
     private boolean closed;
 
     StagingBuffer(CudaContext context, long halfBytes) {
@@ -61,19 +65,22 @@ final class StagingBuffer implements AutoCloseable {
         int perChunk = (int) (halfBytes / 4);
         for (int i = 0; i < count; i += perChunk) {
             int n = Math.min(perChunk, count - i);
-            int h = next;
-            next ^= 1;
-            awaitHalf(h);                                // its previous DMA has read it
-            src.toStaging(halves[h], i, n);
             long bytes = 4L * n;
+            if (used + bytes > halfBytes) {
+                current ^= 1;                            // the other half, once its last DMA has read it
+                awaitHalf(current);
+                used = 0;
+            }
+            src.toStaging(halves[current].slice((int) used, (int) bytes).order(ByteOrder.nativeOrder()), i, n);
             try {
-                JCudaDriver.cuMemcpyHtoDAsync(dst.at(dstByteOffset + 4L * i), half(h), bytes, stream);
-                JCudaDriver.cuEventRecord(done[h], stream);
+                JCudaDriver.cuMemcpyHtoDAsync(dst.at(dstByteOffset + 4L * i), at(current, used), bytes, stream);
+                JCudaDriver.cuEventRecord(done[current], stream);
                 context.countQueued();
             } catch (jcuda.CudaException e) {
                 throw CudaException.from("cuMemcpyHtoDAsync(" + bytes + " bytes, from pinned staging)", e);
             }
-            pending[h] = true;
+            pending[current] = true;
+            used = (used + bytes + 63) & ~63L;          // the next one starts on a cache line
         }
     }
 
@@ -81,9 +88,10 @@ final class StagingBuffer implements AutoCloseable {
     synchronized void download(DeviceBuffer src, long srcByteOffset, HostArray dst, int count, CUstream stream) {
         ensureAllocated();
         int perChunk = (int) (halfBytes / 4);
-        // Stream order puts each DMA into a half after any upload still reading it, so no host wait is needed
-        // before queueing; the host reads a half only after the event that follows its DMA.
-        int first = next;
+        // Chunks go into the two halves in turn from the start, after any queued upload from them: stream
+        // order puts each DMA into a half behind every upload still reading it, so the host need not wait
+        // before queueing; it reads a half only after the event that follows the DMA into it.
+        int first = current ^ 1;
         queueDownload(src, srcByteOffset, 0, Math.min(perChunk, count), first, stream);
         for (int i = 0, h = first; i < count; i += perChunk, h ^= 1) {
             int n = Math.min(perChunk, count - i);
@@ -92,23 +100,22 @@ final class StagingBuffer implements AutoCloseable {
             }
             if (i + perChunk >= count) {
                 // The last chunk: wait for the whole stream, so that an asynchronous kernel failure surfaces
-                // here as before (cuStreamSynchronize reports it).
+                // here as before (cuStreamSynchronize reports it). Both halves are free after it.
                 context.synchronize();
                 pending[0] = false;
                 pending[1] = false;
+                used = 0;
             } else {
                 awaitHalf(h);
             }
-            halves[h].clear();
             dst.fromStaging(halves[h], i, n);
         }
-        next = first;
     }
 
     private void queueDownload(DeviceBuffer src, long srcByteOffset, int from, int n, int h, CUstream stream) {
         long bytes = 4L * n;
         try {
-            JCudaDriver.cuMemcpyDtoHAsync(half(h), src.at(srcByteOffset + 4L * from), bytes, stream);
+            JCudaDriver.cuMemcpyDtoHAsync(at(h, 0), src.at(srcByteOffset + 4L * from), bytes, stream);
             JCudaDriver.cuEventRecord(done[h], stream);
             context.countQueued();
         } catch (jcuda.CudaException e) {
@@ -117,8 +124,10 @@ final class StagingBuffer implements AutoCloseable {
         pending[h] = true;
     }
 
-    private Pointer half(int h) {
-        return h == 0 ? host : host.withByteOffset(halfBytes);
+    /** The pinned address {@code offset} bytes into half {@code h}. */
+    private Pointer at(int h, long offset) {
+        long o = h * halfBytes + offset;
+        return o == 0 ? host : host.withByteOffset(o);
     }
 
     /** Waits until no queued copy still uses half {@code h}. */
