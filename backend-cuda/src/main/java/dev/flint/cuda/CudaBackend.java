@@ -77,7 +77,8 @@ public final class CudaBackend implements Backend {
         this.cublas = cublas;
         this.sync = Boolean.getBoolean("flint.cuda.sync");
         this.tf32 = Tf32Mode.current();
-        this.ctx = new CudaContext(device.index(), Long.getLong("flint.cuda.stagingBytes", 4L << 20));
+        this.ctx = new CudaContext(device.index(), Long.getLong("flint.cuda.stagingBytes",
+                CudaContext.DEFAULT_STAGING_BYTES));
         Kernels kernels = null;
         Blas handle = null;
         try {

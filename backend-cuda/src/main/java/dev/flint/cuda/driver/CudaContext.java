@@ -37,6 +37,9 @@ public final class CudaContext implements AutoCloseable {
     private final CUdevice device;
     private final CUcontext context = new CUcontext();
     private final CUstream stream = new CUstream();
+    /** Bytes of each half of the staging buffer unless a backend says otherwise (flint.cuda.stagingBytes). */
+    public static final long DEFAULT_STAGING_BYTES = StagingBuffer.DEFAULT_HALF_BYTES;
+
     private final StagingBuffer staging;
     /** Operations queued on the stream: kernel launches, cuBLAS calls, copies, fills (see {@link #operationsQueued()}). */
     private final java.util.concurrent.atomic.LongAdder queued = new java.util.concurrent.atomic.LongAdder();
