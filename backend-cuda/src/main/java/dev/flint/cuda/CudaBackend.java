@@ -27,6 +27,8 @@ import dev.flint.cuda.loader.CublasLibrary;
 import dev.flint.cuda.memory.CachingAllocator;
 import dev.flint.cuda.memory.DeviceMemory;
 import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SPI on an NVIDIA GPU: one context and one stream per instance, our kernels for everything but
@@ -42,7 +44,8 @@ import java.util.Arrays;
  *
  * <p>Properties (read at creation): {@code flint.cuda.sync=true} synchronizes after every primitive
  * and reports an asynchronous failure with the primitive's name; {@code flint.cuda.tf32=true} allows
- * TF32 in cuBLAS.
+ * TF32 in cuBLAS ({@code NVIDIA_TF32_OVERRIDE} in the environment overrides it, and is reported);
+ * {@code flint.cuda.stagingBytes} sizes each half of the pinned buffer host transfers go through.
  */
 public final class CudaBackend implements Backend {
     /** Threads per block of the 1-D kernels: every kernel fits (at most 57 registers, see kernel-resources.txt). */
@@ -56,10 +59,12 @@ public final class CudaBackend implements Backend {
     /** Maximum rank the strided kernels take in one launch (FLINT_MAX_RANK in common.cuh). */
     static final int MAX_RANK = 8;
 
+    private static final Logger LOG = LoggerFactory.getLogger(CudaBackend.class);
+
     private final DeviceInfo device;
     private final CublasLibrary.Loaded cublas;
     private final boolean sync;
-    private final boolean tf32;
+    private final Tf32Mode tf32;
     private final CudaContext ctx;
     private final Kernels k;
     private final Blas blas;
@@ -71,13 +76,15 @@ public final class CudaBackend implements Backend {
         this.device = device;
         this.cublas = cublas;
         this.sync = Boolean.getBoolean("flint.cuda.sync");
-        this.tf32 = Boolean.getBoolean("flint.cuda.tf32");
-        this.ctx = new CudaContext(device.index());
+        this.tf32 = Tf32Mode.current();
+        this.ctx = new CudaContext(device.index(), Long.getLong("flint.cuda.stagingBytes",
+                CudaContext.DEFAULT_STAGING_BYTES));
         Kernels kernels = null;
         Blas handle = null;
         try {
             kernels = Kernels.load(ctx, device);
-            handle = new Blas(ctx, tf32);
+            // The math mode we ask for; NVIDIA_TF32_OVERRIDE, read by cuBLAS itself, may override it.
+            handle = new Blas(ctx, tf32.requested());
         } catch (RuntimeException e) {
             if (kernels != null) {
                 kernels.close();
@@ -90,6 +97,11 @@ public final class CudaBackend implements Backend {
         this.pool = new CachingAllocator<>(new ContextMemory(ctx));
         // Grid-stride kernels: 16 blocks of 256 threads per SM is two full waves at 2048 threads per SM.
         this.maxBlocks = Math.max(1, device.multiprocessors()) * 16L;
+        if (tf32.overridden() && tf32.effective() != tf32.requested()) {
+            LOG.warn("cuda: {}", tf32.note());
+        } else if (tf32.overridden()) {
+            LOG.info("cuda: {}", tf32.note());
+        }
     }
 
     @Override
@@ -100,7 +112,27 @@ public final class CudaBackend implements Backend {
     @Override
     public String deviceDescription() {
         return device + ", kernels " + k.images().get(0).replaceFirst("^[a-z]+\\.", "") + ", " + cublas.cublas()
-                + (tf32 ? ", TF32 on" : "") + (sync ? ", synchronous (flint.cuda.sync)" : "");
+                + ", " + tf32.describe() + (sync ? ", synchronous (flint.cuda.sync)" : "");
+    }
+
+    /** Whether cuBLAS may use TF32 for FP32 GEMM here (flint.cuda.tf32, or NVIDIA_TF32_OVERRIDE over it). */
+    public boolean tf32() {
+        return tf32.effective();
+    }
+
+    /** What decides the GEMM math here, for test and benchmark reports ("GEMM FP32", or the override's effect). */
+    public String mathDescription() {
+        return tf32.describe();
+    }
+
+    /** Bytes of page-locked host memory held for transfers (0 before the first one and after close). */
+    long pinnedBytes() {
+        return ctx.pinnedBytes();
+    }
+
+    /** Operations queued on the stream so far (kernel launches, cuBLAS calls, copies, fills), for launch counts. */
+    public long operationsQueued() {
+        return ctx.operationsQueued();
     }
 
     /** The device this backend runs on. */
@@ -274,19 +306,41 @@ public final class CudaBackend implements Backend {
         }
         ColumnMajor cm = ColumnMajor.of(transA, transB, m, n, k);
         if (batch == 1) {
-            blas.sgemm(cm.transFirst(), cm.transSecond(), cm.m(), cm.n(), cm.k(), alpha, b, bOffset, cm.ldFirst(),
-                    a, aOffset, cm.ldSecond(), beta, c, cOffset, cm.ldc());
+            cublas(() -> blas.sgemm(cm.transFirst(), cm.transSecond(), cm.m(), cm.n(), cm.k(), alpha, b, bOffset,
+                    cm.ldFirst(), a, aOffset, cm.ldSecond(), beta, c, cOffset, cm.ldc()));
         } else if (strideC == 0) {
             // Every product lands on one C: cuBLAS's batches would race, so queue them one after another.
             for (int p = 0; p < batch; p++) {
-                blas.sgemm(cm.transFirst(), cm.transSecond(), cm.m(), cm.n(), cm.k(), alpha, b, bOffset + p * strideB,
-                        cm.ldFirst(), a, aOffset + p * strideA, cm.ldSecond(), p == 0 ? beta : 1f, c, cOffset, cm.ldc());
+                long bp = bOffset + p * strideB;
+                long ap = aOffset + p * strideA;
+                float betaP = p == 0 ? beta : 1f;
+                cublas(() -> blas.sgemm(cm.transFirst(), cm.transSecond(), cm.m(), cm.n(), cm.k(), alpha, b, bp,
+                        cm.ldFirst(), a, ap, cm.ldSecond(), betaP, c, cOffset, cm.ldc()));
             }
         } else {
-            blas.sgemmStridedBatched(cm.transFirst(), cm.transSecond(), cm.m(), cm.n(), cm.k(), alpha, b, bOffset,
-                    cm.ldFirst(), strideB, a, aOffset, cm.ldSecond(), strideA, beta, c, cOffset, cm.ldc(), strideC,
-                    batch);
+            cublas(() -> blas.sgemmStridedBatched(cm.transFirst(), cm.transSecond(), cm.m(), cm.n(), cm.k(), alpha, b,
+                    bOffset, cm.ldFirst(), strideB, a, aOffset, cm.ldSecond(), strideA, beta, c, cOffset, cm.ldc(),
+                    strideC, batch));
         }
+    }
+
+    /**
+     * A cuBLAS call that may allocate device memory of its own (its workspace, on the first GEMM of a
+     * handle or a larger one later): when cuBLAS reports CUBLAS_STATUS_ALLOC_FAILED, the pool's cached
+     * blocks are returned to the device and the call is made once more, as for our own allocations; a
+     * second failure reports the pool like an allocation would. Nothing was queued by the failed call.
+     */
+    private void cublas(Runnable call) {
+        pool.retryAfterEmptyingCache(() -> {
+            try {
+                call.run();
+            } catch (CudaException e) {
+                if (e.isOutOfMemory()) {
+                    throw new DeviceMemory.OutOfDeviceMemoryException(e.getMessage(), e);
+                }
+                throw e;
+            }
+        });
     }
 
     /**

@@ -11,14 +11,19 @@ import java.util.Locale;
 /**
  * Decides, once per JVM, whether the CUDA backend can run here, and why not: JCuda's driver JNI
  * library and {@code libcuda.so.1}, {@code cuInit}, a device, compute capability 7.5 or newer, a driver
- * new enough for our PTX when no cubin fits the device, and a loadable cuBLAS. Every step catches
- * everything (including {@link LinkageError}), so probing never takes the JVM down.
+ * for CUDA 13.0 or newer (our kernels come from nvcc 13), and a loadable cuBLAS that defines every
+ * function Flint calls. Every step catches everything (including {@link LinkageError}), so probing never
+ * takes the JVM down. A usable verdict also says when {@code NVIDIA_TF32_OVERRIDE} changes the GEMM math.
  */
 final class CudaProbe {
     /** Oldest architecture our kernels are built for (compute_75 PTX). */
     static final int MIN_COMPUTE = KernelImages.PTX_ARCH;
-    /** nvcc 13's PTX (ISA 9.0) needs a driver for CUDA 13.0, that is R580 or newer. */
-    static final int PTX_DRIVER_VERSION = 13000;
+    /**
+     * The kernels are built by nvcc 13: its PTX (ISA 9.0) needs a driver for CUDA 13.0 (R580 or newer) to be
+     * JIT-compiled at all, and CUDA supports code from a 13.x toolkit (our cubins, libcublas.so.13) only on
+     * such a driver. So it is required whichever image a device would load.
+     */
+    static final int MIN_DRIVER_VERSION = 13000;
 
     /** The outcome; {@code device} and {@code cublas} are set only when usable. */
     record Result(Availability availability, DeviceInfo device, CublasLibrary.Loaded cublas) {
@@ -75,20 +80,30 @@ final class CudaProbe {
             return unusable(String.format("compute capability %d.%d < %d.%d (%s)", device.major(), device.minor(),
                     MIN_COMPUTE / 10, MIN_COMPUTE % 10, device.name()));
         }
-        if (KernelImages.needsPtx(device.major(), device.minor()) && device.driverVersion() < PTX_DRIVER_VERSION) {
-            return unusable(String.format("the driver supports CUDA %s, but compute capability %d.%d has no prebuilt"
-                    + " cubin and our PTX (ISA 9.0, from nvcc 13) needs CUDA 13.0: update the driver to R580 or newer",
-                    device.driverVersionText(), device.major(), device.minor()));
+        if (device.driverVersion() < MIN_DRIVER_VERSION) {
+            boolean ptx = KernelImages.needsPtx(device.major(), device.minor());
+            return unusable(String.format("the driver supports CUDA %s, but Flint's kernels are built with nvcc 13 and"
+                    + " need a driver for CUDA 13.0 or newer (R580+): %s; update the NVIDIA driver",
+                    device.driverVersionText(), ptx
+                            ? String.format("compute capability %d.%d has no prebuilt cubin, and our PTX (ISA 9.0) can"
+                                    + " only be JIT-compiled by such a driver", device.major(), device.minor())
+                            : "the " + KernelImages.choose("x", device.major(), device.minor(), KernelImages.CUBIN_ARCHS)
+                                    .replaceAll("^x\\.|\\.cubin$", "") + " cubins it would load come from CUDA 13,"
+                                    + " which supports them on R580+ drivers only"));
         }
         CublasLibrary.Loaded cublas;
         try {
             cublas = CublasLibrary.load();
+        } catch (CublasLibrary.MissingFunctionsException e) {
+            return unusable("cuBLAS unusable: " + e.getMessage());
         } catch (CublasLibrary.CublasLoadException e) {
             return unusable("cuBLAS JNI library could not be loaded: " + e.getMessage());
         } catch (Throwable t) {
             return unusable("cuBLAS JNI library could not be loaded: " + firstLine(messages(t)));
         }
-        return new Result(Availability.usable(device + "; " + cublas.cublas()), device, cublas);
+        String tf32 = Tf32Mode.current().note();
+        return new Result(Availability.usable(device + "; " + cublas.cublas() + " (" + cublas.library() + ")"
+                + (tf32.isEmpty() ? "" : "; " + tf32)), device, cublas);
     }
 
     private static Result unusable(String reason) {

@@ -45,6 +45,62 @@ class CudaBackendTest {
         assertTrue(d.contains("compute") && d.contains("libcublas.so.1"), d);
     }
 
+    /**
+     * Host transfers go through a pinned staging buffer in chunks: with 4 KiB halves (1,024 elements), long
+     * transfers at odd offsets arrive whole, a second upload reuses the halves while the first's copies may
+     * still be queued (the emulated driver defers them to the next synchronization, as a GPU would run them
+     * later), and the caller's array may be overwritten as soon as upload returns.
+     */
+    @Test
+    void transfersLongerThanTheStagingBufferArriveWholeAndInOrder() {
+        String old = System.getProperty("flint.cuda.stagingBytes");
+        System.setProperty("flint.cuda.stagingBytes", "4096");
+        CudaBackend small;
+        try {
+            small = (CudaBackend) new CudaBackendProvider().create();
+        } finally {
+            if (old == null) {
+                System.clearProperty("flint.cuda.stagingBytes");
+            } else {
+                System.setProperty("flint.cuda.stagingBytes", old);
+            }
+        }
+        try (small) {
+            assertEquals(0, small.pinnedBytes(), "nothing pinned before the first transfer");
+            float[] host = random(10_000, 41);
+            Storage s = small.allocate(DType.FLOAT32, 10_005);
+            small.upload(host, 3, s, 5, 9_990);
+            float[] second = random(3_000, 42);
+            float[] secondCopy = second.clone();
+            Storage t = small.allocate(DType.FLOAT32, 3_000);
+            small.upload(second, 0, t, 0, 3_000);
+            java.util.Arrays.fill(second, -7f);                   // the caller's array is free once upload returns
+            int[] ints = new int[2_500];
+            for (int i = 0; i < ints.length; i++) {
+                ints[i] = i * 31 - 5_000;
+            }
+            Storage u = small.allocate(DType.INT32, 2_600);
+            small.upload(ints, 100, u, 1, 2_400);
+            assertEquals(8192, small.pinnedBytes(), "two halves of 4 KiB");
+
+            float[] back = new float[10_000];
+            small.download(s, 5, back, 7, 9_990);
+            for (int i = 0; i < 9_990; i++) {
+                assertEquals(host[3 + i], back[7 + i], "element " + i + " of the long float transfer");
+            }
+            assertArrayEquals(secondCopy, download(small, t), "the upload whose source was overwritten after it returned");
+            int[] intsBack = new int[2_401];
+            small.download(u, 1, intsBack, 1, 2_400);
+            for (int i = 0; i < 2_400; i++) {
+                assertEquals(ints[100 + i], intsBack[1 + i], "element " + i + " of the int transfer");
+            }
+            s.release();
+            t.release();
+            u.release();
+        }
+        assertEquals(0, small.pinnedBytes(), "close frees the pinned memory");
+    }
+
     @Test
     void splitRowReductionsMatchTheCpu() {
         for (ReduceOp op : ReduceOp.values()) {

@@ -28,20 +28,33 @@ import org.junit.jupiter.api.Test;
  * The same graphs on CUDA and on the CPU: an MLP and a LeNet-style CNN give the same loss and every
  * parameter gradient within {@code |cuda - cpu| <= 1e-4 + 1e-3 |cpu|} (BackendDiff names the first
  * diverging node and the worst element); a few SGD steps stay that close; and 1,000 training steps keep
- * device memory in use flat after the first.
+ * device memory in use flat after the first. The tolerances assume exact FP32 GEMM: every comparison says
+ * which math cuBLAS was set to (flint.cuda.tf32, and NVIDIA_TF32_OVERRIDE, which overrides it), so a failure
+ * under TF32 reads as such.
  */
 @Tag("cuda")
 class CudaCrossBackendTest {
     private static final BackendDiff.Tolerance TOLERANCE = BackendDiff.Tolerance.of(1e-4, 1e-3);
 
+    private static boolean told;
+
     private Backend cuda;
     private Backend cpu;
+    /** "cuBLAS math: GEMM FP32" or what the environment made of it; heads every failure message. */
+    private String math;
 
     @BeforeEach
     void requireCuda() {
         CudaTests.assumeCuda();
         cuda = Backends.get("cuda");
         cpu = Backends.get("cpu");
+        math = "cuBLAS math: " + ((CudaBackend) cuda).mathDescription() + "; tolerance 1e-4 + 1e-3 |cpu| assumes FP32";
+        synchronized (CudaCrossBackendTest.class) {
+            if (!told) {
+                told = true;
+                System.out.println("[cuda cross-backend] " + math);
+            }
+        }
     }
 
     /** Uniform in +-1/sqrt(fanIn), like a default-initialised layer, on the CPU (BackendDiff copies it). */
@@ -65,7 +78,7 @@ class CudaCrossBackendTest {
                 param(rng, 64, 128), param(rng, 128, 10, 128), param(rng, 128, 10), labels(rng, 32, 10));
         BackendDiff.Report r = BackendDiff.compare(xs -> xs.get(0).matmul(xs.get(1), false, true).add(xs.get(2)).relu()
                 .matmul(xs.get(3), false, true).add(xs.get(4)).crossEntropy(xs.get(5)), inputs, cuda, cpu, TOLERANCE);
-        assertTrue(r.passed(), r.message());
+        assertTrue(r.passed(), () -> math + "\n" + r.message());
         assertEquals(6, r.differences().size(), "the loss and five gradients were compared: " + r.differences());
     }
 
@@ -88,7 +101,7 @@ class CudaCrossBackendTest {
                         .matmul(xs.get(9), false, true).add(xs.get(10))
                         .crossEntropy(xs.get(11)),
                 inputs, cuda, cpu, TOLERANCE);
-        assertTrue(r.passed(), r.message());
+        assertTrue(r.passed(), () -> math + "\n" + r.message());
         assertEquals(12, r.differences().size(), "the loss and eleven gradients were compared: " + r.differences());
     }
 
@@ -114,12 +127,12 @@ class CudaCrossBackendTest {
                 float lossCpu = trainStep(onCpu, sgdCpu, x, y, cpu);
                 float lossCuda = trainStep(onCuda, sgdCuda, x, y, cuda);
                 assertTrue(Math.abs(lossCuda - lossCpu) <= 1e-4 + 1e-3 * Math.abs(lossCpu),
-                        "step " + step + ": loss cuda " + lossCuda + " vs cpu " + lossCpu);
+                        math + "\nstep " + step + ": loss cuda " + lossCuda + " vs cpu " + lossCpu);
                 Map<String, Tensor> a = onCuda.namedParameters();
                 for (Map.Entry<String, Tensor> e : onCpu.namedParameters().entrySet()) {
                     BackendDiff.Difference d = BackendDiff.diff("step " + step + " " + e.getKey(), a.get(e.getKey()),
                             e.getValue(), TOLERANCE);
-                    assertTrue(d.passed(), d.toString());
+                    assertTrue(d.passed(), () -> math + "\n" + d);
                 }
             }
         }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * device) makes no host sync until the sum is read. Counted at the SPI with a {@link CountingBackend}
  * around the CUDA backend (on a real GPU and on the emulated driver) and, on the emulated driver of
  * {@code EmulatedCudaTest} when it sets {@code EMU_CUDA_SYNC_COUNT_FILE}, at the driver: calls of
- * {@code cuStreamSynchronize} and {@code cuMemcpyDtoHAsync}.
+ * {@code cuStreamSynchronize}, {@code cuMemcpyDtoHAsync} and {@code cuEventSynchronize}.
  */
 @Tag("cuda")
 class CudaHostSyncTest {
@@ -87,6 +87,8 @@ class CudaHostSyncTest {
         if (driverBefore != null) {
             assertEquals(driverBefore[0], driverSteps[0], "cuStreamSynchronize calls during the steps");
             assertEquals(driverBefore[1], driverSteps[1], "cuMemcpyDtoHAsync calls during the steps");
+            // The uploads go through the pinned staging buffer: they must not wait for its events either.
+            assertEquals(driverBefore[2], driverSteps[2], "cuEventSynchronize calls during the steps");
             assertEquals(driverSteps[1] + 1, driverAfter[1], "the read is one device-to-host copy");
             System.out.println("[emulated cuda] host syncs in " + STEPS + " training steps: 0 cuStreamSynchronize, "
                     + "0 cuMemcpyDtoH; reading the loss: " + (driverAfter[0] - driverSteps[0]) + " + "
@@ -94,14 +96,15 @@ class CudaHostSyncTest {
         }
     }
 
-    /** {cuStreamSynchronize calls, cuMemcpyDtoHAsync calls} from the emulated driver, or null elsewhere. */
+    /** {cuStreamSynchronize, cuMemcpyDtoHAsync, cuEventSynchronize calls} from the emulated driver, or null elsewhere. */
     private static long[] driverCounts() throws IOException {
         String file = System.getenv("EMU_CUDA_SYNC_COUNT_FILE");
         if (file == null || !Files.exists(Path.of(file))) {
-            return file == null ? null : new long[] {0, 0};
+            return file == null ? null : new long[] {0, 0, 0};
         }
-        Matcher m = Pattern.compile("stream_syncs=(\\d+) dtoh_copies=(\\d+)").matcher(Files.readString(Path.of(file)));
+        Matcher m = Pattern.compile("stream_syncs=(\\d+) dtoh_copies=(\\d+) event_syncs=(\\d+)")
+                .matcher(Files.readString(Path.of(file)));
         assertTrue(m.find(), "unreadable " + file);
-        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))};
     }
 }

@@ -3,26 +3,64 @@ package dev.flint.cuda;
 import dev.flint.backend.AdamParams;
 import dev.flint.backend.Availability;
 import dev.flint.backend.Backend;
-import dev.flint.backend.Backends;
 import dev.flint.backend.DType;
 import dev.flint.backend.Gemm;
 import dev.flint.backend.Storage;
 import dev.flint.backend.Unary;
 import dev.flint.backend.UnaryOp;
 import dev.flint.cuda.driver.CudaEvent;
+import dev.flint.nn.Linear;
+import dev.flint.nn.ReLU;
+import dev.flint.nn.Sequential;
+import dev.flint.optim.SGD;
+import dev.flint.tensor.Rng;
+import dev.flint.tensor.Scope;
+import dev.flint.tensor.Shape;
+import dev.flint.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * A short timing of the CUDA backend on a GPU machine (scripts/gpu-check.sh runs it; JMH is for the
- * benchmarks module, this is a smoke-level number per kernel family). Device times come from CUDA events
- * around a batch of launches, median of 5 batches; the host overhead of a small op from wall time.
+ * The Flint half of the GPU comparison with PyTorch (scripts/gpu-check.sh runs it, then
+ * {@code scripts/gpu_baseline.py} for the PyTorch half, then {@link GpuReport} for the table). Both halves
+ * measure the same workloads the same way, so that their figures can be set side by side:
+ *
+ * <ul>
+ *   <li>device time from CUDA events recorded on the stream around a batch of {@code reps} calls, after
+ *       a warm-up of 0.5 s or 2 batches (whichever is longer: the JIT compiles the Java side meanwhile);
+ *       the figure is the median over 15 batches, per call;</li>
+ *   <li>only milliseconds are printed; bytes and FLOPs are counted once, in GpuReport, for both sides;</li>
+ *   <li>training steps run back to back with no synchronization inside a batch (the loss stays on the
+ *       device), as a PyTorch training loop does, so a host-bound step shows as its host time.</li>
+ * </ul>
+ *
+ * <p>Output: {@code RESULT <key> <value> <unit>} lines (keys as GpuReport and gpu_baseline.py name them),
+ * {@code INFO} lines, and with {@code --tf32-probe} only the TF32 probe: a 1024^3 GEMM whose exact FP32
+ * result TF32 cannot represent, on a default backend and on one with {@code flint.cuda.tf32=true}, so
+ * that a run with {@code NVIDIA_TF32_OVERRIDE} set shows what the variable really does.
  *
  * <pre>
- *   java -cp "$CP" dev.flint.cuda.GpuTiming            # prints one line per measurement
+ *   java -cp "$CP" dev.flint.cuda.GpuTiming               # every measurement
+ *   java -cp "$CP" dev.flint.cuda.GpuTiming --tf32-probe  # the TF32 probe alone
+ *   java -cp "$CP" dev.flint.cuda.GpuTiming --small       # tiny sizes: a check that every path runs
  * </pre>
  */
 public final class GpuTiming {
+    /** 64M elements: 256 MiB per buffer, far beyond any GPU's L2, so bandwidth figures are DRAM's. */
+    static final int BIG = 64 << 20;
+
+    /**
+     * The sizes of one run: the real ones, or tiny ones ({@code --small}) with which GpuTimingTest runs
+     * every code path on the emulated driver, so that the GPU run does not find a mistake here first.
+     */
+    record Sizes(int gemm, int softmax, int big, int mlpSmall, int mlpLarge, int steps, int batches,
+                 double warmupSeconds, int hostOps) {
+        static final Sizes REAL = new Sizes(4096, 8192, BIG, 128, 1024, 10, 15, 0.5, 20_000);
+        static final Sizes SMALL = new Sizes(64, 64, 4096, 8, 16, 2, 3, 0, 200);
+    }
+
+    private static Sizes z = Sizes.REAL;
+
     private GpuTiming() {
     }
 
@@ -32,43 +70,55 @@ public final class GpuTiming {
     }
 
     public static void main(String[] args) {
-        System.out.print(Backends.report());
+        z = Arrays.asList(args).contains("--small") ? Sizes.SMALL : Sizes.REAL;
         Availability a = new CudaBackendProvider().probe();
         if (!a.usable()) {
-            System.out.println("timing skipped: cuda unavailable: " + a.detail());
+            System.out.println("INFO timing skipped: cuda unavailable: " + a.detail());
             return;
         }
-        CudaBackend cuda = (CudaBackend) Backends.get("cuda");
-        System.out.println("device: " + cuda.deviceDescription());
+        CudaBackend cuda = (CudaBackend) new CudaBackendProvider().create();
+        System.out.println("INFO device " + cuda.device().name());
+        System.out.println("INFO flint " + cuda.deviceDescription());
+        CudaBackend tf32 = withTf32();
+        tf32Probe(cuda, "default");
+        tf32Probe(tf32, "flint.cuda.tf32=true");
+        if (Arrays.asList(args).contains("--tf32-probe")) {
+            tf32.close();
+            cuda.close();
+            return;
+        }
 
-        int n = 4096;
+        int n = z.gemm();
         Storage a1 = random(cuda, n * n, 1);
         Storage b1 = random(cuda, n * n, 2);
         Storage c1 = cuda.allocate(DType.FLOAT32, n * n);
-        double ms = time(cuda, 10, () -> cuda.gemm(Gemm.of(n, n, n).a(a1, false).b(b1, false).into(c1)));
-        report("sgemm 4096x4096x4096 (FP32, TF32 off)", ms, String.format("%.2f TFLOP/s", 2.0 * n * n * n / ms / 1e9));
+        result("sgemm_fp32", time(cuda, 5, () -> gemm(cuda, n, a1, b1, c1)), "ms");
         release(a1, b1, c1);
+        Storage a2 = random(tf32, n * n, 1);
+        Storage b2 = random(tf32, n * n, 2);
+        Storage c2 = tf32.allocate(DType.FLOAT32, n * n);
+        result("sgemm_tf32", time(tf32, 5, () -> gemm(tf32, n, a2, b2, c2)), "ms");
+        release(a2, b2, c2);
+        tf32.close();
 
-        int rows = 8192;
-        int cols = 8192;
+        int rows = z.softmax();
+        int cols = z.softmax();
         Storage x = random(cuda, rows * cols, 3);
         Storage y = cuda.allocate(DType.FLOAT32, rows * cols);
-        ms = time(cuda, 20, () -> cuda.softmaxForward(false, x, y, rows, cols));
-        report("softmax forward 8192x8192", ms, gbps(3L * 4 * rows * cols, ms));
+        result("softmax_fwd", time(cuda, 20, () -> cuda.softmaxForward(false, x, y, rows, cols)), "ms");
         Storage dx = cuda.allocate(DType.FLOAT32, rows * cols);
-        ms = time(cuda, 20, () -> cuda.softmaxBackward(false, y, x, dx, rows, cols));
-        report("softmax backward 8192x8192", ms, gbps(3L * 4 * rows * cols, ms));
+        result("softmax_bwd", time(cuda, 20, () -> cuda.softmaxBackward(false, y, x, dx, rows, cols)), "ms");
         release(x, y, dx);
 
-        int big = 64 << 20;
+        int big = z.big();
         Storage rx = random(cuda, big, 4);
         Storage ry = cuda.allocate(DType.FLOAT32, big);
         Storage rdy = random(cuda, big, 5);
         Storage rdx = cuda.allocate(DType.FLOAT32, big);
-        ms = time(cuda, 20, () -> cuda.unary(Unary.of(UnaryOp.RELU), rx, ry, big));
-        report("relu forward 64M", ms, gbps(8L * big, ms));
-        ms = time(cuda, 20, () -> cuda.unaryBackward(Unary.of(UnaryOp.RELU), rx, null, rdy, rdx, big));
-        report("relu backward 64M", ms, gbps(12L * big, ms));
+        Unary relu = Unary.of(UnaryOp.RELU);
+        result("relu_fwd", time(cuda, 20, () -> cuda.unary(relu, rx, ry, big)), "ms");
+        // Backward reads x and dy, writes dx (as torch's threshold_backward): 12 bytes per element.
+        result("relu_bwd", time(cuda, 20, () -> cuda.unaryBackward(relu, rx, null, rdy, rdx, big)), "ms");
         release(ry, rdy, rdx);
 
         Storage grad = random(cuda, big, 6);
@@ -76,125 +126,162 @@ public final class GpuTiming {
         Storage v = cuda.allocate(DType.FLOAT32, big);
         cuda.fill(m, 0, big, 0f);
         cuda.fill(v, 0, big, 0f);
-        AdamParams adam = new AdamParams(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, true, 1);
-        ms = time(cuda, 20, () -> cuda.adamUpdate(rx, grad, m, v, big, adam));
-        report("adamw update 64M params", ms, gbps(28L * big, ms));
+        // Adam as torch.optim.Adam(fused=True) runs it: no weight decay; reads p, g, m, v and writes p, m, v.
+        AdamParams adam = new AdamParams(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false, 1);
+        result("adam", time(cuda, 20, () -> cuda.adamUpdate(rx, grad, m, v, big, adam)), "ms");
         release(grad, m, v);
 
         Storage copy = cuda.allocate(DType.FLOAT32, big);
-        ms = time(cuda, 20, () -> cuda.copyBlocks(rx, 0, big, copy, 0, big, 1, big));
-        report("device-to-device copy 256 MiB", ms, gbps(8L * big, ms) + " (read + write)");
+        result("copy", time(cuda, 20, () -> cuda.copyBlocks(rx, 0, big, copy, 0, big, 1, big)), "ms");
         release(rx, copy);
 
-        Storage small = random(cuda, 1000, 7);
-        int launches = 20_000;
-        for (int i = 0; i < 2000; i++) {
-            cuda.unary(Unary.of(UnaryOp.NEG), small, small, 1000);
-        }
-        cuda.synchronize();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < launches; i++) {
-            cuda.unary(Unary.of(UnaryOp.NEG), small, small, 1000);
-        }
-        long queued = System.nanoTime() - t0;
-        cuda.synchronize();
-        long drained = System.nanoTime() - t0;
-        float[] one = new float[1];
-        long t1 = System.nanoTime();
-        for (int i = 0; i < 2000; i++) {
-            cuda.unary(Unary.of(UnaryOp.NEG), small, small, 1000);
-            cuda.download(small, 0, one, 0, 1);
-        }
-        long roundTrips = System.nanoTime() - t1;
-        System.out.printf(Locale.ROOT, "%-44s %9.2f us/op queued, %.2f us/op incl. drain, %.1f us per op + 4-byte"
-                + " download%n", "host overhead, unary on 1000 elements", queued / 1e3 / launches,
-                drained / 1e3 / launches, roundTrips / 1e3 / 2000);
-        small.release();
-
-        // The same work on the CPU backend, smaller where the CPU would take long, for the ratio.
-        Backend cpu = Backends.get("cpu");
-        int cn = 1024;
-        Storage ca = random(cpu, cn * cn, 1);
-        Storage cb = random(cpu, cn * cn, 2);
-        Storage cc = cpu.allocate(DType.FLOAT32, cn * cn);
-        double cpuMs = wallMs(cpu, 5, () -> cpu.gemm(Gemm.of(cn, cn, cn).a(ca, false).b(cb, false).into(cc)));
-        report("cpu: sgemm 1024x1024x1024", cpuMs, String.format(Locale.ROOT, "%.3f TFLOP/s", 2.0 * cn * cn * cn
-                / cpuMs / 1e9));
-        release(ca, cb, cc);
-        Storage cx = random(cpu, 1024 * 8192, 3);
-        Storage cy = cpu.allocate(DType.FLOAT32, 1024 * 8192);
-        cpuMs = wallMs(cpu, 5, () -> cpu.softmaxForward(false, cx, cy, 1024, 8192));
-        report("cpu: softmax forward 1024x8192", cpuMs, gbps(3L * 4 * 1024 * 8192, cpuMs));
-        release(cx, cy);
-
-        double gpuStep = mlpStepMs(cuda, 50);
-        double cpuStep = mlpStepMs(cpu, 5);
-        report("mlp step 784-512-512-10, batch 256, cuda", gpuStep, String.format(Locale.ROOT, "%.1fx the cpu",
-                cpuStep / gpuStep));
-        report("mlp step 784-512-512-10, batch 256, cpu", cpuStep, "");
-        System.out.println("memory: " + cuda.memoryStats());
+        mlpStep(cuda, z.mlpSmall(), "mlp_step_128");
+        mlpStep(cuda, z.mlpLarge(), "mlp_step_1024");
+        hostOverhead(cuda);
+        System.out.println("INFO memory " + cuda.memoryStats());
+        cuda.close();
     }
 
-    /** Median wall milliseconds of one training step (forward, cross-entropy, backward, SGD), loss read back. */
-    private static double mlpStepMs(Backend backend, int steps) {
-        dev.flint.tensor.Rng rng = new dev.flint.tensor.Rng(1);
-        dev.flint.nn.Sequential model = new dev.flint.nn.Sequential(
-                new dev.flint.nn.Linear(784, 512, true, rng, backend), new dev.flint.nn.ReLU(),
-                new dev.flint.nn.Linear(512, 512, true, rng, backend), new dev.flint.nn.ReLU(),
-                new dev.flint.nn.Linear(512, 10, true, rng, backend));
-        float[] x = new float[256 * 784];
-        int[] y = new int[256];
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(2);
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextDouble();
-        }
-        for (int i = 0; i < y.length; i++) {
-            y[i] = rnd.nextInt(10);
-        }
-        double[] ms = new double[steps];
-        try (dev.flint.optim.SGD sgd = new dev.flint.optim.SGD(model.parameters(), 0.01f, 0.9f, 0f, 0f, false)) {
-            for (int i = -3; i < steps; i++) {
-                long t0 = System.nanoTime();
-                try (dev.flint.tensor.Scope step = dev.flint.tensor.Scope.open()) {
-                    dev.flint.tensor.Tensor input = dev.flint.tensor.Tensor.on(backend).fromFloats(x,
-                            dev.flint.tensor.Shape.of(256, 784));
-                    dev.flint.tensor.Tensor labels = dev.flint.tensor.Tensor.on(backend).fromInts(y, dev.flint.tensor.Shape.of(256));
-                    sgd.zeroGrad();
-                    dev.flint.tensor.Tensor loss = model.forward(input).crossEntropy(labels);
-                    loss.backward();
-                    sgd.step();
-                    loss.item();
-                }
-                if (i >= 0) {
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
+    /** A second backend with flint.cuda.tf32=true (the property is read at creation). */
+    private static CudaBackend withTf32() {
+        String old = System.getProperty("flint.cuda.tf32");
+        System.setProperty("flint.cuda.tf32", "true");
+        try {
+            return (CudaBackend) new CudaBackendProvider().create();
+        } finally {
+            if (old == null) {
+                System.clearProperty("flint.cuda.tf32");
+            } else {
+                System.setProperty("flint.cuda.tf32", old);
             }
         }
-        model.close();
-        Arrays.sort(ms);
-        return ms[ms.length / 2];
     }
 
-    /** Median wall milliseconds of one op on a synchronous backend, over {@code reps} runs after one warm-up. */
-    private static double wallMs(Backend backend, int reps, Op op) {
-        op.run();
-        backend.synchronize();
-        double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            op.run();
-            backend.synchronize();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+    private static void gemm(Backend b, int n, Storage a, Storage x, Storage c) {
+        b.gemm(Gemm.of(n, n, n).a(a, false).b(x, false).into(c));
+    }
+
+    /**
+     * C = A B with A all {@code 1 + 2^-12} and B all ones, n^3 (1024^3, large enough that cuBLAS picks
+     * tensor-core kernels where it may): exact FP32 gives {@code n (1 + 2^-12)} everywhere, which FP32 holds
+     * exactly; TF32 keeps 10 mantissa bits, rounds A to 1 and gives n. Prints which one cuBLAS computed.
+     */
+    private static void tf32Probe(CudaBackend b, String label) {
+        int n = z == Sizes.SMALL ? 256 : 1024;
+        float exact = n + n / 4096f;
+        float[] ones = new float[n * n];
+        Arrays.fill(ones, 1f);
+        float[] a = new float[n * n];
+        Arrays.fill(a, 1f + 0x1p-12f);
+        Storage sa = b.allocate(DType.FLOAT32, n * n);
+        Storage sb = b.allocate(DType.FLOAT32, n * n);
+        Storage sc = b.allocate(DType.FLOAT32, n * n);
+        b.upload(a, 0, sa, 0, n * n);
+        b.upload(ones, 0, sb, 0, n * n);
+        gemm(b, n, sa, sb, sc);
+        float[] c = new float[1];
+        b.download(sc, 0, c, 0, 1);
+        String math = c[0] == exact ? "fp32" : c[0] == n ? "tf32" : "other";
+        System.out.printf(Locale.ROOT, "INFO tf32-probe %s: C[0] = %s (exact FP32 %s, TF32 %d): %s; %s;"
+                + " NVIDIA_TF32_OVERRIDE=%s%n", label, c[0], exact, n, math.toUpperCase(Locale.ROOT),
+                b.mathDescription(), System.getenv(Tf32Mode.VARIABLE));
+        result("tf32_probe_" + (label.equals("default") ? "default" : "tf32"), math.equals("tf32") ? 1 : 0,
+                "tf32-used");
+        release(sa, sb, sc);
+    }
+
+    /**
+     * The MLP step of benchmarks' MlpStepBenchmark (784-512-256-10 ReLU MLP, softmax cross-entropy, SGD lr
+     * 0.01 momentum 0.9, intermediates freed by a scope) at {@code batch}: device time per step from events
+     * around 10 steps, the host's time to queue them, and the operations queued per step.
+     */
+    private static void mlpStep(CudaBackend cuda, int batch, String key) {
+        Rng rng = new Rng(1L);
+        Sequential model = new Sequential(new Linear(784, 512, true, rng, cuda), new ReLU(),
+                new Linear(512, 256, true, rng, cuda), new ReLU(), new Linear(256, 10, true, rng, cuda));
+        Tensor x = Tensor.on(cuda).uniform(Shape.of(batch, 784), -1f, 1f, new Rng(2L));
+        int[] y = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            y[i] = rng.nextInt(10);
         }
-        Arrays.sort(ms);
-        return ms[reps / 2];
+        Tensor labels = Tensor.on(cuda).fromInts(y, Shape.of(batch));
+        int steps = z.steps();
+        double[] host = new double[z.batches()];
+        long ops;
+        try (SGD sgd = new SGD(model.parameters(), 0.01f, 0.9f, 0f, 0f, false)) {
+            Op step = () -> {
+                try (Scope scope = Scope.open()) {
+                    sgd.zeroGrad();
+                    model.forward(x).crossEntropy(labels).backward();
+                    sgd.step();
+                }
+            };
+            warmUp(cuda, steps, step);
+            long before = cuda.operationsQueued();
+            double[] device = new double[z.batches()];
+            try (CudaEvent start = cuda.newEvent(); CudaEvent stop = cuda.newEvent()) {
+                for (int b = 0; b < device.length; b++) {
+                    start.record();
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < steps; i++) {
+                        step.run();
+                    }
+                    host[b] = (System.nanoTime() - t0) / 1e6 / steps;
+                    stop.record();
+                    device[b] = stop.elapsedSince(start) / steps;
+                }
+            }
+            ops = (cuda.operationsQueued() - before) / ((long) device.length * steps);
+            result(key, median(device), "ms");
+        }
+        result(key + "_host", median(host), "ms");
+        result(key + "_launches", ops, "ops");
+        model.close();
+        x.close();
+        labels.close();
     }
 
-    /** Milliseconds per op: median over 5 batches of {@code reps} launches, timed with events on the stream. */
-    private static double time(CudaBackend cuda, int reps, Op op) {
-        op.run();
+    /** Host time to queue a 1,000-element op (NEG in place), and with the queue drained, over 20,000 ops. */
+    private static void hostOverhead(CudaBackend cuda) {
+        Storage small = random(cuda, 1000, 7);
+        Unary negate = Unary.of(UnaryOp.NEG);
+        Op neg = () -> cuda.unary(negate, small, small, 1000);
+        int launches = z.hostOps();
+        for (int i = 0; i < launches; i++) {
+            neg.run();
+        }
         cuda.synchronize();
-        double[] perOp = new double[5];
+        double[] queued = new double[5];
+        double[] drained = new double[5];
+        for (int r = 0; r < queued.length; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < launches; i++) {
+                neg.run();
+            }
+            queued[r] = (System.nanoTime() - t0) / 1e3 / launches;
+            cuda.synchronize();
+            drained[r] = (System.nanoTime() - t0) / 1e3 / launches;
+        }
+        result("host_op", median(queued), "us");
+        result("host_op_drained", median(drained), "us");
+        small.release();
+    }
+
+    /** Runs {@code op} in batches of {@code reps} until the warm-up time has passed (2 batches at least). */
+    private static void warmUp(Backend b, int reps, Op op) {
+        long until = System.nanoTime() + (long) (z.warmupSeconds() * 1e9);
+        for (int batch = 0; batch < 2 || System.nanoTime() < until; batch++) {
+            for (int i = 0; i < reps; i++) {
+                op.run();
+            }
+            b.synchronize();
+        }
+    }
+
+    /** Milliseconds per op: median over the batches of {@code reps} launches, timed with events. */
+    private static double time(CudaBackend cuda, int reps, Op op) {
+        warmUp(cuda, reps, op);
+        double[] perOp = new double[z.batches()];
         try (CudaEvent start = cuda.newEvent(); CudaEvent stop = cuda.newEvent()) {
             for (int batch = 0; batch < perOp.length; batch++) {
                 start.record();
@@ -205,18 +292,20 @@ public final class GpuTiming {
                 perOp[batch] = stop.elapsedSince(start) / reps;
             }
         }
-        Arrays.sort(perOp);
-        return perOp[perOp.length / 2];
+        return median(perOp);
     }
 
-    private static void report(String what, double ms, String rate) {
-        System.out.printf(Locale.ROOT, "%-44s %9.3f ms  %s%n", what, ms, rate);
+    private static double median(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static String gbps(long bytes, double ms) {
-        return String.format(Locale.ROOT, "%.0f GB/s", bytes / ms / 1e6);
+    private static void result(String key, double value, String unit) {
+        System.out.printf(Locale.ROOT, "RESULT %s %.6g %s%n", key, value, unit);
     }
 
+    /** Uniform in [-1, 1) from a seeded generator, uploaded in one transfer. */
     private static Storage random(Backend b, int n, long seed) {
         float[] host = new float[n];
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);

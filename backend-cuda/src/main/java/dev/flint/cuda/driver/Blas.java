@@ -61,6 +61,7 @@ public final class Blas implements AutoCloseable {
             JCublas2.cublasSgemm(handle, op(transA), op(transB), m, n, k, Pointer.to(new float[] {alpha}),
                     a.at(4 * aOffset), lda, b.at(4 * bOffset), ldb, Pointer.to(new float[] {beta}),
                     c.at(4 * cOffset), ldc);
+            context.countQueued();
         } catch (jcuda.CudaException e) {
             throw CudaException.from(String.format("cublasSgemm(%s%s m=%d n=%d k=%d)", transA ? "T" : "N",
                     transB ? "T" : "N", m, n, k), e);
@@ -77,6 +78,7 @@ public final class Blas implements AutoCloseable {
             JCublas2.cublasSgemmStridedBatched(handle, op(transA), op(transB), m, n, k,
                     Pointer.to(new float[] {alpha}), a.at(4 * aOffset), lda, strideA, b.at(4 * bOffset), ldb,
                     strideB, Pointer.to(new float[] {beta}), c.at(4 * cOffset), ldc, strideC, batch);
+            context.countQueued();
         } catch (jcuda.CudaException e) {
             throw CudaException.from(String.format("cublasSgemmStridedBatched(%s%s m=%d n=%d k=%d batch=%d)",
                     transA ? "T" : "N", transB ? "T" : "N", m, n, k, batch), e);

@@ -1,6 +1,5 @@
 package dev.flint.cuda.driver;
 
-import jcuda.Pointer;
 import jcuda.driver.CUDA_MEMCPY2D;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -17,6 +16,9 @@ import jcuda.driver.JCudaDriver;
  *
  * <p>The context is made current on whichever thread calls {@link #makeCurrent()}; every method that
  * touches the device does so itself, so any thread may use the context.
+ *
+ * <p>Host transfers go through a pinned staging buffer that the context owns (allocated at the first
+ * transfer, freed by {@link #close()}).
  *
  * <pre>{@code
  * try (CudaContext ctx = new CudaContext(0)) {
@@ -35,10 +37,28 @@ public final class CudaContext implements AutoCloseable {
     private final CUdevice device;
     private final CUcontext context = new CUcontext();
     private final CUstream stream = new CUstream();
+    /** Bytes of each half of the staging buffer unless a backend says otherwise (flint.cuda.stagingBytes). */
+    public static final long DEFAULT_STAGING_BYTES = StagingBuffer.DEFAULT_HALF_BYTES;
+
+    private final StagingBuffer staging;
+    /** Operations queued on the stream: kernel launches, cuBLAS calls, copies, fills (see {@link #operationsQueued()}). */
+    private final java.util.concurrent.atomic.LongAdder queued = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
 
-    /** Retains device {@code deviceIndex}'s primary context and creates a non-blocking stream on it. */
+    /**
+     * Retains device {@code deviceIndex}'s primary context and creates a non-blocking stream on it, with a
+     * pinned staging buffer of the default size for host transfers.
+     */
     public CudaContext(int deviceIndex) {
+        this(deviceIndex, StagingBuffer.DEFAULT_HALF_BYTES);
+    }
+
+    /**
+     * As {@link #CudaContext(int)}, staging host transfers through two halves of {@code stagingBytes} bytes
+     * of pinned memory each (allocated at the first transfer); longer transfers go in chunks.
+     */
+    public CudaContext(int deviceIndex, long stagingBytes) {
+        this.staging = new StagingBuffer(this, stagingBytes);
         this.deviceIndex = deviceIndex;
         this.device = CudaDriver.handle(deviceIndex);
         try {
@@ -112,61 +132,92 @@ public final class CudaContext implements AutoCloseable {
     }
 
     /*
-     * Host arrays are pageable memory: the driver stages a host-to-device copy before returning and
-     * finishes a device-to-host copy before returning, so the arrays may be reused at once. A host
-     * offset goes through a temporary array rather than a pointer into the middle of a Java array.
+     * Host arrays go through the pinned staging buffer (see StagingBuffer for why): an upload returns once
+     * the data is staged, so the caller may reuse its array at once; a download returns once the data is in
+     * the array.
      */
 
-    /** Queues a copy of {@code count} floats from the host. */
+    /** Queues a copy of {@code count} floats from the host; {@code src} may be reused on return. */
     public void upload(float[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
-        makeCurrent();
-        float[] whole = srcOffset == 0 ? src : java.util.Arrays.copyOfRange(src, srcOffset, srcOffset + count);
-        try {
-            JCudaDriver.cuMemcpyHtoDAsync(dst.at(dstByteOffset), Pointer.to(whole), 4L * count, stream);
-        } catch (jcuda.CudaException e) {
-            throw CudaException.from("cuMemcpyHtoDAsync(" + 4L * count + " bytes)", e);
+        if (count <= 0) {
+            return;
         }
+        makeCurrent();
+        staging.upload(floats(src, srcOffset), dst, dstByteOffset, count, stream);
     }
 
-    /** Queues a copy of {@code count} ints from the host. */
+    /** Queues a copy of {@code count} ints from the host; {@code src} may be reused on return. */
     public void upload(int[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
-        makeCurrent();
-        int[] whole = srcOffset == 0 ? src : java.util.Arrays.copyOfRange(src, srcOffset, srcOffset + count);
-        try {
-            JCudaDriver.cuMemcpyHtoDAsync(dst.at(dstByteOffset), Pointer.to(whole), 4L * count, stream);
-        } catch (jcuda.CudaException e) {
-            throw CudaException.from("cuMemcpyHtoDAsync(" + 4L * count + " bytes)", e);
+        if (count <= 0) {
+            return;
         }
+        makeCurrent();
+        staging.upload(ints(src, srcOffset), dst, dstByteOffset, count, stream);
     }
 
     /** Copies {@code count} floats to the host after all queued work; returns when they are there. */
     public void download(DeviceBuffer src, long srcByteOffset, float[] dst, int dstOffset, int count) {
         makeCurrent();
-        float[] whole = dstOffset == 0 ? dst : new float[count];
-        try {
-            JCudaDriver.cuMemcpyDtoHAsync(Pointer.to(whole), src.at(srcByteOffset), 4L * count, stream);
-            JCudaDriver.cuStreamSynchronize(stream);
-        } catch (jcuda.CudaException e) {
-            throw CudaException.from("cuMemcpyDtoHAsync(" + 4L * count + " bytes) + cuStreamSynchronize", e);
+        if (count <= 0) {
+            synchronize();
+            return;
         }
-        if (whole != dst) {
-            System.arraycopy(whole, 0, dst, dstOffset, count);
-        }
+        staging.download(src, srcByteOffset, floats(dst, dstOffset), count, stream);
     }
 
-    /** Copies {@code count} ints to the host after all queued work. */
+    /** Copies {@code count} ints to the host after all queued work; returns when they are there. */
     public void download(DeviceBuffer src, long srcByteOffset, int[] dst, int dstOffset, int count) {
         makeCurrent();
-        int[] whole = dstOffset == 0 ? dst : new int[count];
-        try {
-            JCudaDriver.cuMemcpyDtoHAsync(Pointer.to(whole), src.at(srcByteOffset), 4L * count, stream);
-            JCudaDriver.cuStreamSynchronize(stream);
-        } catch (jcuda.CudaException e) {
-            throw CudaException.from("cuMemcpyDtoHAsync(" + 4L * count + " bytes) + cuStreamSynchronize", e);
+        if (count <= 0) {
+            synchronize();
+            return;
         }
-        if (whole != dst) {
-            System.arraycopy(whole, 0, dst, dstOffset, count);
-        }
+        staging.download(src, srcByteOffset, ints(dst, dstOffset), count, stream);
+    }
+
+    /**
+     * How many operations have been queued on the stream so far: each kernel launch, cuBLAS call (which may
+     * run more than one kernel of its own), copy chunk and fill counts one. For "launches per training step".
+     */
+    public long operationsQueued() {
+        return queued.sum();
+    }
+
+    void countQueued() {
+        queued.increment();
+    }
+
+    /** Bytes of page-locked host memory the staging buffer holds (0 until the first transfer). */
+    public long pinnedBytes() {
+        return staging.pinnedBytes();
+    }
+
+    private static StagingBuffer.HostArray floats(float[] array, int offset) {
+        return new StagingBuffer.HostArray() {
+            @Override
+            public void toStaging(java.nio.ByteBuffer half, int from, int n) {
+                half.asFloatBuffer().put(0, array, offset + from, n);
+            }
+
+            @Override
+            public void fromStaging(java.nio.ByteBuffer half, int to, int n) {
+                half.asFloatBuffer().get(0, array, offset + to, n);
+            }
+        };
+    }
+
+    private static StagingBuffer.HostArray ints(int[] array, int offset) {
+        return new StagingBuffer.HostArray() {
+            @Override
+            public void toStaging(java.nio.ByteBuffer half, int from, int n) {
+                half.asIntBuffer().put(0, array, offset + from, n);
+            }
+
+            @Override
+            public void fromStaging(java.nio.ByteBuffer half, int to, int n) {
+                half.asIntBuffer().get(0, array, offset + to, n);
+            }
+        };
     }
 
     /** Queues a device-to-device copy of {@code bytes} bytes (the ranges must not overlap). */
@@ -174,6 +225,7 @@ public final class CudaContext implements AutoCloseable {
         makeCurrent();
         try {
             JCudaDriver.cuMemcpyDtoDAsync(dst.at(dstByteOffset), src.at(srcByteOffset), bytes, stream);
+            queued.increment();
         } catch (jcuda.CudaException e) {
             throw CudaException.from("cuMemcpyDtoDAsync(" + bytes + " bytes)", e);
         }
@@ -197,6 +249,7 @@ public final class CudaContext implements AutoCloseable {
         m.Height = rows;
         try {
             JCudaDriver.cuMemcpy2DAsync(m, stream);
+            queued.increment();
         } catch (jcuda.CudaException e) {
             throw CudaException.from("cuMemcpy2DAsync(" + rows + " rows of " + widthBytes + " bytes)", e);
         }
@@ -207,6 +260,7 @@ public final class CudaContext implements AutoCloseable {
         makeCurrent();
         try {
             JCudaDriver.cuMemsetD32Async(dst.at(dstByteOffset), bits, count, stream);
+            queued.increment();
         } catch (jcuda.CudaException e) {
             throw CudaException.from("cuMemsetD32Async(" + count + " words)", e);
         }
@@ -226,7 +280,7 @@ public final class CudaContext implements AutoCloseable {
         return closed;
     }
 
-    /** Destroys the stream and releases the primary context. Idempotent. */
+    /** Frees the staging buffer, destroys the stream and releases the primary context. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -236,6 +290,7 @@ public final class CudaContext implements AutoCloseable {
         makeCurrent();
         try {
             JCudaDriver.cuStreamSynchronize(stream);
+            staging.close();
             JCudaDriver.cuStreamDestroy(stream);
         } catch (jcuda.CudaException e) {
             throw CudaException.from("cuStreamDestroy", e);

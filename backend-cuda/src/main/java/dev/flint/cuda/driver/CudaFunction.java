@@ -49,6 +49,7 @@ public final class CudaFunction {
         try {
             JCudaDriver.cuLaunchKernel(function, (int) blocks, 1, 1, threads, 1, 1, sharedBytes, context.stream(),
                     args.pointer(), null);
+            context.countQueued();
         } catch (jcuda.CudaException e) {
             throw CudaException.from("cuLaunchKernel(" + name + ", " + blocks + " x " + threads + ")", e);
         }

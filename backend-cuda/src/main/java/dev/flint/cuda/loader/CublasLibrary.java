@@ -8,8 +8,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import jcuda.JCudaVersion;
 import jcuda.LibUtils;
 
@@ -25,9 +30,16 @@ import jcuda.LibUtils;
  * {@code java.io.tmpdir} at our cache folder for that one class initialization, so it loads the very
  * file we loaded (a no-op for the JVM: same canonical path, same class loader).
  *
+ * <p>Loading is not enough: the JVM binds a JNI library's imports lazily, so a cuBLAS function that the
+ * installed library lacks would end the process ("symbol lookup error") at its first call. After loading
+ * we therefore find the {@code libcublas} the dynamic loader mapped ({@code /proc/self/maps}) and check
+ * in its symbol table ({@link ElfSymbols}) that every function Flint calls ({@link #FUNCTIONS}) is
+ * defined under the version the JNI library asks for; a missing one fails {@link #load()} naming the
+ * function and the library.
+ *
  * <pre>{@code
  * CublasLibrary.Loaded l = CublasLibrary.load();   // throws CublasLoadException saying why not
- * System.out.println(l.description());              // "libcublas.so.13 via retargeted JNI library"
+ * System.out.println(l.description());              // "libcublas.so.13 (/usr/.../libcublas.so.13.1.0.3) via retargeted JNI library ..."
  * }</pre>
  */
 public final class CublasLibrary {
@@ -35,19 +47,53 @@ public final class CublasLibrary {
     public static final String CUBLAS_12 = "libcublas.so.12";
     public static final String CUBLAS_13 = "libcublas.so.13";
 
-    /** Where the JNI library came from, for the availability report. */
-    public record Loaded(String cublas, Path jniLibrary, boolean retargeted) {
+    /**
+     * The JCublas2 methods Flint calls (in {@code dev.flint.cuda.driver.Blas}) and the C function each
+     * binds in the JNI library; {@code CublasLibraryTest} keeps this in step with Blas's source.
+     */
+    public static final Map<String, String> FUNCTIONS = orderedMap(
+            "cublasCreate", "cublasCreate_v2",
+            "cublasSetStream", "cublasSetStream_v2",
+            "cublasSetMathMode", "cublasSetMathMode",
+            "cublasSgemm", "cublasSgemm_v2",
+            "cublasSgemmStridedBatched", "cublasSgemmStridedBatched",
+            "cublasDestroy", "cublasDestroy_v2");
+
+    /**
+     * Where the JNI library came from and which cuBLAS it bound, for the availability report.
+     *
+     * @param library the cuBLAS file the dynamic loader mapped, whose symbols were checked
+     */
+    public record Loaded(String cublas, Path jniLibrary, boolean retargeted, Path library) {
         public String description() {
-            return cublas + (retargeted ? " via retargeted JNI library " : " via JNI library ") + jniLibrary;
+            return cublas + " (" + library + ")" + (retargeted ? " via retargeted JNI library " : " via JNI library ")
+                    + jniLibrary;
         }
     }
 
-    /** The cuBLAS JNI library cannot be loaded; the message says which library was missing. */
-    public static final class CublasLoadException extends Exception {
+    /** The cuBLAS JNI library cannot be loaded or cannot be used; the message says why. */
+    public static class CublasLoadException extends Exception {
         private static final long serialVersionUID = 1L;
 
         CublasLoadException(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /** cuBLAS loaded, but lacks a function Flint calls: using it would end the JVM at that call. */
+    public static final class MissingFunctionsException extends CublasLoadException {
+        private static final long serialVersionUID = 1L;
+
+        private final List<String> missing;
+
+        MissingFunctionsException(String message, List<String> missing) {
+            super(message, null);
+            this.missing = List.copyOf(missing);
+        }
+
+        /** The C functions not found (under the version the JNI library needs). */
+        public List<String> missing() {
+            return missing;
         }
     }
 
@@ -93,10 +139,12 @@ public final class CublasLibrary {
         } catch (IOException | RuntimeException e) {
             throw new CublasLoadException("could not extract " + jniFileName() + " from the jcublas-natives jar: " + e, e);
         }
-        Loaded result;
+        String cublas;
+        Path jni;
         try {
             System.load(files.original().toString());
-            result = new Loaded(CUBLAS_12, files.original(), false);
+            cublas = CUBLAS_12;
+            jni = files.original();
         } catch (UnsatisfiedLinkError e12) {
             String why12 = firstLine(e12.getMessage());
             if (why12 == null || !why12.contains(CUBLAS_12)) {
@@ -104,7 +152,8 @@ public final class CublasLibrary {
             }
             try {
                 System.load(files.retargeted().toString());
-                result = new Loaded(CUBLAS_13, files.retargeted(), true);
+                cublas = CUBLAS_13;
+                jni = files.retargeted();
             } catch (UnsatisfiedLinkError e13) {
                 String why13 = firstLine(e13.getMessage());
                 String missing = why13 != null && why13.contains(CUBLAS_13)
@@ -114,8 +163,75 @@ public final class CublasLibrary {
                 throw new CublasLoadException(missing + ": " + why12 + "; " + why13, e13);
             }
         }
-        initializeJCublas2(result.jniLibrary().getParent());
-        return result;
+        Path library = verifyFunctions(cublas, mappedLibrary(cublas));
+        initializeJCublas2(jni.getParent());
+        return new Loaded(cublas, jni, jni.equals(files.retargeted()), library);
+    }
+
+    /**
+     * The file of {@code soname} the dynamic loader mapped into this process, from
+     * {@code /proc/self/maps} (the real file: {@code libcublas.so.13.1.0.3} behind the
+     * {@code libcublas.so.13} link, or a stand-in loaded by absolute path).
+     */
+    static Path mappedLibrary(String soname) throws CublasLoadException {
+        Pattern file = Pattern.compile(Pattern.quote(soname) + "(\\.\\d+)*");
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                int slash = line.indexOf('/');
+                if (slash < 0) {
+                    continue;
+                }
+                Path p = Path.of(line.substring(slash).replace(" (deleted)", ""));
+                if (file.matcher(p.getFileName().toString()).matches()) {
+                    return p;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new CublasLoadException("cannot tell which " + soname + " was loaded (reading /proc/self/maps: " + e
+                    + "), so its functions cannot be checked", e);
+        }
+        throw new CublasLoadException(soname + " was loaded but is not among this process's mapped files"
+                + " (/proc/self/maps), so its functions cannot be checked", null);
+    }
+
+    /**
+     * Checks that {@code library} defines every function of {@link #FUNCTIONS} under version {@code soname}
+     * (the version the JNI library's references carry), as the dynamic loader will require at each first
+     * call; returns the library.
+     *
+     * @throws MissingFunctionsException naming the missing functions and the library
+     * @throws CublasLoadException when the library's symbol table cannot be read
+     */
+    public static Path verifyFunctions(String soname, Path library) throws CublasLoadException {
+        ElfSymbols symbols;
+        try {
+            symbols = ElfSymbols.read(library);
+        } catch (IOException e) {
+            throw new CublasLoadException("cannot read the symbol table of " + library + " to check the cuBLAS"
+                    + " functions Flint calls: " + e.getMessage(), e);
+        }
+        List<String> missing = new ArrayList<>();
+        for (String function : FUNCTIONS.values()) {
+            if (!symbols.binds(function, soname)) {
+                List<ElfSymbols.Symbol> other = symbols.definitions(function);
+                missing.add(other.isEmpty() ? function : function + " (defined only as " + other + ")");
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new MissingFunctionsException(library + " lacks " + String.join(", ", missing) + " under version "
+                    + soname + ", which Flint calls (through JCublas2); the first call would end the JVM with"
+                    + " 'symbol lookup error'. Install a cuBLAS that has " + (missing.size() == 1 ? "it" : "them")
+                    + " (CUDA 12 or 13), or put its folder first on LD_LIBRARY_PATH", missing);
+        }
+        return library;
+    }
+
+    private static Map<String, String> orderedMap(String... keysAndValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     /**

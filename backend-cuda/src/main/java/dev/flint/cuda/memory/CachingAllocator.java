@@ -18,7 +18,9 @@ import java.util.Map;
  * queued kernel still reads it can only be handed to work queued after that kernel.
  *
  * <p>On out-of-memory the allocator frees its cached blocks and retries once; if that fails too it
- * throws an {@link AllocationFailedException} giving the request and the pool statistics.
+ * throws an {@link AllocationFailedException} giving the request and the pool statistics. Device memory
+ * taken outside the pool (cuBLAS's workspace) gets the same treatment through
+ * {@link #retryAfterEmptyingCache}.
  *
  * <pre>{@code
  * CachingAllocator<DeviceBuffer> pool = new CachingAllocator<>(memory);
@@ -93,14 +95,42 @@ public final class CachingAllocator<B> implements AutoCloseable {
                 deviceAllocations++;
                 return block;
             } catch (DeviceMemory.OutOfDeviceMemoryException second) {
-                long[] device = memory.deviceMemoryInfo();
-                throw new AllocationFailedException(String.format(
-                        "cuda: out of memory allocating %d bytes (size class %d) even after freeing %s of cached"
-                                + " blocks: %s%s", bytes, size, mib(released), stats(),
-                        device == null ? "" : String.format("; device: %s free of %s", mib(device[0]), mib(device[1]))),
-                        second);
+                throw failure(String.format("allocating %d bytes (size class %d)", bytes, size), released, second);
             }
         }
+    }
+
+    /**
+     * Runs {@code op}, which allocates device memory outside this pool (cuBLAS's workspace, say) and
+     * signals a lack of it with {@link DeviceMemory.OutOfDeviceMemoryException}: on that, frees the cached
+     * blocks and runs it once more, as {@link #allocate} does for its own requests. {@code op} must leave
+     * nothing behind when it fails, so that running it again is safe.
+     *
+     * @throws AllocationFailedException when it fails a second time, with the pool statistics
+     */
+    public void retryAfterEmptyingCache(Runnable op) {
+        try {
+            op.run();
+        } catch (DeviceMemory.OutOfDeviceMemoryException first) {
+            long released;
+            synchronized (this) {
+                released = cached;
+                emptyCache();
+            }
+            try {
+                op.run();
+            } catch (DeviceMemory.OutOfDeviceMemoryException second) {
+                throw failure("in " + second.getMessage(), released, second);
+            }
+        }
+    }
+
+    /** The out-of-memory error, in one form for every request: what failed, what was freed, the pool, the device. */
+    private synchronized AllocationFailedException failure(String what, long released, Throwable cause) {
+        long[] device = memory.deviceMemoryInfo();
+        return new AllocationFailedException(String.format("cuda: out of memory %s even after freeing %s of cached"
+                + " blocks: %s%s", what, mib(released), stats(),
+                device == null ? "" : String.format("; device: %s free of %s", mib(device[0]), mib(device[1]))), cause);
     }
 
     /** Returns a block to its free list. Releasing after {@link #close()} is a no-op (close freed it). */

@@ -7,7 +7,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the version that name defines) are compiled with gcc, and a fresh JVM runs {@link CublasLibrary#load()}
  * against each. With only the CUDA 13 stand-in, the dynamic loader must accept the retargeted JNI library
  * (DT_NEEDED, version need and its hash) and JCublas2 must initialize from it; with the CUDA 12 one, the
- * original loads; with neither, the error names both. Skipped where gcc or nm is missing.
+ * original loads; with neither, the error names both. A stand-in that lacks a function Flint calls makes
+ * load() fail naming it, where without that check the JVM would die at the first call. Skipped where gcc
+ * or nm is missing.
  */
 class CublasLibraryLoadTest {
     private static List<String> functions;
@@ -85,6 +92,68 @@ class CublasLibraryLoadTest {
     @Test
     void withNeitherTheErrorNamesBoth(@TempDir Path dir) throws Exception {
         String out = load(dir);
+        Assumptions.assumeFalse(out.startsWith("LOADED"), "this machine has a cuBLAS of its own, so 'neither found'"
+                + " cannot be produced here: " + out);
         assertTrue(out.startsWith("FAILED neither libcublas.so.12 nor libcublas.so.13 found"), out);
+    }
+
+    @Test
+    void aMissingFunctionFailsLoadInsteadOfEndingTheJvmAtItsFirstCall(@TempDir Path dir) throws Exception {
+        List<String> lacking = new ArrayList<>(functions);
+        lacking.remove("cublasSgemm_v2");
+        Path cublas13 = standIn(dir, "libcublas.so.13", lacking);
+
+        // Without the check: the library loads (the JVM binds lazily), and the first SGEMM ends the process.
+        Path tmp = Files.createDirectories(dir.resolve("unchecked"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("surefire.test.class.path",
+                System.getProperty("java.class.path")), CublasLoadMain.class.getName(), cublas13.toString(),
+                "--unchecked-sgemm").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
+        assertTrue(p.exitValue() != 0 && out.contains("CREATED") && !out.contains("SGEMM returned")
+                && out.contains("symbol lookup error") && out.contains("cublasSgemm_v2"),
+                "exit " + p.exitValue() + ":\n" + out);
+
+        // With it: load() refuses, naming the function, the library and the version.
+        String checked = load(dir, cublas13.toString());
+        assertTrue(checked.startsWith("FAILED " + cublas13 + " lacks cublasSgemm_v2 under version libcublas.so.13"),
+                checked);
+        assertTrue(checked.contains("symbol lookup error"), checked);
+    }
+
+    /**
+     * A real cuBLAS where one is installed (FLINT_CUBLAS_DIR, LD_LIBRARY_PATH, or a CUDA toolkit under
+     * /usr/local): the JNI
+     * library loads against it and it defines every function Flint calls. No GPU is needed to load cuBLAS.
+     */
+    @Test
+    void aRealCublasWhereInstalledLoadsAndHasEveryFunction(@TempDir Path dir) throws Exception {
+        Path found = null;
+        List<Path> candidates = new ArrayList<>();
+        for (String var : new String[] {"FLINT_CUBLAS_DIR", "LD_LIBRARY_PATH"}) {
+            for (String d : System.getenv().getOrDefault(var, "").split(":")) {
+                if (!d.isEmpty()) {
+                    candidates.add(Path.of(d));
+                }
+            }
+        }
+        try (var cudas = Files.newDirectoryStream(Path.of("/usr/local"), "cuda*")) {
+            for (Path cuda : cudas) {
+                candidates.add(cuda.resolve("lib64"));
+                candidates.add(cuda.resolve("targets/x86_64-linux/lib"));
+            }
+        } catch (IOException e) {
+            // no /usr/local: no toolkit there
+        }
+        for (Path c : candidates) {
+            if (found == null && (Files.exists(c.resolve("libcublas.so.13")) || Files.exists(c.resolve("libcublas.so.12")))) {
+                found = c;
+            }
+        }
+        Assumptions.assumeTrue(found != null, "no real cuBLAS here (set FLINT_CUBLAS_DIR to a folder with libcublas.so.13)");
+        String out = StandInLibraries.resultLine(StandInLibraries.runMainWith(dir, Map.of("LD_LIBRARY_PATH",
+                found.toString()), List.of(), CublasLoadMain.class), "LOADED", "FAILED");
+        assertTrue(out.startsWith("LOADED libcublas.so.1"), found + ": " + out);
     }
 }

@@ -126,7 +126,8 @@ public final class StandInLibraries {
         return false;
     }
 
-    static String run(Path dir, int seconds, String... command) throws IOException, InterruptedException {
+    /** Runs {@code command} in {@code dir}; its output, or an AssertionError with it when it fails or hangs. */
+    public static String run(Path dir, int seconds, String... command) throws IOException, InterruptedException {
         return run(dir, seconds, java.util.Map.of(), command);
     }
 

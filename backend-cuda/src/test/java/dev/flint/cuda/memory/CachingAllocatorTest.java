@@ -149,4 +149,52 @@ class CachingAllocatorTest {
         assertThrows(IllegalStateException.class, () -> pool.release(a));
         assertThrows(IllegalStateException.class, () -> pool.release(new long[] {512, 99}));
     }
+
+    @Test
+    void anOutsideAllocationFailureEmptiesTheCacheAndRunsOnceMore() {
+        FakeDevice device = new FakeDevice(10_000_000);
+        CachingAllocator<long[]> pool = new CachingAllocator<>(device);
+        pool.release(pool.allocate(4_194_304));                    // 4 MiB cached
+        int[] calls = {0};
+        pool.retryAfterEmptyingCache(() -> {
+            calls[0]++;
+            if (device.used > 0) {                                 // like cuBLAS: no room for its workspace yet
+                throw new DeviceMemory.OutOfDeviceMemoryException("cublasSgemm(NN m=2 n=2 k=2) failed:"
+                        + " CUBLAS_STATUS_ALLOC_FAILED", null);
+            }
+        });
+        assertEquals(2, calls[0], "failed, emptied, ran again");
+        assertEquals(0, pool.stats().cached());
+        assertEquals(0, device.used);
+    }
+
+    @Test
+    void anOutsideAllocationThatFailsTwiceReportsThePool() {
+        FakeDevice device = new FakeDevice(10_000_000);
+        CachingAllocator<long[]> pool = new CachingAllocator<>(device);
+        pool.allocate(2_097_152);
+        pool.release(pool.allocate(512));
+        int[] calls = {0};
+        CachingAllocator.AllocationFailedException e = assertThrows(CachingAllocator.AllocationFailedException.class,
+                () -> pool.retryAfterEmptyingCache(() -> {
+                    calls[0]++;
+                    throw new DeviceMemory.OutOfDeviceMemoryException("cublasSgemm(NN m=2 n=2 k=2) failed:"
+                            + " CUBLAS_STATUS_ALLOC_FAILED", null);
+                }));
+        assertEquals(2, calls[0]);
+        assertEquals("cuda: out of memory in cublasSgemm(NN m=2 n=2 k=2) failed: CUBLAS_STATUS_ALLOC_FAILED even after"
+                + " freeing 0.0 MiB of cached blocks: " + pool.stats() + "; device: 7.5 MiB free of 9.5 MiB",
+                e.getMessage());
+    }
+
+    @Test
+    void otherFailuresAreNotRetried() {
+        CachingAllocator<long[]> pool = new CachingAllocator<>(new FakeDevice(1_000_000));
+        int[] calls = {0};
+        assertThrows(IllegalStateException.class, () -> pool.retryAfterEmptyingCache(() -> {
+            calls[0]++;
+            throw new IllegalStateException("cublasSgemm failed: CUBLAS_STATUS_INVALID_VALUE");
+        }));
+        assertEquals(1, calls[0]);
+    }
 }
