@@ -1,7 +1,9 @@
 package dev.flint.cuda;
 
 import dev.flint.backend.AdamParams;
+import dev.flint.backend.Attention;
 import dev.flint.backend.Backend;
+import dev.flint.backend.BatchNormParams;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.backend.DType;
@@ -546,6 +548,49 @@ public final class CudaBackend implements Backend {
         } else {
             block.launch(rows, cols >= 8192 ? 2 * THREADS : THREADS, 0, args);
         }
+    }
+
+    // ---------------------------------------------------------------- normalization and attention
+    // INTERIM: the kernels of these primitives land in the next commits (issue 11); until then the CUDA
+    // backend refuses them loudly rather than computing them elsewhere.
+
+    private static UnsupportedOperationException notYet(String primitive) {
+        return new UnsupportedOperationException("cuda: " + primitive + " has no kernel yet (issue 11, in progress)");
+    }
+
+    @Override
+    public void layerNormForward(Storage x, Storage weight, Storage bias, Storage y, Storage mean, Storage rstd,
+                                 int rows, int cols, float eps) {
+        throw notYet("layerNormForward");
+    }
+
+    @Override
+    public void layerNormBackward(Storage x, Storage weight, Storage mean, Storage rstd, Storage dy, Storage dx,
+                                  Storage dWeight, Storage dBias, int rows, int cols) {
+        throw notYet("layerNormBackward");
+    }
+
+    @Override
+    public void batchNormForward(BatchNormParams p, Storage x, Storage weight, Storage bias, Storage runningMean,
+                                 Storage runningVar, Storage y, Storage saveMean, Storage saveInvStd) {
+        throw notYet("batchNormForward");
+    }
+
+    @Override
+    public void batchNormBackward(BatchNormParams p, Storage x, Storage weight, Storage saveMean, Storage saveInvStd,
+                                  Storage dy, Storage dx, Storage dWeight, Storage dBias) {
+        throw notYet("batchNormBackward");
+    }
+
+    @Override
+    public void attentionForward(Attention a) {
+        throw notYet("attentionForward");
+    }
+
+    @Override
+    public void attentionBackward(Attention a, Attention.Operand dOut, Attention.Operand dq, Attention.Operand dk,
+                                  Attention.Operand dv) {
+        throw notYet("attentionBackward");
     }
 
     // ---------------------------------------------------------------- indexing
