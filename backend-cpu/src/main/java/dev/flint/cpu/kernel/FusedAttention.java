@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 /**
  * Scaled dot-product attention, forward and backward, one (batch, head) matrix and one block of
- * {@value #BLOCK} query rows at a time, as FlashAttention: only a block's (rows, keys) scores exist at
+ * 64 query rows at a time, as FlashAttention: only a block's (rows, keys) scores exist at
  * once, in a per-thread buffer; the forward pass keeps each row's log-sum-exp, the backward pass
  * recomputes the block's probabilities from it. Every product is a small {@link Sgemm} call on the
  * operands in place (their row strides are GEMM's leading dimensions, so the heads of a packed (B, T, 3C)
