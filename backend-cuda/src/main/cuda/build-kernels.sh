@@ -20,7 +20,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MODULE=$(cd "$HERE/../../.." && pwd)
 COMMITTED=$MODULE/src/main/resources/dev/flint/cuda/kernels
-FAMILIES=(elementwise softmax reduce conv pooling optim indexing)
+FAMILIES=(elementwise softmax reduce conv pooling optim indexing normalization attention)
 NVCC_FLAGS=(-std=c++17 -O3 --restrict)
 USAGE_ARCHS=(sm_75 sm_80 sm_90)
 

@@ -53,6 +53,25 @@ struct PoolParams {
     int outH, outW;
 };
 
+// One strided operand of an attention: element (b, h, t, e) at offset + b * batchStride + h * headStride
+// + t * rowStride + e.
+struct AttnOperand {
+    int offset, batchStride, headStride, rowStride;
+};
+
+// Scaled dot-product attention over batch * heads matrices (attention.cu); the scale as its float bits.
+struct AttentionParams {
+    int batch, heads, queries, keys, headDim, valueDim;
+    int scaleBits;
+    int causal, hasMask;
+    AttnOperand q, k, v, mask, out;
+};
+
+// Where the backward pass reads the output's gradient and writes the inputs' (attention.cu).
+struct AttentionGrads {
+    AttnOperand dOut, dq, dk, dv;
+};
+
 // ---------------------------------------------------------------- helpers
 
 // Grid-stride loop over [0, n): 64-bit index so that i + stride never overflows near 2^31.

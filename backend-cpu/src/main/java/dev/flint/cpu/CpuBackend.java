@@ -1,7 +1,9 @@
 package dev.flint.cpu;
 
 import dev.flint.backend.AdamParams;
+import dev.flint.backend.Attention;
 import dev.flint.backend.Backend;
+import dev.flint.backend.BatchNormParams;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.backend.DType;
@@ -15,8 +17,10 @@ import dev.flint.backend.Unary;
 import dev.flint.cpu.gemm.Sgemm;
 import dev.flint.cpu.kernel.Conv2d;
 import dev.flint.cpu.kernel.Elementwise;
+import dev.flint.cpu.kernel.FusedAttention;
 import dev.flint.cpu.kernel.Indexing;
 import dev.flint.cpu.kernel.Layout;
+import dev.flint.cpu.kernel.Normalization;
 import dev.flint.cpu.kernel.Optimizers;
 import dev.flint.cpu.kernel.Pool2d;
 import dev.flint.cpu.kernel.Reductions;
@@ -230,6 +234,52 @@ public final class CpuBackend implements Backend {
         Softmax.crossEntropyBackward(floats(probs), ints(labels), floats(dLosses), floats(dLogits), rows, classes);
     }
 
+    // ---------------------------------------------------------------- normalization
+
+    @Override
+    public void layerNormForward(Storage x, Storage weight, Storage bias, Storage y, Storage mean, Storage rstd,
+                                 int rows, int cols, float eps) {
+        Normalization.layerNormForward(floats(x), floatsOrNull(weight), floatsOrNull(bias), floats(y), floats(mean),
+                floats(rstd), rows, cols, eps);
+    }
+
+    @Override
+    public void layerNormBackward(Storage x, Storage weight, Storage mean, Storage rstd, Storage dy, Storage dx,
+                                  Storage dWeight, Storage dBias, int rows, int cols) {
+        Normalization.layerNormBackward(floats(x), floatsOrNull(weight), floats(mean), floats(rstd), floats(dy),
+                floatsOrNull(dx), floatsOrNull(dWeight), floatsOrNull(dBias), rows, cols);
+    }
+
+    @Override
+    public void batchNormForward(BatchNormParams p, Storage x, Storage weight, Storage bias, Storage runningMean,
+                                 Storage runningVar, Storage y, Storage saveMean, Storage saveInvStd) {
+        Normalization.batchNormForward(p, floats(x), floatsOrNull(weight), floatsOrNull(bias),
+                floatsOrNull(runningMean), floatsOrNull(runningVar), floats(y), floats(saveMean), floats(saveInvStd));
+    }
+
+    @Override
+    public void batchNormBackward(BatchNormParams p, Storage x, Storage weight, Storage saveMean, Storage saveInvStd,
+                                  Storage dy, Storage dx, Storage dWeight, Storage dBias) {
+        Normalization.batchNormBackward(p, floats(x), floatsOrNull(weight), floats(saveMean), floats(saveInvStd),
+                floats(dy), floatsOrNull(dx), floatsOrNull(dWeight), floatsOrNull(dBias));
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    @Override
+    public void attentionForward(Attention a) {
+        FusedAttention.forward(a, floats(a.q().data()), floats(a.k().data()), floats(a.v().data()),
+                a.mask() == null ? null : floats(a.mask().data()), floats(a.out().data()), floats(a.lse()));
+    }
+
+    @Override
+    public void attentionBackward(Attention a, Attention.Operand dOut, Attention.Operand dq, Attention.Operand dk,
+                                  Attention.Operand dv) {
+        FusedAttention.backward(a, floats(a.q().data()), floats(a.k().data()), floats(a.v().data()),
+                a.mask() == null ? null : floats(a.mask().data()), floats(a.out().data()), floats(a.lse()), dOut,
+                floats(dOut.data()), dq, floats(dq.data()), dk, floats(dk.data()), dv, floats(dv.data()));
+    }
+
     // ---------------------------------------------------------------- indexing
 
     @Override
@@ -332,6 +382,10 @@ public final class CpuBackend implements Backend {
 
     private static float[] floats(Storage s) {
         return cpu(s, "cpu").floats();
+    }
+
+    private static float[] floatsOrNull(Storage s) {
+        return s == null ? null : floats(s);
     }
 
     private static int[] ints(Storage s) {

@@ -50,6 +50,33 @@ class CpuVersusReferenceTest {
     }
 
     @Test
+    void transformerBlockAgrees() {
+        // embedding, layer norm, causal self-attention over a packed projection, GELU MLP, residuals, tied head
+        int b = 2;
+        int t = 8;
+        int c = 12;
+        int v = 7;
+        int[] ids = new int[b * t];
+        int[] next = new int[b * t];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i * 5 + 3) % v;
+            next[i] = (i * 3 + 1) % v;
+        }
+        List<Tensor> inputs = List.of(u(v, c), u(c), u(c), u(3 * c, c), u(3 * c), u(c, c), u(c), u(4 * c, c), u(c, 4 * c),
+                Tensor.on(cpu).fromInts(ids, Shape.of(b, t)), Tensor.on(cpu).fromInts(next, Shape.of(b * t)));
+        BackendDiff.Report r = BackendDiff.compare(xs -> {
+            Tensor x = xs.get(0).embedding(xs.get(9), -1);
+            Tensor h = x.layerNorm(xs.get(1), xs.get(2), 1e-5f).linear(xs.get(3), xs.get(4)).selfAttention(3, null, true)
+                    .linear(xs.get(5), xs.get(6));
+            x = x.add(h);
+            x = x.add(x.layerNorm(null, null, 1e-5f).linear(xs.get(7), null).gelu().linear(xs.get(8), null));
+            return x.matmul(xs.get(0), false, true).reshape(b * t, v).crossEntropy(xs.get(10));
+        }, inputs, cpu, reference, BackendDiff.Tolerance.of(1e-5, 1e-4));
+        assertTrue(r.passed(), r.message());
+        assertEquals(10, r.differences().size(), "the loss and nine gradients");
+    }
+
+    @Test
     void aDivergingNodeIsNamed() {
         // The function branches on the backend on purpose: relu on one, leaky relu on the other.
         BackendDiff.Report r = BackendDiff.compare(xs -> {

@@ -2,6 +2,8 @@ package dev.flint.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.flint.backend.Attention;
+import dev.flint.backend.BatchNormParams;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.backend.Gemm;
@@ -173,5 +175,95 @@ class ThreadCountIndependenceTest {
                 return read(out);
             });
         }
+    }
+
+    @Test
+    void layerNormForwardAndBackward() {
+        int rows = 700;
+        int cols = 130;
+        Storage x = randomStorage(rows * cols);
+        Storage w = randomStorage(cols);
+        Storage b = randomStorage(cols);
+        Storage dy = randomStorage(rows * cols);
+        assertSameForAllThreadCounts("layerNorm forward and backward", t -> {
+            Storage y = cpu.allocate(DType.FLOAT32, rows * cols);
+            Storage mean = cpu.allocate(DType.FLOAT32, rows);
+            Storage rstd = cpu.allocate(DType.FLOAT32, rows);
+            cpu.layerNormForward(x, w, b, y, mean, rstd, rows, cols, 1e-5f);
+            Storage dx = cpu.allocate(DType.FLOAT32, rows * cols);
+            Storage dw = cpu.allocate(DType.FLOAT32, cols);
+            Storage db = cpu.allocate(DType.FLOAT32, cols);
+            cpu.layerNormBackward(x, w, mean, rstd, dy, dx, dw, db, rows, cols);
+            return concat(read(y), read(dx), read(dw), read(db));
+        });
+    }
+
+    @Test
+    void batchNormForwardAndBackward() {
+        BatchNormParams p = new BatchNormParams(16, 24, 81, true, 0.1f, 1e-5f);
+        Storage x = randomStorage(p.size());
+        Storage w = randomStorage(p.channels());
+        Storage dy = randomStorage(p.size());
+        assertSameForAllThreadCounts("batchNorm forward and backward", t -> {
+            Storage y = cpu.allocate(DType.FLOAT32, p.size());
+            Storage mean = cpu.allocate(DType.FLOAT32, p.channels());
+            Storage invStd = cpu.allocate(DType.FLOAT32, p.channels());
+            Storage rm = cpu.allocate(DType.FLOAT32, p.channels());
+            Storage rv = cpu.allocate(DType.FLOAT32, p.channels());
+            cpu.fill(rm, 0, p.channels(), 0f);
+            cpu.fill(rv, 0, p.channels(), 1f);
+            cpu.batchNormForward(p, x, w, null, rm, rv, y, mean, invStd);
+            Storage dx = cpu.allocate(DType.FLOAT32, p.size());
+            Storage dw = cpu.allocate(DType.FLOAT32, p.channels());
+            cpu.batchNormBackward(p, x, w, mean, invStd, dy, dx, dw, null);
+            return concat(read(y), read(rm), read(rv), read(dx), read(dw));
+        });
+    }
+
+    @Test
+    void attentionForwardAndBackward() {
+        // The showcase's sizes, heads read from one packed (B, T, 3C) projection; and few long matrices,
+        // where the forward pass splits query rows instead of matrices.
+        int[][] shapes = {{12, 4, 64, 32}, {1, 2, 300, 16}};
+        for (int[] s : shapes) {
+            int b = s[0];
+            int h = s[1];
+            int t = s[2];
+            int d = s[3];
+            int c = h * d;
+            Storage qkv = randomStorage(b * t * 3 * c);
+            Storage dOut = randomStorage(b * t * c);
+            Attention.Operand q = new Attention.Operand(qkv, 0, t * 3 * c, d, 3 * c);
+            Attention.Operand k = new Attention.Operand(qkv, c, t * 3 * c, d, 3 * c);
+            Attention.Operand v = new Attention.Operand(qkv, 2 * c, t * 3 * c, d, 3 * c);
+            assertSameForAllThreadCounts("attention " + java.util.Arrays.toString(s), threads -> {
+                Storage out = cpu.allocate(DType.FLOAT32, b * t * c);
+                Storage lse = cpu.allocate(DType.FLOAT32, b * h * t);
+                Attention.Operand o = new Attention.Operand(out, 0, t * c, d, c);
+                Attention a = Attention.of(b, h, t, t, d, d, (float) (1 / Math.sqrt(d)), true).q(q).k(k).v(v)
+                        .into(o, lse);
+                cpu.attentionForward(a);
+                Storage dqkv = cpu.allocate(DType.FLOAT32, b * t * 3 * c);
+                cpu.attentionBackward(a, new Attention.Operand(dOut, 0, t * c, d, c),
+                        new Attention.Operand(dqkv, 0, t * 3 * c, d, 3 * c),
+                        new Attention.Operand(dqkv, c, t * 3 * c, d, 3 * c),
+                        new Attention.Operand(dqkv, 2 * c, t * 3 * c, d, 3 * c));
+                return concat(read(out), read(lse), read(dqkv));
+            });
+        }
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) {
+            n += p.length;
+        }
+        float[] all = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
     }
 }

@@ -1,7 +1,9 @@
 package dev.flint.cuda;
 
 import dev.flint.backend.AdamParams;
+import dev.flint.backend.Attention;
 import dev.flint.backend.Backend;
+import dev.flint.backend.BatchNormParams;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.backend.DType;
@@ -48,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * {@code flint.cuda.stagingBytes} sizes each half of the pinned buffer host transfers go through.
  */
 public final class CudaBackend implements Backend {
-    /** Threads per block of the 1-D kernels: every kernel fits (at most 57 registers, see kernel-resources.txt). */
+    /** Threads per block of the 1-D kernels: every kernel fits (at most 64 registers, see kernel-resources.txt). */
     static final int THREADS = 256;
     /** Rows per block of the warp-per-row kernels (256 threads = 8 warps). */
     static final int ROWS_PER_WARP_BLOCK = THREADS / 32;
@@ -546,6 +548,181 @@ public final class CudaBackend implements Backend {
         } else {
             block.launch(rows, cols >= 8192 ? 2 * THREADS : THREADS, 0, args);
         }
+    }
+
+    // ---------------------------------------------------------------- normalization
+
+    /** Rows per chunk of the layer-norm parameter-gradient partial sums (LN_CHUNK_ROWS in normalization.cu). */
+    static final int LN_CHUNK_ROWS = 64;
+    /** Columns per block of those partial sums (LN_COLS_PER_BLOCK). */
+    static final int LN_COLS_PER_BLOCK = 32;
+
+    @Override
+    public void layerNormForward(Storage x, Storage weight, Storage bias, Storage y, Storage mean, Storage rstd,
+                                 int rows, int cols, float eps) {
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        k.layerNormForward.launch(rowBlocks(rows), rowThreads(rows), 0,
+                ptrOrNull(ptrOrNull(new KernelArgs().ptr(buf(x), 0), weight), bias).ptr(buf(y), 0).ptr(buf(mean), 0)
+                        .ptr(buf(rstd), 0).i(rows).i(cols).f(eps));
+        after("layerNormForward");
+    }
+
+    @Override
+    public void layerNormBackward(Storage x, Storage weight, Storage mean, Storage rstd, Storage dy, Storage dx,
+                                  Storage dWeight, Storage dBias, int rows, int cols) {
+        if (cols == 0) {
+            return;
+        }
+        if (dx != null && rows > 0) {
+            k.layerNormBackwardDx.launch(rowBlocks(rows), rowThreads(rows), 0,
+                    ptrOrNull(new KernelArgs().ptr(buf(x), 0), weight).ptr(buf(mean), 0).ptr(buf(rstd), 0)
+                            .ptr(buf(dy), 0).ptr(buf(dx), 0).i(rows).i(cols));
+        }
+        if (dWeight != null || dBias != null) {
+            // Fixed chunks of rows summed per column, then the chunks in order: no atomics, no dependence on
+            // the scheduling.
+            int chunks = Math.max(1, (rows + LN_CHUNK_ROWS - 1) / LN_CHUNK_ROWS);
+            DeviceBuffer partial = pool.allocate(4L * chunks * 2 * cols);
+            try {
+                if (rows == 0) {
+                    ctx.fill32(partial, 0, 0, 2L * cols);
+                } else {
+                    long tiles = (cols + LN_COLS_PER_BLOCK - 1) / LN_COLS_PER_BLOCK;
+                    k.layerNormBackwardPartial.launch(tiles * chunks, THREADS, 0, new KernelArgs().ptr(buf(x), 0)
+                            .ptr(buf(mean), 0).ptr(buf(rstd), 0).ptr(buf(dy), 0).ptr(partial, 0).i(rows).i(cols));
+                }
+                launch(k.layerNormBackwardFinish, cols, ptrOrNull(ptrOrNull(new KernelArgs().ptr(partial, 0), dWeight),
+                        dBias).i(chunks).i(cols));
+            } finally {
+                pool.release(partial);
+            }
+        }
+        after("layerNormBackward");
+    }
+
+    @Override
+    public void batchNormForward(BatchNormParams p, Storage x, Storage weight, Storage bias, Storage runningMean,
+                                 Storage runningVar, Storage y, Storage saveMean, Storage saveInvStd) {
+        KernelArgs args = ptrOrNull(ptrOrNull(ptrOrNull(ptrOrNull(new KernelArgs().ptr(buf(x), 0), weight), bias),
+                runningMean), runningVar).ptr(buf(y), 0).ptr(buf(saveMean), 0).ptr(buf(saveInvStd), 0).i(p.batch())
+                .i(p.channels()).i(p.inner()).i(p.training() ? 1 : 0).f(p.momentum()).f(p.eps());
+        k.batchNormForward.launch(p.channels(), channelThreads(p), 0, args);
+        after("batchNormForward");
+    }
+
+    @Override
+    public void batchNormBackward(BatchNormParams p, Storage x, Storage weight, Storage saveMean, Storage saveInvStd,
+                                  Storage dy, Storage dx, Storage dWeight, Storage dBias) {
+        KernelArgs args = ptrOrNull(new KernelArgs().ptr(buf(x), 0), weight).ptr(buf(saveMean), 0)
+                .ptr(buf(saveInvStd), 0).ptr(buf(dy), 0);
+        args = ptrOrNull(ptrOrNull(ptrOrNull(args, dx), dWeight), dBias).i(p.batch()).i(p.channels()).i(p.inner())
+                .i(p.training() ? 1 : 0);
+        k.batchNormBackward.launch(p.channels(), channelThreads(p), 0, args);
+        after("batchNormBackward");
+    }
+
+    /** Threads of a warp-per-row block: 8 warps, or one per row when there are fewer rows. */
+    private static int rowThreads(int rows) {
+        return 32 * Math.min(ROWS_PER_WARP_BLOCK, Math.max(1, rows));
+    }
+
+    private static long rowBlocks(int rows) {
+        int perBlock = rowThreads(rows) / 32;
+        return (rows + perBlock - 1) / perBlock;
+    }
+
+    /** Threads of a block that reduces one channel: fewer for small channels, up to 1024 for large ones. */
+    private static int channelThreads(BatchNormParams p) {
+        long count = p.count();
+        return count <= 64 ? 64 : count <= 4096 ? THREADS : 1024;
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    @Override
+    public void attentionForward(Attention a) {
+        long matrices = (long) a.batch() * a.heads();
+        if (matrices == 0 || a.queries() == 0) {
+            return;
+        }
+        KernelArgs args = new KernelArgs().ptr(buf(a.q().data()), 0).ptr(buf(a.k().data()), 0)
+                .ptr(buf(a.v().data()), 0);
+        args = (a.mask() == null ? args.nullPtr() : args.ptr(buf(a.mask().data()), 0)).ptr(buf(a.out().data()), 0)
+                .ptr(buf(a.lse()), 0).struct(attentionParams(a));
+        k.attentionForward.launch(rowBlocks(a.queries()) * matrices, rowThreads(a.queries()), 0, args);
+        after("attentionForward");
+    }
+
+    @Override
+    public void attentionBackward(Attention a, Attention.Operand dOut, Attention.Operand dq, Attention.Operand dk,
+                                  Attention.Operand dv) {
+        long matrices = (long) a.batch() * a.heads();
+        if (matrices == 0) {
+            return;
+        }
+        int[] params = attentionParams(a);
+        int[] grads = new int[16];
+        int at = 0;
+        for (Attention.Operand o : new Attention.Operand[] {dOut, dq, dk, dv}) {
+            at = operand(grads, at, o);
+        }
+        // rowsum(dOut * out) per query row, written by the first kernel, read by the second
+        DeviceBuffer rowDot = pool.allocate(4L * Math.max(1, matrices * a.queries()));
+        try {
+            if (a.queries() > 0) {
+                KernelArgs first = new KernelArgs().ptr(buf(a.q().data()), 0).ptr(buf(a.k().data()), 0)
+                        .ptr(buf(a.v().data()), 0);
+                first = (a.mask() == null ? first.nullPtr() : first.ptr(buf(a.mask().data()), 0))
+                        .ptr(buf(a.out().data()), 0).ptr(buf(a.lse()), 0).ptr(buf(dOut.data()), 0)
+                        .ptr(buf(dq.data()), 0).ptr(rowDot, 0).struct(params).struct(grads);
+                k.attentionBackwardDq.launch(rowBlocks(a.queries()) * matrices, rowThreads(a.queries()), 0, first);
+            }
+            KernelArgs second = new KernelArgs().ptr(buf(a.q().data()), 0).ptr(buf(a.k().data()), 0)
+                    .ptr(buf(a.v().data()), 0);
+            second = (a.mask() == null ? second.nullPtr() : second.ptr(buf(a.mask().data()), 0)).ptr(buf(a.lse()), 0)
+                    .ptr(rowDot, 0).ptr(buf(dOut.data()), 0).ptr(buf(dk.data()), 0).ptr(buf(dv.data()), 0)
+                    .struct(params).struct(grads);
+            k.attentionBackwardDkv.launch(rowBlocks(a.keys()) * matrices, rowThreads(a.keys()), 0, second);
+        } finally {
+            pool.release(rowDot);
+        }
+        after("attentionBackward");
+    }
+
+    /** AttentionParams of attention.cu: sizes, the scale's bits, flags, then five operands of four ints. */
+    private static int[] attentionParams(Attention a) {
+        int[] s = new int[9 + 5 * 4];
+        s[0] = a.batch();
+        s[1] = a.heads();
+        s[2] = a.queries();
+        s[3] = a.keys();
+        s[4] = a.headDim();
+        s[5] = a.valueDim();
+        s[6] = Float.floatToRawIntBits(a.scale());
+        s[7] = a.causal() ? 1 : 0;
+        s[8] = a.mask() == null ? 0 : 1;
+        int at = 9;
+        at = operand(s, at, a.q());
+        at = operand(s, at, a.k());
+        at = operand(s, at, a.v());
+        at = a.mask() == null ? at + 4 : operand(s, at, a.mask());
+        operand(s, at, a.out());
+        return s;
+    }
+
+    private static int operand(int[] s, int at, Attention.Operand o) {
+        s[at] = o.offset();
+        s[at + 1] = o.batchStride();
+        s[at + 2] = o.headStride();
+        s[at + 3] = o.rowStride();
+        return at + 4;
+    }
+
+    /** Appends the storage's pointer, or a null pointer for an optional argument that is absent. */
+    private KernelArgs ptrOrNull(KernelArgs args, Storage s) {
+        return s == null ? args.nullPtr() : args.ptr(buf(s), 0);
     }
 
     // ---------------------------------------------------------------- indexing

@@ -105,6 +105,115 @@ class CudaCrossBackendTest {
         assertEquals(12, r.differences().size(), "the loss and eleven gradients were compared: " + r.differences());
     }
 
+    /**
+     * One GPT block and its head, as the showcase trains it: token and position embeddings, pre-norm causal
+     * self-attention over the packed projection, a GELU MLP, residuals, a final layer norm and logits tied to
+     * the token embedding.
+     */
+    static Tensor gptBlockLoss(List<Tensor> xs, Tensor tokens, Tensor positions, Tensor targets, int heads) {
+        Tensor wte = xs.get(0);
+        int b = tokens.dim(0);
+        int t = tokens.dim(1);
+        Tensor x = wte.embedding(tokens, -1).add(xs.get(1).embedding(positions, -1));
+        Tensor h = x.layerNorm(xs.get(2), xs.get(3), 1e-5f).linear(xs.get(4), xs.get(5))
+                .selfAttention(heads, null, true).linear(xs.get(6), xs.get(7));
+        x = x.add(h);
+        Tensor m = x.layerNorm(xs.get(8), xs.get(9), 1e-5f).linear(xs.get(10), xs.get(11)).gelu()
+                .linear(xs.get(12), xs.get(13));
+        x = x.add(m).layerNorm(xs.get(14), xs.get(15), 1e-5f);
+        Tensor logits = x.matmul(wte, false, true);
+        return logits.reshape(b * t, wte.dim(0)).crossEntropy(targets);
+    }
+
+    /** Inputs of {@link #gptBlockLoss}: vocabulary 11, context 16, width 32, on the CPU. */
+    static List<Tensor> gptBlockInputs(Backend cpu, Rng rng) {
+        int v = 11;
+        int t = 16;
+        int c = 32;
+        List<Tensor> xs = new ArrayList<>();
+        xs.add(Tensor.on(cpu).randn(Shape.of(v, c), rng).mul(0.5f));
+        xs.add(Tensor.on(cpu).randn(Shape.of(t, c), rng).mul(0.5f));
+        for (int[] linear : new int[][] {{3 * c, c}, {c, c}, {4 * c, c}, {c, 4 * c}}) {
+            if (linear[0] == 3 * c || linear[0] == 4 * c) {
+                xs.add(Tensor.on(cpu).uniform(Shape.of(c), 0.5f, 1.5f, rng));   // layer norm weight
+                xs.add(Tensor.on(cpu).uniform(Shape.of(c), -0.2f, 0.2f, rng));  // and bias
+            }
+            float bound = (float) (1 / Math.sqrt(linear[1]));
+            xs.add(Tensor.on(cpu).uniform(Shape.of(linear), -bound, bound, rng));
+            xs.add(Tensor.on(cpu).uniform(Shape.of(linear[0]), -bound, bound, rng));
+        }
+        xs.add(Tensor.on(cpu).uniform(Shape.of(c), 0.5f, 1.5f, rng));
+        xs.add(Tensor.on(cpu).uniform(Shape.of(c), -0.2f, 0.2f, rng));
+        return xs;
+    }
+
+    @Test
+    void gptBlockLossAndEveryGradientMatchTheCpu() {
+        Rng rng = new Rng(13);
+        int b = 3;
+        int t = 16;
+        int[] ids = new int[b * t];
+        int[] next = new int[b * t];
+        int[] pos = new int[b * t];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (int) (rng.nextFloat() * 11) % 11;
+            next[i] = (int) (rng.nextFloat() * 11) % 11;
+            pos[i] = i % t;
+        }
+        List<Tensor> inputs = new ArrayList<>(gptBlockInputs(cpu, rng));
+        int floats = inputs.size();
+        // int inputs are copied to each backend as constants
+        inputs.add(Tensor.on(cpu).fromInts(ids, Shape.of(b, t)));
+        inputs.add(Tensor.on(cpu).fromInts(pos, Shape.of(b, t)));
+        inputs.add(Tensor.on(cpu).fromInts(next, Shape.of(b * t)));
+        BackendDiff.Report r = BackendDiff.compare(xs -> gptBlockLoss(xs, xs.get(floats), xs.get(floats + 1),
+                xs.get(floats + 2), 4), inputs, cuda, cpu, TOLERANCE);
+        assertTrue(r.passed(), r.message());
+        assertEquals(1 + floats, r.differences().size(), "the loss and every gradient: " + r.differences());
+    }
+
+    @Test
+    void batchNormCnnAndAttentionOpsMatchTheCpu() {
+        Rng rng = new Rng(14);
+        Tensor rmCpu = Tensor.on(cpu).zeros(Shape.of(4));
+        Tensor rvCpu = Tensor.on(cpu).ones(Shape.of(4));
+        Tensor rmCuda = Tensor.on(cuda).zeros(Shape.of(4));
+        Tensor rvCuda = Tensor.on(cuda).ones(Shape.of(4));
+        List<Tensor> inputs = List.of(Tensor.on(cpu).uniform(Shape.of(6, 1, 12, 12), 0, 1, rng),
+                param(rng, 9, 4, 1, 3, 3), Tensor.on(cpu).uniform(Shape.of(4), 0.5f, 1.5f, rng),
+                param(rng, 4, 4), param(rng, 144, 5, 144), labels(rng, 6, 5));
+        BackendDiff.Report r = BackendDiff.compare(xs -> {
+            boolean onCuda = xs.get(0).backend() == cuda;
+            return xs.get(0).conv2d(xs.get(1), null, 1, 1, 1, 1)
+                    .batchNorm(onCuda ? rmCuda : rmCpu, onCuda ? rvCuda : rvCpu, xs.get(2), xs.get(3), true, 0.1f,
+                            1e-5f)
+                    .relu().maxPool2d(2, 2, 2, 2, 0, 0).flatten(1).matmul(xs.get(4), false, true)
+                    .crossEntropy(xs.get(5));
+        }, inputs, cuda, cpu, TOLERANCE);
+        assertTrue(r.passed(), r.message());
+        // both backends ran the same forward passes: their running statistics agree too
+        assertTrue(BackendDiff.diff("running var", rvCuda, rvCpu, TOLERANCE).passed());
+
+        float inf = Float.NEGATIVE_INFINITY;
+        float[] maskValues = new float[5 * 7];
+        for (int i = 0; i < maskValues.length; i++) {
+            maskValues[i] = i % 7 == 3 && i / 7 > 0 ? inf : (i % 5) * 0.25f;
+        }
+        Tensor maskCpu = Tensor.on(cpu).fromFloats(maskValues, Shape.of(5, 7));
+        Tensor maskCuda = Tensor.on(cuda).fromFloats(maskValues, Shape.of(5, 7));
+        List<Tensor> attention = List.of(Tensor.on(cpu).uniform(Shape.of(2, 3, 5, 8), -1, 1, rng),
+                Tensor.on(cpu).uniform(Shape.of(2, 3, 7, 8), -1, 1, rng),
+                Tensor.on(cpu).uniform(Shape.of(2, 3, 7, 6), -1, 1, rng),
+                Tensor.on(cpu).uniform(Shape.of(1, 3, 6, 4), -1, 1, rng));
+        BackendDiff.Report a = BackendDiff.compare(xs -> {
+            Tensor mask = xs.get(0).backend() == cuda ? maskCuda : maskCpu;
+            Tensor y = Tensor.scaledDotProductAttention(xs.get(0), xs.get(1), xs.get(2), mask, false);
+            Tensor z = xs.get(0).matmul(xs.get(1), false, true).maskedSoftmax(mask, true).matmul(xs.get(2));
+            return y.matmul(xs.get(3)).sum().add(z.square().sum());
+        }, attention, cuda, cpu, TOLERANCE);
+        assertTrue(a.passed(), a.message());
+    }
+
     private static Sequential mlp(long seed, Backend backend) {
         Rng rng = new Rng(seed);
         return new Sequential(new Linear(64, 128, true, rng, backend), new ReLU(), new Linear(128, 10, true, rng, backend));

@@ -135,6 +135,67 @@ public interface Backend extends AutoCloseable {
     void softmaxCrossEntropyBackward(Storage probs, Storage labels, Storage dLosses, Storage dLogits,
                                      int rows, int classes);
 
+    // ---------------------------------------------------------------- normalization
+
+    /**
+     * Layer normalization of each row of {@code x (rows, cols)}: {@code y = (x - mean) * rstd * weight + bias}
+     * with the row's mean and {@code rstd = 1 / sqrt(var + eps)}, var the biased variance (PyTorch's
+     * {@code layer_norm}). {@code weight} and {@code bias} ({@code cols}) may each be null (ones, zeros).
+     * Writes {@code mean} and {@code rstd} ({@code rows}) for {@link #layerNormBackward}.
+     */
+    void layerNormForward(Storage x, Storage weight, Storage bias, Storage y, Storage mean, Storage rstd, int rows,
+                          int cols, float eps);
+
+    /**
+     * Gradients of {@link #layerNormForward} from its saved {@code mean} and {@code rstd}, with
+     * {@code xhat = (x - mean) * rstd} and {@code g = dy * weight}:
+     * {@code dx = rstd * (g - mean(g) - xhat * mean(g * xhat))} per row, {@code dWeight = sum over rows of dy * xhat},
+     * {@code dBias = sum over rows of dy}. Each output is overwritten, and skipped when null; {@code weight}
+     * may be null (ones).
+     */
+    void layerNormBackward(Storage x, Storage weight, Storage mean, Storage rstd, Storage dy, Storage dx,
+                           Storage dWeight, Storage dBias, int rows, int cols);
+
+    /**
+     * Batch normalization of {@code x} viewed as {@code (batch, channels, inner)} as {@link BatchNormParams}
+     * describes: {@code y = (x - mean) * invStd * weight + bias} per channel ({@code weight}, {@code bias} may
+     * be null). Training: mean and biased variance of the batch, written to {@code saveMean} and
+     * {@code saveInvStd = 1 / sqrt(var + eps)}, and the running statistics (when not null) updated in place
+     * with the unbiased variance. Evaluation: {@code saveMean} and {@code saveInvStd} are computed from the
+     * running statistics (which must not be null) and the running statistics are left alone.
+     */
+    void batchNormForward(BatchNormParams p, Storage x, Storage weight, Storage bias, Storage runningMean,
+                          Storage runningVar, Storage y, Storage saveMean, Storage saveInvStd);
+
+    /**
+     * Gradients of {@link #batchNormForward} from its {@code saveMean} and {@code saveInvStd}, with
+     * {@code xhat = (x - mean) * invStd}: training {@code dx = weight * invStd * (dy - mean(dy) - xhat * mean(dy * xhat))}
+     * (means over the channel's {@code batch * inner} values, since the statistics depend on x); evaluation
+     * {@code dx = weight * invStd * dy}; {@code dWeight = sum(dy * xhat)}, {@code dBias = sum(dy)} per channel.
+     * Each output is overwritten, and skipped when null; {@code weight} may be null (ones).
+     */
+    void batchNormBackward(BatchNormParams p, Storage x, Storage weight, Storage saveMean, Storage saveInvStd,
+                           Storage dy, Storage dx, Storage dWeight, Storage dBias);
+
+    // ---------------------------------------------------------------- attention
+
+    /**
+     * Fused scaled dot-product attention as {@link Attention} describes: writes {@code a.out()} and
+     * {@code a.lse()}; the score matrix is never stored. Output rows never alias the inputs.
+     */
+    void attentionForward(Attention a);
+
+    /**
+     * Gradients of {@link #attentionForward} from its output and log-sum-exp ({@code a.out()},
+     * {@code a.lse()}, here inputs) and the output's gradient {@code dOut} (laid out like {@code a.out()}):
+     * with {@code P = exp(S - lse)}, {@code dP = dOut V^T}, {@code dS = P * (dP - rowsum(dOut * out))},
+     * {@code dQ = scale * dS K}, {@code dK = scale * dS^T Q}, {@code dV = P^T dOut}. {@code dq}, {@code dk}
+     * and {@code dv} (laid out like q, k, v) are overwritten; they may share one buffer at disjoint
+     * elements (the heads of one packed projection) but never alias an input.
+     */
+    void attentionBackward(Attention a, Attention.Operand dOut, Attention.Operand dq, Attention.Operand dk,
+                           Attention.Operand dv);
+
     // ---------------------------------------------------------------- indexing
 
     /** {@code out (rows, classes)} float32 one-hot rows of the INT32 {@code labels} (each in range). */

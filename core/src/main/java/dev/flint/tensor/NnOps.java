@@ -39,6 +39,52 @@ final class NnOps {
         }, x);
     }
 
+    /**
+     * Rows of {@code weight (count, dim)} picked by the INT32 {@code indices} of any shape: (..., dim).
+     * The gradient scatters into the picked rows (repeats add up), except the padding row's, which stays 0.
+     */
+    static Tensor embedding(Tensor weight, Tensor indices, int paddingIndex) {
+        String op = "embedding";
+        Checks.floats(op, weight);
+        Checks.int32(op, "indices", indices);
+        Checks.sameBackend(op, weight, indices);
+        Checks.rank(op, "weight (count, dim)", weight, 2);
+        int count = weight.shape().dim(0);
+        int dim = weight.shape().dim(1);
+        if (paddingIndex < -1 || paddingIndex >= count) {
+            throw new IllegalArgumentException(op + ": padding index must be in [0, " + count + ") or -1 for none, got "
+                    + paddingIndex);
+        }
+        int n = indices.size();
+        if (n > 0) {
+            for (int i : indices.toIntArray()) {
+                if (i < 0 || i >= count) {
+                    throw new IllegalArgumentException(op + ": index " + i + " is out of range [0, " + count
+                            + ") for weight " + weight.shape());
+                }
+            }
+        }
+        int[] outDims = java.util.Arrays.copyOf(indices.shape().dims(), indices.rank() + 1);
+        outDims[indices.rank()] = dim;
+        Backend be = weight.backend();
+        Tensor y = Tensor.empty(be, Shape.of(outDims), DType.FLOAT32);
+        if (n > 0 && dim > 0) {
+            be.gatherRows(weight.storage(), indices.storage(), y.storage(), n, dim);
+        }
+        Shape source = weight.shape();
+        // dW = scatter-add of g's rows into zeros at the indices; the padding row's gradient is 0
+        return Tensor.record(y, op, Tensor.saves(indices), g -> {
+            Tensor dw = Tensor.on(be).zeros(source);
+            if (n > 0 && dim > 0) {
+                be.scatterAddRows(g.storage(), indices.storage(), dw.storage(), n, dim);
+                if (paddingIndex >= 0) {
+                    be.fill(dw.storage(), paddingIndex * dim, dim, 0f);
+                }
+            }
+            return new Tensor[] {dw};
+        }, weight);
+    }
+
     static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW) {
         if (bias == null) {
             Checks.floats("conv2d", x, w);

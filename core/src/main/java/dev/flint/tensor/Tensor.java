@@ -725,8 +725,13 @@ public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
     // =========================================================================== linear algebra
 
     /**
-     * Matrix product: (m, k) x (k, n); batched (b, m, k) x (b, k, n); or (b, m, k) x (k, n), which
-     * applies one matrix to every batch entry.
+     * Matrix product over the last two dimensions, batched over the leading ones, which broadcast as in
+     * NumPy and PyTorch: (m, k) x (k, n); (B, H, T, D) x (B, H, D, T); (1, H, T, D) x (B, H, D, T) (one
+     * operand reused for every batch entry, without a copy); (B, T, C) x (C, N), one GEMM.
+     *
+     * <pre>{@code
+     * Tensor scores = q.matmul(k, false, true);   // q (B, H, T, D) times k (B, H, T, D) transposed: (B, H, T, T)
+     * }</pre>
      */
     public Tensor matmul(Tensor other) {
         return LinalgOps.matmul(this, other, false, false);
@@ -847,6 +852,101 @@ public final class Tensor implements Differentiable<Tensor>, AutoCloseable {
     /** Log-softmax along {@code dim}, numerically stable. */
     public Tensor logSoftmax(int dim) {
         return NnOps.softmax(this, dim, true);
+    }
+
+    /**
+     * Softmax over the last dimension of {@code this + additiveMask}, where the mask (null for none)
+     * broadcasts to this tensor's shape ({@code -inf} entries exclude a score); with {@code causal}, the
+     * scores {@code j > i} of the last two dimensions (i the row, j the column) are excluded as well. A
+     * row with every score excluded gives NaN, as in PyTorch. Gradients flow to this tensor and to a mask
+     * that requires them.
+     *
+     * <pre>{@code
+     * Tensor att = q.matmul(k, false, true).mul(scale).maskedSoftmax(null, true);   // (B, H, T, T), causal
+     * }</pre>
+     */
+    public Tensor maskedSoftmax(Tensor additiveMask, boolean causal) {
+        return AttentionOps.maskedSoftmax(this, additiveMask, causal);
+    }
+
+    // =========================================================================== normalization
+
+    /**
+     * Layer normalization over the last dimension: {@code (x - mean) / sqrt(var + eps) * weight + bias}
+     * with the row's mean and biased variance, as PyTorch's {@code layer_norm(x, (x.shape[-1],), weight,
+     * bias, eps)}. {@code weight} and {@code bias} (of the last dimension's size) may be null. One fused
+     * kernel forward and one backward; only two floats per row are kept for the gradient.
+     *
+     * <pre>{@code
+     * Tensor h = x.layerNorm(gamma, beta, 1e-5f);   // x (B, T, C), gamma and beta (C)
+     * }</pre>
+     */
+    public Tensor layerNorm(Tensor weight, Tensor bias, float eps) {
+        return NormOps.layerNorm(this, weight, bias, eps);
+    }
+
+    /**
+     * Batch normalization over dimension 1 of this (N, C), (N, C, L) or (N, C, H, W) tensor, as PyTorch's
+     * {@code batch_norm}. Training: normalizes with the batch's mean and biased variance and, when running
+     * statistics are given (both or neither), updates them in place: {@code running = (1 - momentum) *
+     * running + momentum * batchStat}, with the unbiased variance for the running var. Evaluation
+     * ({@code training} false): normalizes with the running statistics, which are required.
+     * {@code weight} and {@code bias} (C) may be null.
+     *
+     * <pre>{@code
+     * Tensor y = x.batchNorm(runningMean, runningVar, gamma, beta, true, 0.1f, 1e-5f);   // x (N, C, H, W)
+     * }</pre>
+     */
+    public Tensor batchNorm(Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+                            float momentum, float eps) {
+        return NormOps.batchNorm(this, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    // =========================================================================== embedding and attention
+
+    /**
+     * Rows of this (count, dim) table picked by the INT32 {@code indices} of any shape: (..., dim), as
+     * PyTorch's {@code embedding(indices, weight, padding_idx)}. The gradient adds each output row into
+     * its table row, except into row {@code paddingIndex} (-1 for none), whose gradient stays 0.
+     *
+     * <pre>{@code
+     * Tensor tokens = table.embedding(ids, -1);   // table (vocab, C), ids (B, T) int32 -> (B, T, C)
+     * }</pre>
+     */
+    public Tensor embedding(Tensor indices, int paddingIndex) {
+        return NnOps.embedding(this, indices, paddingIndex);
+    }
+
+    /**
+     * Scaled dot-product attention, {@code softmax(q k^T / sqrt(D) + additiveMask) v}, as one fused op
+     * (PyTorch's {@code scaled_dot_product_attention(q, k, v, attn_mask, is_causal=causal)}): q
+     * (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv) with equal leading dimensions (B, H), result
+     * (..., Tq, Dv). The mask (null for none; a constant, no gradient) broadcasts to (..., Tq, Tk); with
+     * {@code causal}, scores {@code j > i} are excluded (top-left aligned, as PyTorch). The (Tq, Tk)
+     * attention matrix is never stored: the backward pass recomputes it from one float per row.
+     *
+     * <pre>{@code
+     * Tensor y = Tensor.scaledDotProductAttention(q, k, v, null, true);   // (B, H, T, D) each
+     * }</pre>
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor additiveMask,
+                                                   boolean causal) {
+        return AttentionOps.scaledDotProductAttention(q, k, v, additiveMask, causal);
+    }
+
+    /**
+     * Multi-head self-attention over this packed projection (B, T, 3C), laid out as GPT-2's {@code c_attn}
+     * output: q, k and v side by side, each split into {@code heads} heads of {@code C / heads}. Equal to
+     * splitting it, viewing each part as (B, T, H, D), transposing to (B, H, T, D),
+     * {@link #scaledDotProductAttention} and transposing back to (B, T, C), but the heads are read and
+     * written in place through strides: no transposed copies, forward or backward.
+     *
+     * <pre>{@code
+     * Tensor y = x.linear(wQkv, bQkv).selfAttention(4, null, true).linear(wProj, bProj);   // x (B, T, C)
+     * }</pre>
+     */
+    public Tensor selfAttention(int heads, Tensor additiveMask, boolean causal) {
+        return AttentionOps.selfAttention(this, heads, additiveMask, causal);
     }
 
     // =========================================================================== losses

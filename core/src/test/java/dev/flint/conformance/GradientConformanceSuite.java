@@ -170,6 +170,98 @@ public abstract class GradientConformanceSuite {
         check("softmax of inputs near 100", xs -> xs.get(0).softmax(-1), uniform(99, 101, 2, 4));
     }
 
+    @Test
+    void maskedSoftmax() {
+        float inf = Float.NEGATIVE_INFINITY;
+        Tensor mask = Tensor.on(backend()).fromFloats(new float[] {0, inf, 0.5f, 0, -1, 0, inf, 0, 2, 0, 0, inf},
+                Shape.of(3, 4));
+        check("maskedSoftmax causal", xs -> xs.get(0).maskedSoftmax(null, true), uniform(-2, 2, 2, 4, 4));
+        check("maskedSoftmax additive mask (3, 4) over (2, 3, 4)", xs -> xs.get(0).maskedSoftmax(mask, false),
+                uniform(-2, 2, 2, 3, 4));
+        check("maskedSoftmax with a learned mask and causal, Tq < Tk",
+                xs -> xs.get(0).maskedSoftmax(xs.get(1), true), uniform(-2, 2, 2, 3, 5), uniform(-1, 1, 3, 5));
+    }
+
+    // ------------------------------------------------------------------ normalization, embedding, attention
+
+    @Test
+    void layerNorm() {
+        check("layerNorm with weight and bias", xs -> xs.get(0).layerNorm(xs.get(1), xs.get(2), 1e-5f),
+                uniform(-2, 2, 3, 6), uniform(0.5f, 1.5f, 6), uniform(-1, 1, 6));
+        check("layerNorm plain over (2, 3, 5)", xs -> xs.get(0).layerNorm(null, null, 1e-5f), uniform(-2, 2, 2, 3, 5));
+        check("layerNorm weight only, large eps", xs -> xs.get(0).layerNorm(xs.get(1), null, 0.1f),
+                uniform(-1, 1, 4, 3), uniform(-2, 2, 3));
+        // A mean of 10 against a spread of 1; much further and float32 finite differences are noise.
+        check("layerNorm of inputs near 10", xs -> xs.get(0).layerNorm(xs.get(1), xs.get(2), 1e-5f),
+                uniform(9, 11, 2, 8), uniform(0.5f, 1.5f, 8), uniform(-1, 1, 8));
+    }
+
+    @Test
+    void batchNorm() {
+        Tensor rm = Tensor.on(backend()).zeros(Shape.of(3));
+        Tensor rv = Tensor.on(backend()).ones(Shape.of(3));
+        check("batchNorm training (N, C, H, W)", xs -> xs.get(0).batchNorm(rm, rv, xs.get(1), xs.get(2), true, 0.1f,
+                1e-5f), uniform(-2, 2, 2, 3, 2, 3), uniform(0.5f, 1.5f, 3), uniform(-1, 1, 3));
+        check("batchNorm training (N, C), no running statistics, no affine",
+                xs -> xs.get(0).batchNorm(null, null, null, null, true, 0.1f, 1e-5f), uniform(-2, 2, 5, 4));
+        Tensor m = Tensor.on(backend()).fromFloats(new float[] {0.5f, -0.5f, 1}, Shape.of(3));
+        Tensor v = Tensor.on(backend()).fromFloats(new float[] {2, 0.5f, 1.5f}, Shape.of(3));
+        check("batchNorm evaluation (N, C, L)", xs -> xs.get(0).batchNorm(m, v, xs.get(1), xs.get(2), false, 0.1f,
+                1e-5f), uniform(-2, 2, 2, 3, 4), uniform(0.5f, 1.5f, 3), uniform(-1, 1, 3));
+    }
+
+    @Test
+    void embedding() {
+        Tensor ids = Tensor.on(backend()).fromInts(new int[] {4, 0, 2, 4, 4, 3}, Shape.of(2, 3));
+        check("embedding with repeats", xs -> xs.get(0).embedding(ids, -1), uniform(-1, 1, 5, 3));
+        // a padding index that is never looked up leaves the derivative intact
+        check("embedding with an unused padding index", xs -> xs.get(0).embedding(ids, 1), uniform(-1, 1, 5, 3));
+    }
+
+    @Test
+    void matmulBroadcastsBatches() {
+        check("matmul (1, 3, 4, 5) x (2, 3, 5, 2)", xs -> xs.get(0).matmul(xs.get(1)), uniform(-1, 1, 1, 3, 4, 5),
+                uniform(-1, 1, 2, 3, 5, 2));
+        check("matmul (2, 3, 4, 5) x (5, 3)", xs -> xs.get(0).matmul(xs.get(1)), uniform(-1, 1, 2, 3, 4, 5),
+                uniform(-1, 1, 5, 3));
+        check("matmul (4, 5) x (2, 3, 5, 2)", xs -> xs.get(0).matmul(xs.get(1)), uniform(-1, 1, 4, 5),
+                uniform(-1, 1, 2, 3, 5, 2));
+        check("matmul (2, 1, 5, 4)^T x (2, 3, 6, 5)^T", xs -> xs.get(0).matmul(xs.get(1), true, true),
+                uniform(-1, 1, 2, 1, 5, 4), uniform(-1, 1, 2, 3, 6, 5));
+        check("matmul (3, 1, 4, 2) x (1, 2, 2, 3)", xs -> xs.get(0).matmul(xs.get(1)), uniform(-1, 1, 3, 1, 4, 2),
+                uniform(-1, 1, 1, 2, 2, 3));
+    }
+
+    /**
+     * Every attention evaluation is a few kernel launches, which the CUDA emulator runs thousands of times over;
+     * 24 elements per input, drawn at random, check the Jacobian well (the conformance suite checks every value).
+     */
+    private static final GradCheck.Options ATTENTION = new GradCheck.Options(1e-2, 1e-3, 1e-2, 24, 1234L);
+
+    @Test
+    void scaledDotProductAttention() {
+        check("attention causal (2, 2, 4, 3)", ATTENTION,
+                xs -> Tensor.scaledDotProductAttention(xs.get(0), xs.get(1), xs.get(2), null, true),
+                uniform(-1, 1, 2, 2, 4, 3), uniform(-1, 1, 2, 2, 4, 3), uniform(-1, 1, 2, 2, 4, 3));
+        float inf = Float.NEGATIVE_INFINITY;
+        Tensor mask = Tensor.on(backend()).fromFloats(new float[] {0, -1, inf, 0.5f, 0, 1, 0, 0, inf, 0, 0, 2},
+                Shape.of(3, 4));
+        check("attention with a mask, Tq 3, Tk 4, Dv 2", ATTENTION,
+                xs -> Tensor.scaledDotProductAttention(xs.get(0), xs.get(1), xs.get(2), mask, false),
+                uniform(-1, 1, 2, 3, 5), uniform(-1, 1, 2, 4, 5), uniform(-1, 1, 2, 4, 2));
+        Tensor padding = Tensor.on(backend()).fromFloats(new float[] {0, 0, 0, inf, 0, inf, 0, 0}, Shape.of(2, 1, 1, 4));
+        check("attention causal with a padding mask (B, 1, 1, T)", ATTENTION,
+                xs -> Tensor.scaledDotProductAttention(xs.get(0), xs.get(1), xs.get(2), padding, true),
+                uniform(-1, 1, 2, 2, 4, 3), uniform(-1, 1, 2, 2, 4, 3), uniform(-1, 1, 2, 2, 4, 3));
+        check("attention with q = k = v", ATTENTION,
+                xs -> Tensor.scaledDotProductAttention(xs.get(0), xs.get(0), xs.get(0), null, true),
+                uniform(-1, 1, 1, 2, 5, 4));
+        check("self-attention over a packed (2, 4, 3 * 6) projection, 2 heads", ATTENTION,
+                xs -> xs.get(0).selfAttention(2, null, true), uniform(-1, 1, 2, 4, 18));
+        check("self-attention, 3 heads, not causal, padding mask", ATTENTION,
+                xs -> xs.get(0).selfAttention(3, padding, false), uniform(-1, 1, 2, 4, 9));
+    }
+
     // ------------------------------------------------------------------ losses
 
     @Test

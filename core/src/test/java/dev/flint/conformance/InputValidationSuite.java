@@ -211,6 +211,48 @@ public abstract class InputValidationSuite {
     }
 
     @Test
+    void normalizationEmbeddingAndAttentionRejectBadArguments() {
+        Tensor x = t(2, 3, 4);
+        Tensor w3 = t(3);
+        rejects(() -> x.layerNorm(w3, null, 1e-5f), List.of(x, w3), "layerNorm", "weight", "[4]", "[3]");
+        rejects(() -> x.layerNorm(null, null, -1f), List.of(x), "layerNorm", "eps");
+        Tensor w4 = t(4);
+        rejects(() -> x.batchNorm(null, null, w4, null, true, 0.1f, 1e-5f), List.of(x, w4), "batchNorm", "weight",
+                "[3]", "[4]");
+        rejects(() -> x.batchNorm(null, null, null, null, false, 0.1f, 1e-5f), List.of(x), "batchNorm",
+                "running statistics");
+        Tensor one = t(1, 3);
+        rejects(() -> one.batchNorm(null, null, null, null, true, 0.1f, 1e-5f), List.of(one), "batchNorm",
+                "more than 1 value per channel", "[1, 3]");
+        Tensor table = t(5, 2);
+        Tensor ids = Tensor.on(backend()).fromInts(new int[] {0, 5}, Shape.of(2));
+        rejects(() -> table.embedding(ids, -1), List.of(table, ids), "embedding", "index 5", "[0, 5)");
+        Tensor floats = t(2);
+        rejects(() -> table.embedding(floats, -1), List.of(table, floats), "embedding", "int32");
+        rejects(() -> table.embedding(Tensor.on(backend()).fromInts(new int[] {0}, Shape.of(1)), 7), List.of(table),
+                "embedding", "padding index", "7");
+        Tensor q = t(2, 3, 4);
+        Tensor k = t(2, 5, 3);
+        rejects(() -> Tensor.scaledDotProductAttention(q, k, k, null, true), List.of(q, k), "scaledDotProductAttention",
+                "[2, 3, 4]", "[2, 5, 3]");
+        Tensor q4 = t(2, 2, 3, 4);
+        rejects(() -> Tensor.scaledDotProductAttention(q4, q, q, null, false), List.of(q4, q),
+                "scaledDotProductAttention", "[2, 2, 3, 4]", "[2, 3, 4]");
+        Tensor badMask = t(4, 3);
+        rejects(() -> Tensor.scaledDotProductAttention(q, q, q, badMask, false), List.of(q, badMask),
+                "scaledDotProductAttention", "mask", "[4, 3]");
+        Tensor learned = t(3, 3).requiresGrad(true);
+        rejects(() -> Tensor.scaledDotProductAttention(q, q, q, learned, false), List.of(q, learned),
+                "scaledDotProductAttention", "must not require a gradient");
+        Tensor packed = t(2, 3, 12);
+        rejects(() -> packed.selfAttention(3, null, true), List.of(packed), "selfAttention", "4 channels", "3 heads");
+        Tensor odd = t(2, 3, 10);
+        rejects(() -> odd.selfAttention(1, null, true), List.of(odd), "selfAttention", "(B, T, 3C)", "[2, 3, 10]");
+        Tensor wide = t(2, 4, 3);
+        rejects(() -> x.maskedSoftmax(wide, false), List.of(x, wide), "maskedSoftmax", "[2, 4, 3]");
+    }
+
+    @Test
     void closedTensorsAreRejected() {
         Tensor x = t(2);
         x.close();

@@ -3,8 +3,12 @@ package dev.flint.conformance;
 import static dev.flint.backend.Primitive.ADAM_UPDATE;
 import static dev.flint.backend.Primitive.ALLOCATE;
 import static dev.flint.backend.Primitive.ARGMAX;
+import static dev.flint.backend.Primitive.ATTENTION_BACKWARD;
+import static dev.flint.backend.Primitive.ATTENTION_FORWARD;
 import static dev.flint.backend.Primitive.AVG_POOL2D_BACKWARD;
 import static dev.flint.backend.Primitive.AVG_POOL2D_FORWARD;
+import static dev.flint.backend.Primitive.BATCH_NORM_BACKWARD;
+import static dev.flint.backend.Primitive.BATCH_NORM_FORWARD;
 import static dev.flint.backend.Primitive.BINARY;
 import static dev.flint.backend.Primitive.CAST;
 import static dev.flint.backend.Primitive.CONV2D_BACKWARD_DATA;
@@ -15,6 +19,8 @@ import static dev.flint.backend.Primitive.DOWNLOAD;
 import static dev.flint.backend.Primitive.FILL;
 import static dev.flint.backend.Primitive.GATHER_ROWS;
 import static dev.flint.backend.Primitive.GEMM;
+import static dev.flint.backend.Primitive.LAYER_NORM_BACKWARD;
+import static dev.flint.backend.Primitive.LAYER_NORM_FORWARD;
 import static dev.flint.backend.Primitive.MAX_POOL2D_BACKWARD;
 import static dev.flint.backend.Primitive.MAX_POOL2D_FORWARD;
 import static dev.flint.backend.Primitive.ONE_HOT;
@@ -38,7 +44,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flint.backend.AdamParams;
+import dev.flint.backend.Attention;
 import dev.flint.backend.Backend;
+import dev.flint.backend.BatchNormParams;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.backend.DType;
@@ -1165,6 +1173,662 @@ public abstract class PrimitiveConformanceSuite {
         }
         Approx.assertClose("softmaxCrossEntropyBackward " + c, new int[] {c.rows(), c.classes()}, read(dLogits, n),
                 expected, scale, new Tolerance(0, 4 * FLOAT_EPS));
+    }
+
+    // ==================================================================== normalization
+
+    /** Rows of {@code cols} values {@code center +- spread}; which affine parts are given. */
+    record LayerNormCase(int rows, int cols, boolean weight, boolean bias, float center, float spread, float eps) {
+        @Override
+        public String toString() {
+            return "[" + rows + ", " + cols + "]" + (weight ? " weight" : "") + (bias ? " bias" : "") + " values "
+                    + center + " +- " + spread + " eps " + eps;
+        }
+    }
+
+    static Stream<LayerNormCase> layerNormCases() {
+        return Stream.of(
+                new LayerNormCase(1, 1, true, true, 0, 1, 1e-5f),          // a single value: zero variance
+                new LayerNormCase(4, 7, true, true, 0, 3, 1e-5f),
+                new LayerNormCase(3, 7, false, false, 0, 3, 1e-5f),
+                new LayerNormCase(5, 9, true, false, 0, 1, 0.5f),           // eps that matters
+                new LayerNormCase(6, 10, false, true, 0, 1, 1e-5f),
+                new LayerNormCase(64, 128, true, true, 0, 2, 1e-5f),        // a GPT's width
+                // A large mean against a small spread: E[x^2] - mean^2 would cancel to noise here.
+                new LayerNormCase(8, 128, true, true, 1000, 1, 1e-5f),
+                new LayerNormCase(3, 1000, true, true, 0, 1, 1e-5f),
+                new LayerNormCase(2, 4099, true, true, -50, 5, 1e-5f));
+    }
+
+    /** (|x| + |mean|) * rstd per element: the size of the normalized value's rounding. */
+    private static double[] normalizedScale(float[] x, double[] mean, double[] rstd, int rows, int cols) {
+        double[] a = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                a[r * cols + c] = (Math.abs(x[r * cols + c]) + Math.abs(mean[r])) * rstd[r];
+            }
+        }
+        return a;
+    }
+
+    @ParameterizedTest
+    @MethodSource("layerNormCases")
+    @Covers(LAYER_NORM_FORWARD)
+    void layerNormForwardMatchesReference(LayerNormCase c) {
+        Random rnd = new Random(60);
+        int n = c.rows() * c.cols();
+        float[] x = uniform(rnd, n, c.center() - c.spread(), c.center() + c.spread());
+        float[] w = c.weight() ? uniform(rnd, c.cols(), -2, 2) : null;
+        float[] b = c.bias() ? uniform(rnd, c.cols(), -1, 1) : null;
+        Storage y = output(n);
+        Storage mean = output(c.rows());
+        Storage rstd = output(c.rows());
+        backend.layerNormForward(input(x), w == null ? null : input(w), b == null ? null : input(b), y, mean, rstd,
+                c.rows(), c.cols(), c.eps());
+        double[] ey = new double[n];
+        double[] em = new double[c.rows()];
+        double[] er = new double[c.rows()];
+        Reference.layerNormForward(Reference.widen(x), w == null ? null : Reference.widen(w),
+                b == null ? null : Reference.widen(b), ey, em, er, c.rows(), c.cols(), c.eps());
+        // The mean is a sum of cols terms; rstd a sum of squares (relative); y the normalized value, scaled.
+        double[] meanScale = new double[c.rows()];
+        for (int r = 0; r < c.rows(); r++) {
+            for (int j = 0; j < c.cols(); j++) {
+                meanScale[r] += Math.abs(x[r * c.cols() + j]) / c.cols();
+            }
+        }
+        Approx.assertClose("layerNormForward mean " + c, new int[] {c.rows()}, read(mean, c.rows()), em, meanScale,
+                Tolerance.sum(c.cols()));
+        Approx.assertClose("layerNormForward rstd " + c, new int[] {c.rows()}, read(rstd, c.rows()), er,
+                Tolerance.sum(c.cols()));
+        double[] a = normalizedScale(x, em, er, c.rows(), c.cols());
+        double[] scale = new double[n];
+        for (int i = 0; i < n; i++) {
+            int col = i % c.cols();
+            scale[i] = a[i] * (w == null ? 1 : Math.abs(w[col])) + (b == null ? 0 : Math.abs(b[col]));
+        }
+        Approx.assertClose("layerNormForward y " + c, new int[] {c.rows(), c.cols()}, read(y, n), ey, scale,
+                new Tolerance(1e-37, Tolerance.sum(c.cols()).rtol() + 8 * FLOAT_EPS));
+    }
+
+    static Stream<LayerNormCase> layerNormBackwardCases() {
+        return layerNormCases().filter(c -> c.cols() > 1);
+    }
+
+    @ParameterizedTest
+    @MethodSource("layerNormBackwardCases")
+    @Covers(LAYER_NORM_BACKWARD)
+    void layerNormBackwardMatchesReference(LayerNormCase c) {
+        Random rnd = new Random(61);
+        int rows = c.rows();
+        int cols = c.cols();
+        int n = rows * cols;
+        float[] x = uniform(rnd, n, c.center() - c.spread(), c.center() + c.spread());
+        float[] w = c.weight() ? uniform(rnd, cols, -2, 2) : null;
+        double[] yIgnored = new double[n];
+        double[] m = new double[rows];
+        double[] r = new double[rows];
+        Reference.layerNormForward(Reference.widen(x), w == null ? null : Reference.widen(w), null, yIgnored, m, r,
+                rows, cols, c.eps());
+        // The backward pass gets the statistics as the forward pass stored them: float32.
+        float[] mean = Reference.narrow(m);
+        float[] rstd = Reference.narrow(r);
+        float[] dy = uniform(rnd, n, -1, 1);
+        Storage dx = output(n);
+        Storage dw = output(cols);
+        Storage db = output(cols);
+        Storage xs = input(x);
+        Storage ws = w == null ? null : input(w);
+        Storage ms = input(mean);
+        Storage rs = input(rstd);
+        Storage dys = input(dy);
+        backend.layerNormBackward(xs, ws, ms, rs, dys, dx, dw, db, rows, cols);
+        double[] edx = new double[n];
+        double[] edw = new double[cols];
+        double[] edb = new double[cols];
+        Reference.layerNormBackward(Reference.widen(x), w == null ? null : Reference.widen(w), Reference.widen(mean),
+                Reference.widen(rstd), Reference.widen(dy), edx, edw, edb, rows, cols);
+        double[] a = normalizedScale(x, Reference.widen(mean), Reference.widen(rstd), rows, cols);
+        // dx = rstd (g - mean(g) - xhat mean(g xhat)): every term by absolute value
+        double[] dxScale = new double[n];
+        double[] dwScale = new double[cols];
+        double[] dbScale = new double[cols];
+        for (int row = 0; row < rows; row++) {
+            double g = 0;
+            double ga = 0;
+            for (int j = 0; j < cols; j++) {
+                int i = row * cols + j;
+                double gi = Math.abs(dy[i]) * (w == null ? 1 : Math.abs(w[j]));
+                g += gi / cols;
+                ga += gi * a[i] / cols;
+                dwScale[j] += Math.abs(dy[i]) * a[i];
+                dbScale[j] += Math.abs(dy[i]);
+            }
+            for (int j = 0; j < cols; j++) {
+                int i = row * cols + j;
+                double gi = Math.abs(dy[i]) * (w == null ? 1 : Math.abs(w[j]));
+                dxScale[i] = rstd[row] * (gi + g + a[i] * ga);
+            }
+        }
+        Tolerance tol = new Tolerance(1e-37, Tolerance.sum(cols).rtol() + 16 * FLOAT_EPS);
+        Approx.assertClose("layerNormBackward dx " + c, new int[] {rows, cols}, read(dx, n), edx, dxScale, tol);
+        Approx.assertClose("layerNormBackward dWeight " + c, new int[] {cols}, read(dw, cols), edw, dwScale,
+                Tolerance.sum(rows + 1));
+        Approx.assertClose("layerNormBackward dBias " + c, new int[] {cols}, read(db, cols), edb, dbScale,
+                Tolerance.sum(rows));
+        // Without dx (the input needs no gradient), the parameter gradients alone.
+        Storage dw2 = output(cols);
+        backend.layerNormBackward(xs, ws, ms, rs, dys, null, dw2, null, rows, cols);
+        Approx.assertClose("layerNormBackward dWeight without dx " + c, new int[] {cols}, read(dw2, cols), edw,
+                dwScale, Tolerance.sum(rows + 1));
+    }
+
+    /** A batch normalization and its data: values {@code center +- spread}. */
+    record BatchNormCase(BatchNormParams p, boolean running, boolean affine, float center, float spread) {
+        @Override
+        public String toString() {
+            return "(" + p.batch() + ", " + p.channels() + ", " + p.inner() + ") " + (p.training() ? "training"
+                    : "evaluation") + (running ? " with running statistics" : "") + (affine ? " affine" : "")
+                    + " momentum " + p.momentum() + " values " + center + " +- " + spread;
+        }
+    }
+
+    static Stream<BatchNormCase> batchNormCases() {
+        return Stream.of(
+                new BatchNormCase(new BatchNormParams(2, 3, 1, true, 0.1f, 1e-5f), true, true, 0, 1),
+                new BatchNormCase(new BatchNormParams(8, 4, 1, true, 0.1f, 1e-5f), false, false, 0, 2),
+                new BatchNormCase(new BatchNormParams(1, 2, 7, true, 0.3f, 1e-3f), true, true, 0, 1),
+                new BatchNormCase(new BatchNormParams(3, 2, 25, true, 0.1f, 1e-5f), true, false, 0, 3),
+                new BatchNormCase(new BatchNormParams(4, 16, 49, true, 0.1f, 1e-5f), true, true, 0, 1),
+                new BatchNormCase(new BatchNormParams(16, 3, 64, true, 0.1f, 1e-5f), true, true, 500, 1),
+                new BatchNormCase(new BatchNormParams(2, 1, 4099, true, 1f, 1e-5f), true, true, 0, 1),
+                new BatchNormCase(new BatchNormParams(8, 4, 1, false, 0.1f, 1e-5f), true, true, 0, 2),
+                new BatchNormCase(new BatchNormParams(5, 3, 10, false, 0.1f, 1e-2f), true, false, 0, 1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("batchNormCases")
+    @Covers(BATCH_NORM_FORWARD)
+    void batchNormForwardMatchesReference(BatchNormCase c) {
+        BatchNormParams p = c.p();
+        Random rnd = new Random(62);
+        int n = p.size();
+        int ch = p.channels();
+        float[] x = uniform(rnd, n, c.center() - c.spread(), c.center() + c.spread());
+        float[] w = c.affine() ? uniform(rnd, ch, -2, 2) : null;
+        float[] b = c.affine() ? uniform(rnd, ch, -1, 1) : null;
+        float[] rm = c.running() ? uniform(rnd, ch, c.center() - 1, c.center() + 1) : null;
+        float[] rv = c.running() ? uniform(rnd, ch, 0.5f, 2) : null;
+        Storage y = output(n);
+        Storage mean = output(ch);
+        Storage invStd = output(ch);
+        // In training the running statistics are updated in place; in evaluation they are inputs.
+        Storage rms = rm == null ? null : p.training() ? output(rm) : input(rm);
+        Storage rvs = rv == null ? null : p.training() ? output(rv) : input(rv);
+        backend.batchNormForward(p, input(x), w == null ? null : input(w), b == null ? null : input(b), rms, rvs, y,
+                mean, invStd);
+        double[] ey = new double[n];
+        double[] em = new double[ch];
+        double[] es = new double[ch];
+        double[] erm = rm == null ? null : Reference.widen(rm);
+        double[] erv = rv == null ? null : Reference.widen(rv);
+        Reference.batchNormForward(p, Reference.widen(x), w == null ? null : Reference.widen(w),
+                b == null ? null : Reference.widen(b), erm, erv, ey, em, es);
+        double[] meanScale = new double[ch];
+        double[] a = new double[n];
+        double[] yScale = new double[n];
+        for (int k = 0; k < n; k++) {
+            int cc = k / p.inner() % ch;
+            meanScale[cc] += Math.abs(x[k]) / p.count();
+        }
+        for (int k = 0; k < n; k++) {
+            int cc = k / p.inner() % ch;
+            a[k] = (Math.abs(x[k]) + Math.abs(em[cc])) * es[cc];
+            yScale[k] = a[k] * (w == null ? 1 : Math.abs(w[cc])) + (b == null ? 0 : Math.abs(b[cc]));
+        }
+        Tolerance stat = p.training() ? Tolerance.sum(p.count()) : Tolerance.ROUNDED;
+        Approx.assertClose("batchNormForward saveMean " + c, new int[] {ch}, read(mean, ch), em,
+                p.training() ? meanScale : Reference.abs(em), stat);
+        Approx.assertClose("batchNormForward saveInvStd " + c, new int[] {ch}, read(invStd, ch), es,
+                new Tolerance(0, stat.rtol() + 4 * FLOAT_EPS));
+        Approx.assertClose("batchNormForward y " + c, new int[] {p.batch(), ch, p.inner()}, read(y, n), ey, yScale,
+                new Tolerance(1e-37, stat.rtol() + 8 * FLOAT_EPS));
+        if (p.training() && c.running()) {
+            double[] rmScale = new double[ch];
+            double[] rvScale = new double[ch];
+            for (int cc = 0; cc < ch; cc++) {
+                rmScale[cc] = (1 - p.momentum()) * Math.abs(rm[cc]) + p.momentum() * meanScale[cc];
+                rvScale[cc] = (1 - p.momentum()) * Math.abs(rv[cc]) + p.momentum() * Math.abs(erv[cc] - (1
+                        - p.momentum()) * rv[cc]) / Math.max(p.momentum(), 1e-30);
+            }
+            Approx.assertClose("batchNormForward running mean " + c, new int[] {ch}, read(rms, ch), erm, rmScale, stat);
+            Approx.assertClose("batchNormForward running var " + c, new int[] {ch}, read(rvs, ch), erv, rvScale,
+                    new Tolerance(0, stat.rtol() + 8 * FLOAT_EPS));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("batchNormCases")
+    @Covers(BATCH_NORM_BACKWARD)
+    void batchNormBackwardMatchesReference(BatchNormCase c) {
+        BatchNormParams p = c.p();
+        Random rnd = new Random(63);
+        int n = p.size();
+        int ch = p.channels();
+        float[] x = uniform(rnd, n, c.center() - c.spread(), c.center() + c.spread());
+        float[] w = c.affine() ? uniform(rnd, ch, -2, 2) : null;
+        double[] rm = Reference.widen(uniform(rnd, ch, c.center() - 1, c.center() + 1));
+        double[] rv = Reference.widen(uniform(rnd, ch, 0.5f, 2));
+        double[] m = new double[ch];
+        double[] s = new double[ch];
+        Reference.batchNormForward(p, Reference.widen(x), null, null, rm, rv, new double[n], m, s);
+        float[] mean = Reference.narrow(m);
+        float[] invStd = Reference.narrow(s);
+        float[] dy = uniform(rnd, n, -1, 1);
+        Storage dx = output(n);
+        Storage dw = output(ch);
+        Storage db = output(ch);
+        backend.batchNormBackward(p, input(x), w == null ? null : input(w), input(mean), input(invStd), input(dy), dx,
+                dw, db);
+        double[] edx = new double[n];
+        double[] edw = new double[ch];
+        double[] edb = new double[ch];
+        Reference.batchNormBackward(p, Reference.widen(x), w == null ? null : Reference.widen(w),
+                Reference.widen(mean), Reference.widen(invStd), Reference.widen(dy), edx, edw, edb);
+        double[] a = new double[n];
+        double[] sumAbs = new double[ch];
+        double[] sumAbsA = new double[ch];
+        for (int k = 0; k < n; k++) {
+            int cc = k / p.inner() % ch;
+            a[k] = (Math.abs(x[k]) + Math.abs(mean[cc])) * invStd[cc];
+            sumAbs[cc] += Math.abs(dy[k]);
+            sumAbsA[cc] += Math.abs(dy[k]) * a[k];
+        }
+        double[] dxScale = new double[n];
+        for (int k = 0; k < n; k++) {
+            int cc = k / p.inner() % ch;
+            double g = p.training() ? Math.abs(dy[k]) + sumAbs[cc] / p.count() + a[k] * sumAbsA[cc] / p.count()
+                    : Math.abs(dy[k]);
+            dxScale[k] = (w == null ? 1 : Math.abs(w[cc])) * invStd[cc] * g;
+        }
+        Approx.assertClose("batchNormBackward dx " + c, new int[] {p.batch(), ch, p.inner()}, read(dx, n), edx,
+                dxScale, new Tolerance(1e-37, Tolerance.sum(p.count()).rtol() + 16 * FLOAT_EPS));
+        Approx.assertClose("batchNormBackward dWeight " + c, new int[] {ch}, read(dw, ch), edw, sumAbsA,
+                Tolerance.sum(p.count() + 1));
+        Approx.assertClose("batchNormBackward dBias " + c, new int[] {ch}, read(db, ch), edb, sumAbs,
+                Tolerance.sum(p.count()));
+    }
+
+    // ==================================================================== attention
+
+    /** Where Q, K, V and the output live. */
+    enum AttentionLayout {
+        /** Four contiguous (B, H, T, D) tensors. */
+        CONTIGUOUS,
+        /** Q, K and V the heads of one (B, T, 3C) projection, the output (B, T, C): strides, no copies. */
+        PACKED,
+        /** Each in its own buffer at an offset, rows padded by 3 elements that must stay untouched. */
+        PADDED
+    }
+
+    /** Which additive mask, and how it broadcasts. */
+    enum AttentionMask {
+        NONE, FULL, SHARED, HEADS, PADDING
+    }
+
+    /** One attention problem; {@code amp} scales q and k (large: scores that overflow exp unless shifted). */
+    record AttentionCase(int batch, int heads, int queries, int keys, int headDim, int valueDim, boolean causal,
+                         AttentionMask mask, AttentionLayout layout, float amp) {
+        @Override
+        public String toString() {
+            return "B " + batch + " H " + heads + " Tq " + queries + " Tk " + keys + " D " + headDim + " Dv " + valueDim
+                    + (causal ? " causal" : "") + " mask " + mask + " " + layout + (amp != 1 ? " amplitude " + amp : "");
+        }
+    }
+
+    static Stream<AttentionCase> attentionCases() {
+        return Stream.of(
+                new AttentionCase(1, 1, 1, 1, 1, 1, false, AttentionMask.NONE, AttentionLayout.CONTIGUOUS, 1),
+                new AttentionCase(2, 3, 5, 5, 4, 4, true, AttentionMask.NONE, AttentionLayout.CONTIGUOUS, 1),
+                new AttentionCase(2, 2, 7, 9, 8, 3, false, AttentionMask.FULL, AttentionLayout.CONTIGUOUS, 1),
+                new AttentionCase(3, 2, 6, 4, 5, 5, true, AttentionMask.SHARED, AttentionLayout.PADDED, 1),
+                new AttentionCase(2, 4, 16, 16, 8, 8, true, AttentionMask.NONE, AttentionLayout.PACKED, 1),
+                new AttentionCase(2, 3, 8, 8, 4, 4, false, AttentionMask.PADDING, AttentionLayout.PACKED, 1),
+                new AttentionCase(1, 2, 33, 70, 16, 16, false, AttentionMask.HEADS, AttentionLayout.PADDED, 10),
+                // Scores beyond 88, where float32's exp overflows unless the row maximum is subtracted first.
+                new AttentionCase(2, 2, 40, 40, 16, 16, true, AttentionMask.NONE, AttentionLayout.CONTIGUOUS, 12),
+                new AttentionCase(1, 1, 130, 130, 64, 64, true, AttentionMask.NONE, AttentionLayout.CONTIGUOUS, 1),
+                new AttentionCase(1, 2, 3, 200, 32, 24, false, AttentionMask.FULL, AttentionLayout.PADDED, 1),
+                // The showcase's heads (H 4, T 64, D 32, causal, read from the packed projection) with 2 of its
+                // 12 sequences: every matrix runs the same code, and the emulated GPU runs 6x fewer blocks.
+                new AttentionCase(2, 4, 64, 64, 32, 32, true, AttentionMask.NONE, AttentionLayout.PACKED, 1));
+    }
+
+    /** The buffers and operands of one attention case; every buffer's data on the host. */
+    static final class AttentionData {
+        final AttentionCase c;
+        final float[] q;
+        final float[] k;
+        final float[] v;
+        final float[] mask;
+        final Attention.Operand qAt;
+        final Attention.Operand kAt;
+        final Attention.Operand vAt;
+        final Attention.Operand maskAt;
+        final Attention.Operand outAt;
+        final int outSize;
+
+        AttentionData(AttentionCase c, Random rnd) {
+            this.c = c;
+            int b = c.batch();
+            int h = c.heads();
+            switch (c.layout()) {
+                case CONTIGUOUS -> {
+                    q = uniform(rnd, b * h * c.queries() * c.headDim(), -c.amp(), c.amp());
+                    k = uniform(rnd, b * h * c.keys() * c.headDim(), -c.amp(), c.amp());
+                    v = uniform(rnd, b * h * c.keys() * c.valueDim(), -1, 1);
+                    qAt = Attention.Operand.contiguous(DUMMY, h, c.queries(), c.headDim());
+                    kAt = Attention.Operand.contiguous(DUMMY, h, c.keys(), c.headDim());
+                    vAt = Attention.Operand.contiguous(DUMMY, h, c.keys(), c.valueDim());
+                    outAt = Attention.Operand.contiguous(DUMMY, h, c.queries(), c.valueDim());
+                    outSize = b * h * c.queries() * c.valueDim();
+                }
+                case PACKED -> {
+                    int t = c.queries();
+                    int ch = h * c.headDim();
+                    float[] qkv = uniform(rnd, b * t * 3 * ch, -c.amp(), c.amp());
+                    q = qkv;
+                    k = qkv;
+                    v = qkv;
+                    qAt = new Attention.Operand(DUMMY, 0, t * 3 * ch, c.headDim(), 3 * ch);
+                    kAt = new Attention.Operand(DUMMY, ch, t * 3 * ch, c.headDim(), 3 * ch);
+                    vAt = new Attention.Operand(DUMMY, 2 * ch, t * 3 * ch, c.headDim(), 3 * ch);
+                    outAt = new Attention.Operand(DUMMY, 0, t * ch, c.valueDim(), ch);
+                    outSize = b * t * ch;
+                }
+                default -> {
+                    qAt = padded(h, c.queries(), c.headDim());
+                    kAt = padded(h, c.keys(), c.headDim());
+                    vAt = padded(h, c.keys(), c.valueDim());
+                    outAt = padded(h, c.queries(), c.valueDim());
+                    q = uniform(rnd, size(qAt, b), -c.amp(), c.amp());
+                    k = uniform(rnd, size(kAt, b), -c.amp(), c.amp());
+                    v = uniform(rnd, size(vAt, b), -1, 1);
+                    outSize = size(outAt, b);
+                }
+            }
+            int tq = c.queries();
+            int tk = c.keys();
+            Attention.Operand m = switch (c.mask()) {
+                case NONE -> null;
+                case FULL -> new Attention.Operand(DUMMY, 0, h * tq * tk, tq * tk, tk);
+                case SHARED -> new Attention.Operand(DUMMY, 0, 0, 0, tk);
+                case HEADS -> new Attention.Operand(DUMMY, 0, 0, tq * tk, tk);
+                case PADDING -> new Attention.Operand(DUMMY, 0, tk, 0, 0);
+            };
+            maskAt = m;
+            if (m == null) {
+                mask = null;
+            } else {
+                int n = switch (c.mask()) {
+                    case FULL -> b * h * tq * tk;
+                    case SHARED -> tq * tk;
+                    case HEADS -> h * tq * tk;
+                    default -> b * tk;
+                };
+                mask = uniform(rnd, n, -2, 2);
+                // Some scores excluded outright, never key 0, so that no row is left without a key.
+                for (int i = 0; i < n; i++) {
+                    if (i % tk != 0 && rnd.nextInt(6) == 0) {
+                        mask[i] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+            }
+        }
+
+        /** Rows padded by 3 elements, matrices at an offset of 5. */
+        private static Attention.Operand padded(int heads, int rows, int width) {
+            int row = width + 3;
+            return new Attention.Operand(DUMMY, 5, heads * rows * row, rows * row, row);
+        }
+
+        private int size(Attention.Operand o, int batch) {
+            return o.offset() + batch * o.batchStride() + 2;
+        }
+
+        /** The arguments with the given buffers. */
+        Attention attention(Storage qs, Storage ks, Storage vs, Storage ms, Storage out, Storage lse) {
+            return Attention.of(c.batch(), c.heads(), c.queries(), c.keys(), c.headDim(), c.valueDim(),
+                    (float) (1 / Math.sqrt(c.headDim())), c.causal()).q(on(qAt, qs)).k(on(kAt, ks)).v(on(vAt, vs))
+                    .mask(ms == null ? null : on(maskAt, ms)).into(on(outAt, out), lse);
+        }
+
+        int lseSize() {
+            return c.batch() * c.heads() * c.queries();
+        }
+
+        /** Every element of the output buffer that the attention writes, as a mask. */
+        boolean[] written(Attention.Operand o, int size, int rows, int width) {
+            boolean[] w = new boolean[size];
+            for (int b = 0; b < c.batch(); b++) {
+                for (int h = 0; h < c.heads(); h++) {
+                    for (int t = 0; t < rows; t++) {
+                        for (int e = 0; e < width; e++) {
+                            w[o.at(b, h, t) + e] = true;
+                        }
+                    }
+                }
+            }
+            return w;
+        }
+    }
+
+    /** Storage for the operands' layouts before buffers exist; never read. */
+    private static final Storage DUMMY = new dev.flint.backend.AbstractStorage(null, DType.FLOAT32, 0) {
+        @Override
+        protected void free() {
+        }
+    };
+
+    private static Attention.Operand on(Attention.Operand o, Storage s) {
+        return new Attention.Operand(s, o.offset(), o.batchStride(), o.headStride(), o.rowStride());
+    }
+
+    /**
+     * Per score row: the largest |score| bound {@code scale * sum |q k| + |mask|} over the keys it sees, the row's
+     * probabilities, and the bound of each score, in double.
+     */
+    private static double[][] attentionRows(Attention a, double[] q, double[] k, double[] mask, double[] lse,
+                                            double[] rowBound) {
+        double[][] p = new double[a.batch() * a.heads() * a.queries()][];
+        for (int b = 0; b < a.batch(); b++) {
+            for (int h = 0; h < a.heads(); h++) {
+                for (int i = 0; i < a.queries(); i++) {
+                    int r = (b * a.heads() + h) * a.queries() + i;
+                    double[] s = Reference.attentionScores(a, q, k, mask, b, h, i);
+                    double bound = 0;
+                    for (int j = 0; j < a.keys(); j++) {
+                        if (s[j] == Double.NEGATIVE_INFINITY) {
+                            continue;
+                        }
+                        double abs = 0;
+                        for (int d = 0; d < a.headDim(); d++) {
+                            abs += Math.abs(q[a.q().at(b, h, i) + d] * k[a.k().at(b, h, j) + d]);
+                        }
+                        bound = Math.max(bound, a.scale() * abs + (mask == null ? 0
+                                : Math.abs(mask[a.mask().at(b, h, i) + j])));
+                    }
+                    rowBound[r] = bound;
+                    p[r] = new double[a.keys()];
+                    for (int j = 0; j < a.keys(); j++) {
+                        p[r][j] = Math.exp(s[j] - lse[r]);
+                    }
+                }
+            }
+        }
+        return p;
+    }
+
+    /** Expected values over a whole buffer: NaN (the initial value) where nothing may be written. */
+    private static double[] onlyWritten(double[] values, boolean[] written) {
+        double[] e = values.clone();
+        for (int i = 0; i < e.length; i++) {
+            if (!written[i]) {
+                e[i] = Double.NaN;
+            }
+        }
+        return e;
+    }
+
+    private static double attentionRtol(AttentionCase c) {
+        return 8 * (Math.sqrt(c.headDim()) + Math.sqrt(c.valueDim()) + Math.sqrt(c.queries()) + Math.sqrt(c.keys()))
+                * FLOAT_EPS + 16 * FLOAT_EPS;
+    }
+
+    @ParameterizedTest
+    @MethodSource("attentionCases")
+    @Covers(ATTENTION_FORWARD)
+    void attentionForwardMatchesReference(AttentionCase c) {
+        AttentionData data = new AttentionData(c, new Random(64));
+        Storage qs = input(data.q);
+        Storage ks = data.k == data.q ? qs : input(data.k);
+        Storage vs = data.v == data.q ? qs : input(data.v);
+        Storage ms = data.mask == null ? null : input(data.mask);
+        Storage out = output(data.outSize);
+        Storage lse = output(data.lseSize());
+        Attention a = data.attention(qs, ks, vs, ms, out, lse);
+        backend.attentionForward(a);
+
+        double[] eq = Reference.widen(data.q);
+        double[] ek = Reference.widen(data.k);
+        double[] ev = Reference.widen(data.v);
+        double[] em = data.mask == null ? null : Reference.widen(data.mask);
+        double[] eOut = new double[data.outSize];
+        double[] eLse = new double[data.lseSize()];
+        Reference.attentionForward(a, eq, ek, ev, em, eOut, eLse);
+        double[] bound = new double[data.lseSize()];
+        double[][] p = attentionRows(a, eq, ek, em, eLse, bound);
+        // out = sum_j p_j v_j: each probability off by about its score's rounding, relative
+        double[] outScale = new double[data.outSize];
+        double[] lseScale = new double[data.lseSize()];
+        for (int b = 0; b < c.batch(); b++) {
+            for (int h = 0; h < c.heads(); h++) {
+                for (int i = 0; i < c.queries(); i++) {
+                    int r = (b * c.heads() + h) * c.queries() + i;
+                    lseScale[r] = Math.abs(eLse[r]) + bound[r] + 1;
+                    for (int e = 0; e < c.valueDim(); e++) {
+                        double s = 0;
+                        for (int j = 0; j < c.keys(); j++) {
+                            s += p[r][j] * Math.abs(ev[a.v().at(b, h, j) + e]);
+                        }
+                        outScale[a.out().at(b, h, i) + e] = s * (1 + bound[r]);
+                    }
+                }
+            }
+        }
+        Tolerance tol = new Tolerance(1e-37, attentionRtol(c));
+        Approx.assertClose("attentionForward lse " + c, new int[] {data.lseSize()}, read(lse, data.lseSize()), eLse,
+                lseScale, tol);
+        boolean[] written = data.written(data.outAt, data.outSize, c.queries(), c.valueDim());
+        Approx.assertClose("attentionForward out " + c, new int[] {data.outSize}, read(out, data.outSize),
+                onlyWritten(eOut, written), outScale, tol);
+    }
+
+    @ParameterizedTest
+    @MethodSource("attentionCases")
+    @Covers(ATTENTION_BACKWARD)
+    void attentionBackwardMatchesReference(AttentionCase c) {
+        Random rnd = new Random(65);
+        AttentionData data = new AttentionData(c, rnd);
+        double[] eq = Reference.widen(data.q);
+        double[] ek = Reference.widen(data.k);
+        double[] ev = Reference.widen(data.v);
+        double[] em = data.mask == null ? null : Reference.widen(data.mask);
+        // The forward pass's results, as it stored them (float32), are the backward pass's inputs.
+        Attention layout = data.attention(DUMMY, DUMMY, DUMMY, em == null ? null : DUMMY, DUMMY, DUMMY);
+        double[] out64 = new double[data.outSize];
+        double[] lse64 = new double[data.lseSize()];
+        Reference.attentionForward(layout, eq, ek, ev, em, out64, lse64);
+        float[] outF = Reference.narrow(out64);
+        float[] lseF = Reference.narrow(lse64);
+        float[] dOut = uniform(rnd, data.outSize, -1, 1);
+
+        Storage qs = input(data.q);
+        Storage ks = data.k == data.q ? qs : input(data.k);
+        Storage vs = data.v == data.q ? qs : input(data.v);
+        Storage ms = data.mask == null ? null : input(data.mask);
+        Storage outS = input(outF);
+        Storage lseS = input(lseF);
+        Storage dOutS = input(dOut);
+        Attention a = data.attention(qs, ks, vs, ms, outS, lseS);
+        int qSize = data.q.length;
+        Storage dq = output(qSize);
+        Storage dk = data.k == data.q ? dq : output(data.k.length);
+        Storage dv = data.v == data.q ? dq : output(data.v.length);
+        backend.attentionBackward(a, on(data.outAt, dOutS), on(data.qAt, dq), on(data.kAt, dk), on(data.vAt, dv));
+
+        double[] edq = new double[qSize];
+        double[] edk = data.k == data.q ? edq : new double[data.k.length];
+        double[] edv = data.v == data.q ? edq : new double[data.v.length];
+        java.util.Arrays.fill(edq, Double.NaN);
+        java.util.Arrays.fill(edk, Double.NaN);
+        java.util.Arrays.fill(edv, Double.NaN);
+        double[] eOut = Reference.widen(outF);
+        double[] eLse = Reference.widen(lseF);
+        double[] eDOut = Reference.widen(dOut);
+        Reference.attentionBackward(layout, eq, ek, ev, em, eOut, eLse, data.outAt, eDOut, data.qAt, edq, data.kAt,
+                edk, data.vAt, edv);
+        // Scales: every product of the formulas by absolute value, each probability widened by its score's error.
+        double[] bound = new double[data.lseSize()];
+        double[][] p = attentionRows(layout, eq, ek, em, eLse, bound);
+        double[] dqScale = new double[qSize];
+        double[] dkScale = new double[edk.length];
+        double[] dvScale = new double[edv.length];
+        double scale = layout.scale();
+        for (int b = 0; b < c.batch(); b++) {
+            for (int h = 0; h < c.heads(); h++) {
+                for (int i = 0; i < c.queries(); i++) {
+                    int r = (b * c.heads() + h) * c.queries() + i;
+                    int gi = data.outAt.at(b, h, i);
+                    double rowAbs = 0;
+                    for (int e = 0; e < c.valueDim(); e++) {
+                        rowAbs += Math.abs(eDOut[gi + e] * eOut[gi + e]);
+                    }
+                    for (int j = 0; j < c.keys(); j++) {
+                        if (p[r][j] == 0) {
+                            continue;
+                        }
+                        double pw = p[r][j] * (1 + bound[r]);
+                        double dpAbs = 0;
+                        for (int e = 0; e < c.valueDim(); e++) {
+                            dpAbs += Math.abs(eDOut[gi + e] * ev[data.vAt.at(b, h, j) + e]);
+                            dvScale[data.vAt.at(b, h, j) + e] += pw * Math.abs(eDOut[gi + e]);
+                        }
+                        double ds = pw * (dpAbs + rowAbs) * scale;
+                        for (int d = 0; d < c.headDim(); d++) {
+                            dqScale[data.qAt.at(b, h, i) + d] += ds * Math.abs(ek[data.kAt.at(b, h, j) + d]);
+                            dkScale[data.kAt.at(b, h, j) + d] += ds * Math.abs(eq[data.qAt.at(b, h, i) + d]);
+                        }
+                    }
+                }
+            }
+        }
+        Tolerance tol = new Tolerance(1e-30, 2 * attentionRtol(c));
+        if (dk == dq) {
+            // One packed buffer: q's, k's and v's gradients side by side (their scales never overlap).
+            double[] packedScale = new double[qSize];
+            for (int i = 0; i < qSize; i++) {
+                packedScale[i] = dqScale[i] + dkScale[i] + dvScale[i];
+            }
+            Approx.assertClose("attentionBackward dq|dk|dv " + c, new int[] {qSize}, read(dq, qSize), edq,
+                    packedScale, tol);
+            return;
+        }
+        Approx.assertClose("attentionBackward dq " + c, new int[] {qSize}, read(dq, qSize), edq, dqScale, tol);
+        Approx.assertClose("attentionBackward dk " + c, new int[] {edk.length}, read(dk, edk.length), edk, dkScale,
+                tol);
+        Approx.assertClose("attentionBackward dv " + c, new int[] {edv.length}, read(dv, edv.length), edv, dvScale,
+                tol);
     }
 
     // ==================================================================== indexing

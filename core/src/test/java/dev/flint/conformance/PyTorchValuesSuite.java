@@ -31,10 +31,49 @@ public abstract class PyTorchValuesSuite {
 
     protected abstract Backend backend();
 
+    private static final float NEG_INF = Float.NEGATIVE_INFINITY;
+
     /** Flint's version of each case of the script, by the script's name for it. */
-    static final Map<String, Function<List<Tensor>, Tensor>> FUNCTIONS = Map.of(
-            "gelu", xs -> xs.get(0).gelu(),
-            "gelu_tanh", xs -> xs.get(0).geluTanh());
+    static final Map<String, Function<List<Tensor>, Tensor>> FUNCTIONS = Map.ofEntries(
+            Map.entry("gelu", xs -> xs.get(0).gelu()),
+            Map.entry("gelu_tanh", xs -> xs.get(0).geluTanh()),
+            Map.entry("layer_norm", xs -> xs.get(0).layerNorm(xs.get(1), xs.get(2), 1e-5f)),
+            Map.entry("layer_norm_plain", xs -> xs.get(0).layerNorm(null, null, 1e-5f)),
+            Map.entry("batch_norm_train_2d", PyTorchValuesSuite::batchNormTrain),
+            Map.entry("batch_norm_train_1d", PyTorchValuesSuite::batchNormTrain),
+            Map.entry("batch_norm_eval", xs -> xs.get(0).batchNorm(constant(xs, new float[] {0.5f, -1f, 2f}, 3),
+                    constant(xs, new float[] {1.5f, 0.25f, 4f}, 3), xs.get(1), xs.get(2), false, 0.1f, 1e-5f)),
+            Map.entry("embedding_padding", xs -> xs.get(0).embedding(Tensor.on(xs.get(0).backend())
+                    .fromInts(new int[] {0, 3, 1, 3, 4, 1, 1, 2}, Shape.of(2, 4)), 1)),
+            Map.entry("masked_softmax_causal", xs -> xs.get(0).maskedSoftmax(null, true)),
+            Map.entry("masked_softmax_mask", xs -> xs.get(0).maskedSoftmax(constant(xs, new float[] {
+                0, NEG_INF, 1.5f, -2, 0,
+                NEG_INF, 0.5f, 0, 0, -1,
+                0, 0, 0, NEG_INF, 2}, 3, 5), false)),
+            Map.entry("matmul_broadcast", xs -> xs.get(0).matmul(xs.get(1))),
+            Map.entry("matmul_4d_2d", xs -> xs.get(0).matmul(xs.get(1))),
+            Map.entry("matmul_transposed_batches", xs -> xs.get(0).matmul(xs.get(1), true, true)),
+            Map.entry("sdpa_causal", xs -> Tensor.scaledDotProductAttention(xs.get(0), xs.get(1), xs.get(2), null,
+                    true)),
+            Map.entry("sdpa_mask", xs -> Tensor.scaledDotProductAttention(xs.get(0), xs.get(1), xs.get(2),
+                    constant(xs, new float[] {
+                        0, -1, NEG_INF, 0.5f, 0, 2,
+                        1, 0, 0, 0, NEG_INF, -0.5f,
+                        NEG_INF, NEG_INF, 0, 1, 0, 0}, 3, 6), false)),
+            Map.entry("self_attention_packed", xs -> xs.get(0).selfAttention(3, null, true)));
+
+    /** A constant of the script's (no gradient), on the inputs' backend. */
+    private static Tensor constant(List<Tensor> xs, float[] values, int... dims) {
+        return Tensor.on(xs.get(0).backend()).fromFloats(values, Shape.of(dims));
+    }
+
+    /** Training mode with fresh running statistics (zeros, ones), as the script's {@code batch_norm_train}. */
+    private static Tensor batchNormTrain(List<Tensor> xs) {
+        int c = xs.get(0).dim(1);
+        Tensor mean = Tensor.on(xs.get(0).backend()).zeros(Shape.of(c));
+        Tensor var = Tensor.on(xs.get(0).backend()).ones(Shape.of(c));
+        return xs.get(0).batchNorm(mean, var, xs.get(1), xs.get(2), true, 0.1f, 1e-5f);
+    }
 
     /** One case as the script wrote it: named arrays with their shapes. */
     record Case(String name, Map<String, float[]> arrays, Map<String, int[]> shapes) {

@@ -1,6 +1,8 @@
 package dev.flint.conformance;
 
 import dev.flint.backend.AdamParams;
+import dev.flint.backend.Attention;
+import dev.flint.backend.BatchNormParams;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.backend.PoolGeometry;
@@ -591,6 +593,261 @@ public final class Reference {
             double mHat = m[i] / correction1;
             double vHat = v[i] / correction2;
             param[i] -= lr * mHat / (Math.sqrt(vHat) + p.eps());
+        }
+    }
+
+    // ---------------------------------------------------------------- normalization
+
+    /**
+     * Each row of {@code x (rows, cols)} normalized: {@code y = (x - mean) * rstd * w + b}, {@code rstd =
+     * 1 / sqrt(var + eps)} with the biased variance; {@code w}, {@code b} null for ones and zeros.
+     */
+    public static void layerNormForward(double[] x, double[] w, double[] b, double[] y, double[] mean, double[] rstd,
+                                        int rows, int cols, double eps) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double m = 0;
+            for (int c = 0; c < cols; c++) {
+                m += x[o + c];
+            }
+            m /= cols;
+            double var = 0;
+            for (int c = 0; c < cols; c++) {
+                var += (x[o + c] - m) * (x[o + c] - m);
+            }
+            var /= cols;
+            double rs = 1 / Math.sqrt(var + eps);
+            mean[r] = m;
+            rstd[r] = rs;
+            for (int c = 0; c < cols; c++) {
+                y[o + c] = (x[o + c] - m) * rs * (w == null ? 1 : w[c]) + (b == null ? 0 : b[c]);
+            }
+        }
+    }
+
+    /**
+     * From the saved {@code mean} and {@code rstd}: {@code dx = rstd (g - mean(g) - xhat mean(g xhat))} with
+     * {@code g = dy w}; {@code dw = sum_rows dy xhat}, {@code db = sum_rows dy}; null outputs are skipped.
+     */
+    public static void layerNormBackward(double[] x, double[] w, double[] mean, double[] rstd, double[] dy,
+                                         double[] dx, double[] dw, double[] db, int rows, int cols) {
+        if (dw != null) {
+            java.util.Arrays.fill(dw, 0, cols, 0);
+        }
+        if (db != null) {
+            java.util.Arrays.fill(db, 0, cols, 0);
+        }
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double gMean = 0;
+            double gxMean = 0;
+            for (int c = 0; c < cols; c++) {
+                double xhat = (x[o + c] - mean[r]) * rstd[r];
+                double g = dy[o + c] * (w == null ? 1 : w[c]);
+                gMean += g;
+                gxMean += g * xhat;
+                if (dw != null) {
+                    dw[c] += dy[o + c] * xhat;
+                }
+                if (db != null) {
+                    db[c] += dy[o + c];
+                }
+            }
+            gMean /= cols;
+            gxMean /= cols;
+            if (dx != null) {
+                for (int c = 0; c < cols; c++) {
+                    double xhat = (x[o + c] - mean[r]) * rstd[r];
+                    double g = dy[o + c] * (w == null ? 1 : w[c]);
+                    dx[o + c] = rstd[r] * (g - gMean - xhat * gxMean);
+                }
+            }
+        }
+    }
+
+    /**
+     * Batch normalization of {@code x (batch, channels, inner)} as {@link BatchNormParams} says; in training the
+     * running statistics (when not null) move towards the batch's mean and unbiased variance.
+     */
+    public static void batchNormForward(BatchNormParams p, double[] x, double[] w, double[] b, double[] runningMean,
+                                        double[] runningVar, double[] y, double[] saveMean, double[] saveInvStd) {
+        int count = p.count();
+        for (int c = 0; c < p.channels(); c++) {
+            double m;
+            double var;
+            if (p.training()) {
+                m = 0;
+                for (int n = 0; n < p.batch(); n++) {
+                    for (int i = 0; i < p.inner(); i++) {
+                        m += x[(n * p.channels() + c) * p.inner() + i];
+                    }
+                }
+                m /= count;
+                var = 0;
+                for (int n = 0; n < p.batch(); n++) {
+                    for (int i = 0; i < p.inner(); i++) {
+                        double d = x[(n * p.channels() + c) * p.inner() + i] - m;
+                        var += d * d;
+                    }
+                }
+                var /= count;
+                if (runningMean != null) {
+                    runningMean[c] = (1 - (double) p.momentum()) * runningMean[c] + p.momentum() * m;
+                }
+                if (runningVar != null) {
+                    double unbiased = count > 1 ? var * count / (count - 1) : Double.NaN;
+                    runningVar[c] = (1 - (double) p.momentum()) * runningVar[c] + p.momentum() * unbiased;
+                }
+            } else {
+                m = runningMean[c];
+                var = runningVar[c];
+            }
+            double invStd = 1 / Math.sqrt(var + p.eps());
+            saveMean[c] = m;
+            saveInvStd[c] = invStd;
+            for (int n = 0; n < p.batch(); n++) {
+                for (int i = 0; i < p.inner(); i++) {
+                    int at = (n * p.channels() + c) * p.inner() + i;
+                    y[at] = (x[at] - m) * invStd * (w == null ? 1 : w[c]) + (b == null ? 0 : b[c]);
+                }
+            }
+        }
+    }
+
+    /** Gradients of {@link #batchNormForward} from the saved statistics; null outputs are skipped. */
+    public static void batchNormBackward(BatchNormParams p, double[] x, double[] w, double[] saveMean,
+                                         double[] saveInvStd, double[] dy, double[] dx, double[] dw, double[] db) {
+        int count = p.count();
+        for (int c = 0; c < p.channels(); c++) {
+            double sumDy = 0;
+            double sumDyXhat = 0;
+            for (int n = 0; n < p.batch(); n++) {
+                for (int i = 0; i < p.inner(); i++) {
+                    int at = (n * p.channels() + c) * p.inner() + i;
+                    sumDy += dy[at];
+                    sumDyXhat += dy[at] * (x[at] - saveMean[c]) * saveInvStd[c];
+                }
+            }
+            if (dw != null) {
+                dw[c] = sumDyXhat;
+            }
+            if (db != null) {
+                db[c] = sumDy;
+            }
+            if (dx == null) {
+                continue;
+            }
+            double scale = (w == null ? 1 : w[c]) * saveInvStd[c];
+            for (int n = 0; n < p.batch(); n++) {
+                for (int i = 0; i < p.inner(); i++) {
+                    int at = (n * p.channels() + c) * p.inner() + i;
+                    double xhat = (x[at] - saveMean[c]) * saveInvStd[c];
+                    dx[at] = p.training() ? scale * (dy[at] - sumDy / count - xhat * sumDyXhat / count)
+                            : scale * dy[at];
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    /**
+     * The scores of row i of one (b, h) matrix: {@code scale * q_i . k_j + mask[i, j]}, {@code -inf} where causal
+     * masks them.
+     */
+    static double[] attentionScores(Attention a, double[] q, double[] k, double[] mask, int b, int h, int i) {
+        double[] s = new double[a.keys()];
+        int qi = a.q().at(b, h, i);
+        for (int j = 0; j < a.keys(); j++) {
+            if (a.masked(i, j)) {
+                s[j] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            int kj = a.k().at(b, h, j);
+            double dot = 0;
+            for (int d = 0; d < a.headDim(); d++) {
+                dot += q[qi + d] * k[kj + d];
+            }
+            s[j] = a.scale() * dot + (mask == null ? 0 : mask[a.mask().at(b, h, i) + j]);
+        }
+        return s;
+    }
+
+    /** {@code out = softmax(scale Q K^T + M) V} per (b, h), and {@code lse} per row; arrays are whole buffers. */
+    public static void attentionForward(Attention a, double[] q, double[] k, double[] v, double[] mask, double[] out,
+                                        double[] lse) {
+        for (int b = 0; b < a.batch(); b++) {
+            for (int h = 0; h < a.heads(); h++) {
+                for (int i = 0; i < a.queries(); i++) {
+                    double[] s = attentionScores(a, q, k, mask, b, h, i);
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (double x : s) {
+                        max = Math.max(max, x);
+                    }
+                    double sum = 0;
+                    for (double x : s) {
+                        sum += Math.exp(x - max);
+                    }
+                    int oi = a.out().at(b, h, i);
+                    for (int e = 0; e < a.valueDim(); e++) {
+                        double acc = 0;
+                        for (int j = 0; j < a.keys(); j++) {
+                            acc += Math.exp(s[j] - max) / sum * v[a.v().at(b, h, j) + e];
+                        }
+                        out[oi + e] = acc;
+                    }
+                    lse[(b * a.heads() + h) * a.queries() + i] = max + Math.log(sum);
+                }
+            }
+        }
+    }
+
+    /**
+     * Gradients of attention, P recomputed from the saved {@code lse} and {@code rowsum(dOut * out)} taken from the
+     * saved output, as the backends do; {@code dq}, {@code dk}, {@code dv} are whole buffers laid out by
+     * {@code dqAt}, {@code dkAt}, {@code dvAt}, written only at their elements.
+     */
+    public static void attentionBackward(Attention a, double[] q, double[] k, double[] v, double[] mask, double[] out,
+                                         double[] lse, Attention.Operand dOutAt, double[] dOut,
+                                         Attention.Operand dqAt, double[] dq, Attention.Operand dkAt, double[] dk,
+                                         Attention.Operand dvAt, double[] dv) {
+        for (int b = 0; b < a.batch(); b++) {
+            for (int h = 0; h < a.heads(); h++) {
+                double[][] dkAcc = new double[a.keys()][a.headDim()];
+                double[][] dvAcc = new double[a.keys()][a.valueDim()];
+                for (int i = 0; i < a.queries(); i++) {
+                    double[] s = attentionScores(a, q, k, mask, b, h, i);
+                    double l = lse[(b * a.heads() + h) * a.queries() + i];
+                    int oi = a.out().at(b, h, i);
+                    int gi = dOutAt.at(b, h, i);
+                    double rowDot = 0;
+                    for (int e = 0; e < a.valueDim(); e++) {
+                        rowDot += dOut[gi + e] * out[oi + e];
+                    }
+                    double[] dqRow = new double[a.headDim()];
+                    for (int j = 0; j < a.keys(); j++) {
+                        double pij = Math.exp(s[j] - l);
+                        int vj = a.v().at(b, h, j);
+                        double dp = 0;
+                        for (int e = 0; e < a.valueDim(); e++) {
+                            dp += dOut[gi + e] * v[vj + e];
+                            dvAcc[j][e] += pij * dOut[gi + e];
+                        }
+                        double ds = pij * (dp - rowDot) * a.scale();
+                        int kj = a.k().at(b, h, j);
+                        int qi = a.q().at(b, h, i);
+                        for (int d = 0; d < a.headDim(); d++) {
+                            dqRow[d] += ds * k[kj + d];
+                            dkAcc[j][d] += ds * q[qi + d];
+                        }
+                    }
+                    System.arraycopy(dqRow, 0, dq, dqAt.at(b, h, i), a.headDim());
+                }
+                for (int j = 0; j < a.keys(); j++) {
+                    System.arraycopy(dkAcc[j], 0, dk, dkAt.at(b, h, j), a.headDim());
+                    System.arraycopy(dvAcc[j], 0, dv, dvAt.at(b, h, j), a.valueDim());
+                }
+            }
         }
     }
 

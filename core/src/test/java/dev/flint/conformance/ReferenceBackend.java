@@ -2,6 +2,8 @@ package dev.flint.conformance;
 
 import dev.flint.backend.AbstractStorage;
 import dev.flint.backend.AdamParams;
+import dev.flint.backend.Attention;
+import dev.flint.backend.BatchNormParams;
 import dev.flint.backend.Backend;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
@@ -225,6 +227,95 @@ class ReferenceBackend implements Backend {
         double[] out = new double[rows * classes];
         Reference.softmaxCrossEntropyBackward(d(probs), i(labels), d(dLosses), out, rows, classes);
         store(out, dLogits, out.length);
+    }
+
+    @Override
+    public void layerNormForward(Storage x, Storage weight, Storage bias, Storage y, Storage mean, Storage rstd,
+                                 int rows, int cols, float eps) {
+        double[] out = new double[rows * cols];
+        double[] m = new double[rows];
+        double[] r = new double[rows];
+        Reference.layerNormForward(d(x), orNull(weight), orNull(bias), out, m, r, rows, cols, eps);
+        store(out, y, out.length);
+        store(m, mean, rows);
+        store(r, rstd, rows);
+    }
+
+    @Override
+    public void layerNormBackward(Storage x, Storage weight, Storage mean, Storage rstd, Storage dy, Storage dx,
+                                  Storage dWeight, Storage dBias, int rows, int cols) {
+        double[] gx = dx == null ? null : new double[rows * cols];
+        double[] gw = dWeight == null ? null : new double[cols];
+        double[] gb = dBias == null ? null : new double[cols];
+        Reference.layerNormBackward(d(x), orNull(weight), d(mean), d(rstd), d(dy), gx, gw, gb, rows, cols);
+        storeIfPresent(gx, dx);
+        storeIfPresent(gw, dWeight);
+        storeIfPresent(gb, dBias);
+    }
+
+    @Override
+    public void batchNormForward(BatchNormParams p, Storage x, Storage weight, Storage bias, Storage runningMean,
+                                 Storage runningVar, Storage y, Storage saveMean, Storage saveInvStd) {
+        double[] out = new double[p.size()];
+        double[] m = new double[p.channels()];
+        double[] s = new double[p.channels()];
+        double[] rm = orNull(runningMean);
+        double[] rv = orNull(runningVar);
+        Reference.batchNormForward(p, d(x), orNull(weight), orNull(bias), rm, rv, out, m, s);
+        store(out, y, out.length);
+        store(m, saveMean, m.length);
+        store(s, saveInvStd, s.length);
+        if (p.training()) {
+            storeIfPresent(rm, runningMean);
+            storeIfPresent(rv, runningVar);
+        }
+    }
+
+    @Override
+    public void batchNormBackward(BatchNormParams p, Storage x, Storage weight, Storage saveMean, Storage saveInvStd,
+                                  Storage dy, Storage dx, Storage dWeight, Storage dBias) {
+        double[] gx = dx == null ? null : new double[p.size()];
+        double[] gw = dWeight == null ? null : new double[p.channels()];
+        double[] gb = dBias == null ? null : new double[p.channels()];
+        Reference.batchNormBackward(p, d(x), orNull(weight), d(saveMean), d(saveInvStd), d(dy), gx, gw, gb);
+        storeIfPresent(gx, dx);
+        storeIfPresent(gw, dWeight);
+        storeIfPresent(gb, dBias);
+    }
+
+    @Override
+    public void attentionForward(Attention a) {
+        double[] out = d(a.out().data());
+        double[] lse = new double[a.batch() * a.heads() * a.queries()];
+        Reference.attentionForward(a, d(a.q().data()), d(a.k().data()), d(a.v().data()),
+                a.mask() == null ? null : d(a.mask().data()), out, lse);
+        // Only the output's own elements changed; the rest of its buffer round-trips through double exactly.
+        store(out, a.out().data(), out.length);
+        store(lse, a.lse(), lse.length);
+    }
+
+    @Override
+    public void attentionBackward(Attention a, Attention.Operand dOut, Attention.Operand dq, Attention.Operand dk,
+                                  Attention.Operand dv) {
+        double[] gq = d(dq.data());
+        double[] gk = dk.data() == dq.data() ? gq : d(dk.data());
+        double[] gv = dv.data() == dq.data() ? gq : dv.data() == dk.data() ? gk : d(dv.data());
+        Reference.attentionBackward(a, d(a.q().data()), d(a.k().data()), d(a.v().data()),
+                a.mask() == null ? null : d(a.mask().data()), d(a.out().data()), d(a.lse()), dOut, d(dOut.data()),
+                dq, gq, dk, gk, dv, gv);
+        store(gq, dq.data(), gq.length);
+        store(gk, dk.data(), gk.length);
+        store(gv, dv.data(), gv.length);
+    }
+
+    private static double[] orNull(Storage s) {
+        return s == null ? null : d(s);
+    }
+
+    private static void storeIfPresent(double[] values, Storage s) {
+        if (values != null) {
+            store(values, s, values.length);
+        }
     }
 
     @Override

@@ -7,7 +7,9 @@ import static dev.flint.conformance.ReferenceBackend.store;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.flint.backend.AdamParams;
+import dev.flint.backend.Attention;
 import dev.flint.backend.Backend;
+import dev.flint.backend.BatchNormParams;
 import dev.flint.backend.BinaryOp;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.backend.Gemm;
@@ -227,6 +229,219 @@ class SuiteSensitivityTest {
                         }
                     }
                 }, s -> PrimitiveConformanceSuite.softmaxBackwardCases().forEach(s::softmaxBackwardMatchesReference)),
+
+                new Mutation("layerNormForward normalizes with the unbiased variance", new ReferenceBackend() {
+                    @Override
+                    public void layerNormForward(Storage x, Storage weight, Storage bias, Storage y, Storage mean,
+                                                 Storage rstd, int rows, int cols, float eps) {
+                        super.layerNormForward(x, weight, bias, y, mean, rstd, rows, cols, eps);
+                        double[] xs = d(x);
+                        for (int r = 0; r < rows; r++) {
+                            double m = f(mean)[r];
+                            double sq = 0;
+                            for (int c = 0; c < cols; c++) {
+                                sq += (xs[r * cols + c] - m) * (xs[r * cols + c] - m);
+                            }
+                            double rs = 1 / Math.sqrt(sq / Math.max(1, cols - 1) + eps);
+                            f(rstd)[r] = (float) rs;
+                            for (int c = 0; c < cols; c++) {
+                                f(y)[r * cols + c] = (float) ((xs[r * cols + c] - m) * rs
+                                        * (weight == null ? 1 : f(weight)[c]) + (bias == null ? 0 : f(bias)[c]));
+                            }
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.layerNormCases().forEach(s::layerNormForwardMatchesReference)),
+
+                new Mutation("layerNormForward takes the variance as E[x^2] - mean^2 in float32", new ReferenceBackend() {
+                    @Override
+                    public void layerNormForward(Storage x, Storage weight, Storage bias, Storage y, Storage mean,
+                                                 Storage rstd, int rows, int cols, float eps) {
+                        super.layerNormForward(x, weight, bias, y, mean, rstd, rows, cols, eps);
+                        float[] xs = f(x);
+                        for (int r = 0; r < rows; r++) {
+                            float sum = 0;
+                            float sq = 0;
+                            for (int c = 0; c < cols; c++) {
+                                sum += xs[r * cols + c];
+                                sq += xs[r * cols + c] * xs[r * cols + c];
+                            }
+                            float m = sum / cols;
+                            f(rstd)[r] = (float) (1 / Math.sqrt(Math.max(0f, sq / cols - m * m) + eps));
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.layerNormCases().forEach(s::layerNormForwardMatchesReference)),
+
+                new Mutation("layerNormBackward drops the xhat * mean(g xhat) term of dx", new ReferenceBackend() {
+                    @Override
+                    public void layerNormBackward(Storage x, Storage weight, Storage mean, Storage rstd, Storage dy,
+                                                  Storage dx, Storage dWeight, Storage dBias, int rows, int cols) {
+                        super.layerNormBackward(x, weight, mean, rstd, dy, dx, dWeight, dBias, rows, cols);
+                        if (dx == null) {
+                            return;
+                        }
+                        for (int r = 0; r < rows; r++) {
+                            double gm = 0;
+                            for (int c = 0; c < cols; c++) {
+                                gm += f(dy)[r * cols + c] * (weight == null ? 1 : f(weight)[c]) / cols;
+                            }
+                            for (int c = 0; c < cols; c++) {
+                                double g = f(dy)[r * cols + c] * (weight == null ? 1 : f(weight)[c]);
+                                f(dx)[r * cols + c] = (float) (f(rstd)[r] * (g - gm));
+                            }
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.layerNormBackwardCases().forEach(s::layerNormBackwardMatchesReference)),
+
+                new Mutation("layerNormBackward adds into dWeight instead of overwriting it", new ReferenceBackend() {
+                    @Override
+                    public void layerNormBackward(Storage x, Storage weight, Storage mean, Storage rstd, Storage dy,
+                                                  Storage dx, Storage dWeight, Storage dBias, int rows, int cols) {
+                        float[] old = dWeight == null ? null : f(dWeight).clone();
+                        super.layerNormBackward(x, weight, mean, rstd, dy, dx, dWeight, dBias, rows, cols);
+                        for (int c = 0; old != null && c < cols; c++) {
+                            f(dWeight)[c] += old[c];
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.layerNormBackwardCases().forEach(s::layerNormBackwardMatchesReference)),
+
+                new Mutation("batchNormForward moves the running var by the biased variance", new ReferenceBackend() {
+                    @Override
+                    public void batchNormForward(BatchNormParams p, Storage x, Storage weight, Storage bias,
+                                                 Storage runningMean, Storage runningVar, Storage y, Storage saveMean,
+                                                 Storage saveInvStd) {
+                        float[] old = runningVar == null ? null : f(runningVar).clone();
+                        super.batchNormForward(p, x, weight, bias, runningMean, runningVar, y, saveMean, saveInvStd);
+                        if (old != null && p.training()) {
+                            for (int c = 0; c < p.channels(); c++) {
+                                double is = f(saveInvStd)[c];
+                                double biased = 1 / (is * is) - p.eps();
+                                f(runningVar)[c] = (float) ((1 - p.momentum()) * old[c] + p.momentum() * biased);
+                            }
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.batchNormCases().forEach(s::batchNormForwardMatchesReference)),
+
+                new Mutation("batchNormForward uses the batch's statistics in evaluation mode", new ReferenceBackend() {
+                    @Override
+                    public void batchNormForward(BatchNormParams p, Storage x, Storage weight, Storage bias,
+                                                 Storage runningMean, Storage runningVar, Storage y, Storage saveMean,
+                                                 Storage saveInvStd) {
+                        BatchNormParams train = new BatchNormParams(p.batch(), p.channels(), p.inner(), true,
+                                p.momentum(), p.eps());
+                        super.batchNormForward(p.training() ? p : train, x, weight, bias,
+                                p.training() ? runningMean : null, p.training() ? runningVar : null, y, saveMean,
+                                saveInvStd);
+                    }
+                }, s -> PrimitiveConformanceSuite.batchNormCases().forEach(s::batchNormForwardMatchesReference)),
+
+                new Mutation("batchNormBackward in training forgets the mean(dy) term", new ReferenceBackend() {
+                    @Override
+                    public void batchNormBackward(BatchNormParams p, Storage x, Storage weight, Storage saveMean,
+                                                  Storage saveInvStd, Storage dy, Storage dx, Storage dWeight,
+                                                  Storage dBias) {
+                        super.batchNormBackward(p, x, weight, saveMean, saveInvStd, dy, dx, dWeight, dBias);
+                        if (!p.training() || dx == null) {
+                            return;
+                        }
+                        for (int c = 0; c < p.channels(); c++) {
+                            double sum = 0;
+                            for (int n = 0; n < p.batch(); n++) {
+                                for (int i = 0; i < p.inner(); i++) {
+                                    sum += f(dy)[(n * p.channels() + c) * p.inner() + i];
+                                }
+                            }
+                            double back = (weight == null ? 1 : f(weight)[c]) * f(saveInvStd)[c] * sum / p.count();
+                            for (int n = 0; n < p.batch(); n++) {
+                                for (int i = 0; i < p.inner(); i++) {
+                                    f(dx)[(n * p.channels() + c) * p.inner() + i] += (float) back;
+                                }
+                            }
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.batchNormCases().forEach(s::batchNormBackwardMatchesReference)),
+
+                new Mutation("attentionForward lets row i see key i + 1 (causal off by one)", new ReferenceBackend() {
+                    @Override
+                    public void attentionForward(Attention a) {
+                        super.attentionForward(a.causal() ? withCausalShift(this, a, 1) : a);
+                    }
+                }, s -> PrimitiveConformanceSuite.attentionCases().forEach(s::attentionForwardMatchesReference)),
+
+                new Mutation("attentionForward reads batch 0's mask for every batch", new ReferenceBackend() {
+                    @Override
+                    public void attentionForward(Attention a) {
+                        Attention.Operand m = a.mask();
+                        super.attentionForward(m == null ? a : new Attention(a.batch(), a.heads(), a.queries(), a.keys(),
+                                a.headDim(), a.valueDim(), a.scale(), a.causal(), a.q(), a.k(), a.v(),
+                                new Attention.Operand(m.data(), m.offset(), 0, m.headStride(), m.rowStride()), a.out(),
+                                a.lse()));
+                    }
+                }, s -> PrimitiveConformanceSuite.attentionCases().forEach(s::attentionForwardMatchesReference)),
+
+                new Mutation("attentionForward exponentiates in float32 without subtracting the row maximum",
+                        new ReferenceBackend() {
+                    @Override
+                    public void attentionForward(Attention a) {
+                        super.attentionForward(a);
+                        double[] q = d(a.q().data());
+                        double[] k = d(a.k().data());
+                        double[] v = d(a.v().data());
+                        double[] mask = a.mask() == null ? null : d(a.mask().data());
+                        for (int b = 0; b < a.batch(); b++) {
+                            for (int h = 0; h < a.heads(); h++) {
+                                for (int i = 0; i < a.queries(); i++) {
+                                    double[] sc = Reference.attentionScores(a, q, k, mask, b, h, i);
+                                    float sum = 0;
+                                    float[] p = new float[a.keys()];
+                                    for (int j = 0; j < a.keys(); j++) {
+                                        p[j] = (float) Math.exp((float) sc[j]);
+                                        sum += p[j];
+                                    }
+                                    for (int e = 0; e < a.valueDim(); e++) {
+                                        float acc = 0;
+                                        for (int j = 0; j < a.keys(); j++) {
+                                            acc += p[j] / sum * (float) v[a.v().at(b, h, j) + e];
+                                        }
+                                        f(a.out().data())[a.out().at(b, h, i) + e] = acc;
+                                    }
+                                    f(a.lse())[(b * a.heads() + h) * a.queries() + i] = (float) Math.log(sum);
+                                }
+                            }
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.attentionCases().forEach(s::attentionForwardMatchesReference)),
+
+                new Mutation("attentionBackward leaves the scale out of dK", new ReferenceBackend() {
+                    @Override
+                    public void attentionBackward(Attention a, Attention.Operand dOut, Attention.Operand dq,
+                                                  Attention.Operand dk, Attention.Operand dv) {
+                        super.attentionBackward(a, dOut, dq, dk, dv);
+                        for (int b = 0; b < a.batch(); b++) {
+                            for (int h = 0; h < a.heads(); h++) {
+                                for (int j = 0; j < a.keys(); j++) {
+                                    for (int d = 0; d < a.headDim(); d++) {
+                                        f(dk.data())[dk.at(b, h, j) + d] /= a.scale();
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }, s -> PrimitiveConformanceSuite.attentionCases().forEach(s::attentionBackwardMatchesReference)),
+
+                new Mutation("attentionBackward subtracts rowsum(dOut) instead of rowsum(dOut * out)",
+                        new ReferenceBackend() {
+                    @Override
+                    public void attentionBackward(Attention a, Attention.Operand dOut, Attention.Operand dq,
+                                                  Attention.Operand dk, Attention.Operand dv) {
+                        Storage ones = allocate(dev.flint.backend.DType.FLOAT32, a.out().data().size());
+                        java.util.Arrays.fill(f(ones), 1f);
+                        Attention.Operand o = a.out();
+                        super.attentionBackward(new Attention(a.batch(), a.heads(), a.queries(), a.keys(), a.headDim(),
+                                a.valueDim(), a.scale(), a.causal(), a.q(), a.k(), a.v(), a.mask(),
+                                new Attention.Operand(ones, o.offset(), o.batchStride(), o.headStride(), o.rowStride()),
+                                a.lse()), dOut, dq, dk, dv);
+                    }
+                }, s -> PrimitiveConformanceSuite.attentionCases().forEach(s::attentionBackwardMatchesReference)),
 
                 new Mutation("gemm reads C when beta == 0 (0 * NaN)", new ReferenceBackend() {
                     @Override
@@ -475,6 +690,28 @@ class SuiteSensitivityTest {
 
     private static boolean isLog(PrimitiveConformanceSuite.SoftmaxCase c) {
         return c.log();
+    }
+
+    /**
+     * The same attention with causality moved by {@code shift} keys (row i sees keys up to i + shift): built as a
+     * full additive mask on top of the original one, with causal off.
+     */
+    private static Attention withCausalShift(ReferenceBackend backend, Attention a, int shift) {
+        int tq = a.queries();
+        int tk = a.keys();
+        Storage mask = backend.allocate(dev.flint.backend.DType.FLOAT32, a.batch() * a.heads() * tq * tk);
+        for (int b = 0; b < a.batch(); b++) {
+            for (int h = 0; h < a.heads(); h++) {
+                for (int i = 0; i < tq; i++) {
+                    for (int j = 0; j < tk; j++) {
+                        float m = a.mask() == null ? 0 : f(a.mask().data())[a.mask().at(b, h, i) + j];
+                        f(mask)[((b * a.heads() + h) * tq + i) * tk + j] = j > i + shift ? Float.NEGATIVE_INFINITY : m;
+                    }
+                }
+            }
+        }
+        return new Attention(a.batch(), a.heads(), tq, tk, a.headDim(), a.valueDim(), a.scale(), false, a.q(), a.k(),
+                a.v(), new Attention.Operand(mask, 0, a.heads() * tq * tk, tq * tk, tk), a.out(), a.lse());
     }
 
     /** Each plane's rows moved down by one ({@code x'[h] = x[h - 1]}, zeros in row 0): an off-by-one read. */

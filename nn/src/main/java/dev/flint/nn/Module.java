@@ -23,14 +23,17 @@ import java.util.Set;
  * Map<String, Tensor> state = net.stateDict();   // {"0.weight": (10, 784), "0.bias": (10)}
  * }</pre>
  *
- * <p>Subclasses register parameters with {@link #registerParameter} and children with
- * {@link #registerModule} in their constructor, and read parameters back through {@link #parameter}
- * in {@link #forward}, so that {@link #to(Backend)} and {@link #loadStateDict} can replace or refill
- * them without the subclass holding stale references.
+ * <p>Subclasses register parameters with {@link #registerParameter}, buffers (state that is saved but
+ * not trained, such as running statistics) with {@link #registerBuffer} and children with
+ * {@link #registerModule} in their constructor, and read them back through {@link #parameter} and
+ * {@link #buffer} in {@link #forward}, so that {@link #to(Backend)} and {@link #loadStateDict} can
+ * replace or refill them without the subclass holding stale references.
  */
 public abstract class Module implements AutoCloseable {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    /** State that is not trained but saved: BatchNorm's running statistics. */
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private boolean training = true;
 
     /** The forward pass: {@code input} to output; builds the autograd graph when parameters require it. */
@@ -43,7 +46,7 @@ public abstract class Module implements AutoCloseable {
     protected final Tensor registerParameter(String name, Tensor value) {
         checkName(name);
         Objects.requireNonNull(value, "parameter " + name);
-        if (parameters.containsKey(name) || children.containsKey(name)) {
+        if (taken(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' is already used");
         }
         value.requiresGrad(true);
@@ -55,11 +58,44 @@ public abstract class Module implements AutoCloseable {
     protected final <M extends Module> M registerModule(String name, M child) {
         checkName(name);
         Objects.requireNonNull(child, "module " + name);
-        if (parameters.containsKey(name) || children.containsKey(name)) {
+        if (taken(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' is already used");
         }
         children.put(name, child);
         return child;
+    }
+
+    /**
+     * Registers a buffer of this module under {@code name}: a tensor that is part of the module's state
+     * ({@link #stateDict}, {@link #to(Backend)}, {@link #close()}) but not a parameter (no gradient, not
+     * optimized), like PyTorch's {@code register_buffer}. Returns it.
+     */
+    protected final Tensor registerBuffer(String name, Tensor value) {
+        checkName(name);
+        Objects.requireNonNull(value, "buffer " + name);
+        if (taken(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' is already used");
+        }
+        if (value.requiresGrad()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": buffer '" + name
+                    + "' must not require a gradient (register it as a parameter instead)");
+        }
+        buffers.put(name, value);
+        return value;
+    }
+
+    /** This module's own buffer {@code name} (not a child's). */
+    protected final Tensor buffer(String name) {
+        Tensor t = buffers.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no buffer '" + name + "' (has "
+                    + buffers.keySet() + ")");
+        }
+        return t;
+    }
+
+    private boolean taken(String name) {
+        return parameters.containsKey(name) || children.containsKey(name) || buffers.containsKey(name);
     }
 
     /** This module's own parameter {@code name} (not a child's). */
@@ -128,6 +164,34 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
+     * Every buffer of this module and its descendants (running statistics), by dotted name, in registration
+     * order: the live tensors, each once.
+     */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectBuffers("", out, Collections.newSetFromMap(new IdentityHashMap<>()));
+        return out;
+    }
+
+    private void collectBuffers(String prefix, Map<String, Tensor> out, Set<Tensor> seen) {
+        for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
+            if (seen.add(e.getValue())) {
+                out.put(prefix + e.getKey(), e.getValue());
+            }
+        }
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().collectBuffers(prefix + e.getKey() + ".", out, seen);
+        }
+    }
+
+    /** Parameters, then buffers, by dotted name: what a state dictionary holds. */
+    private Map<String, Tensor> namedState() {
+        Map<String, Tensor> out = namedParameters();
+        out.putAll(namedBuffers());
+        return out;
+    }
+
+    /**
      * The live parameters of this module and its descendants, each once, in the order of
      * {@link #namedParameters()}.
      */
@@ -184,6 +248,13 @@ public abstract class Module implements AutoCloseable {
             e.setValue(moved);
             old.close();
         }
+        for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
+            Tensor old = e.getValue();
+            if (old.backend() != backend) {
+                e.setValue(Tensor.on(backend).fromFloats(old.toFloatArray(), old.shape()));
+                old.close();
+            }
+        }
         for (Module child : children.values()) {
             child.to(backend);
         }
@@ -191,13 +262,14 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
-     * A copy of every parameter by dotted name, detached from the graph and on each parameter's backend.
+     * A copy of every parameter and buffer (parameters first) by dotted name, detached from the graph and
+     * on each tensor's backend.
      * The caller owns the copies (close them, or let a {@link dev.flint.tensor.Scope} do it); later
      * training does not change them, which is what saving and "restore the best weights" need.
      */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : namedParameters().entrySet()) {
+        for (Map.Entry<String, Tensor> e : namedState().entrySet()) {
             Tensor p = e.getValue();
             Tensor copy = Tensor.on(p.backend()).zeros(p.shape());
             copy.copyFrom(p);
@@ -207,15 +279,15 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
-     * Copies {@code state} into the parameters, in place (references to them, such as an optimizer's,
-     * stay valid). Strict, like PyTorch's default: every parameter must have an entry of the same shape
+     * Copies {@code state} into the parameters and buffers, in place (references to them, such as an
+     * optimizer's, stay valid). Strict, like PyTorch's default: every one must have an entry of the same shape
      * and no entry may be left over. Values on another backend are copied across. {@code state} is not
      * modified and stays owned by the caller.
      *
      * @throws IllegalArgumentException naming the key whose entry is missing, unexpected or misshapen
      */
     public final void loadStateDict(Map<String, Tensor> state) {
-        Map<String, Tensor> own = namedParameters();
+        Map<String, Tensor> own = namedState();
         List<String> missing = new ArrayList<>();
         for (String key : own.keySet()) {
             if (!state.containsKey(key)) {
@@ -263,10 +335,13 @@ public abstract class Module implements AutoCloseable {
         }
     }
 
-    /** Frees every parameter of this module and its descendants. Closing twice is harmless. */
+    /** Frees every parameter and buffer of this module and its descendants. Closing twice is harmless. */
     @Override
     public void close() {
         for (Tensor t : parameters.values()) {
+            t.close();
+        }
+        for (Tensor t : buffers.values()) {
             t.close();
         }
         for (Module child : children.values()) {

@@ -57,6 +57,15 @@ public final class Kernels implements AutoCloseable {
     public final CudaFunction scatterAddRows;
     public final CudaFunction copyBlocks;
     public final CudaFunction permute;
+    public final CudaFunction layerNormForward;
+    public final CudaFunction layerNormBackwardDx;
+    public final CudaFunction layerNormBackwardPartial;
+    public final CudaFunction layerNormBackwardFinish;
+    public final CudaFunction batchNormForward;
+    public final CudaFunction batchNormBackward;
+    public final CudaFunction attentionForward;
+    public final CudaFunction attentionBackwardDq;
+    public final CudaFunction attentionBackwardDkv;
 
     private final List<CudaModule> modules;
     private final List<String> images;
@@ -103,6 +112,17 @@ public final class Kernels implements AutoCloseable {
         scatterAddRows = indexing.function("scatter_add_rows_f32");
         copyBlocks = indexing.function("copy_blocks_x32");
         permute = indexing.function("permute_x32");
+        CudaModule normalization = m.get("normalization");
+        layerNormForward = normalization.function("layer_norm_forward_f32");
+        layerNormBackwardDx = normalization.function("layer_norm_backward_dx_f32");
+        layerNormBackwardPartial = normalization.function("layer_norm_backward_partial_f32");
+        layerNormBackwardFinish = normalization.function("layer_norm_backward_finish_f32");
+        batchNormForward = normalization.function("batch_norm_forward_f32");
+        batchNormBackward = normalization.function("batch_norm_backward_f32");
+        CudaModule attention = m.get("attention");
+        attentionForward = attention.function("attention_forward_f32");
+        attentionBackwardDq = attention.function("attention_backward_dq_f32");
+        attentionBackwardDkv = attention.function("attention_backward_dkv_f32");
     }
 
     /** Loads every family of the manifest into {@code context} for {@code device}. */

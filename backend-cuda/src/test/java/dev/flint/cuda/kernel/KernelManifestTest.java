@@ -32,7 +32,8 @@ class KernelManifestTest {
     @Test
     void everyFamilyHasItsSourceAndEveryImage() throws IOException {
         KernelManifest manifest = KernelManifest.load();
-        assertEquals(List.of("elementwise", "softmax", "reduce", "conv", "pooling", "optim", "indexing"),
+        assertEquals(List.of("elementwise", "softmax", "reduce", "conv", "pooling", "optim", "indexing", "normalization",
+                "attention"),
                 manifest.families());
         for (String family : manifest.families()) {
             assertTrue(Files.isRegularFile(CudaSources.dir().resolve(family + ".cu")), family + ".cu");
