@@ -41,9 +41,26 @@ public class Adam extends Optimizer {
         this(params, lr, beta1, beta2, eps, weightDecay, false);
     }
 
+    /**
+     * Adam over parameter groups; {@code weightDecay} applies to groups that set none (L2, as above).
+     *
+     * <pre>{@code
+     * new Adam(List.of(ParamGroup.of(encoder.parameters()).lrScale(0.1f), ParamGroup.of(head.parameters())),
+     *         1e-3f, 0.9f, 0.999f, 1e-8f, 0f);
+     * }</pre>
+     */
+    public Adam(List<ParamGroup> groups, float lr, float beta1, float beta2, float eps, float weightDecay) {
+        this(groups, lr, beta1, beta2, eps, weightDecay, false);
+    }
+
     Adam(Collection<Tensor> params, float lr, float beta1, float beta2, float eps, float weightDecay,
          boolean decoupled) {
-        super(params, lr);
+        this(List.of(ParamGroup.of(params)), lr, beta1, beta2, eps, weightDecay, decoupled);
+    }
+
+    Adam(List<ParamGroup> groups, float lr, float beta1, float beta2, float eps, float weightDecay,
+         boolean decoupled) {
+        super(groups, lr);
         if (!(beta1 >= 0f && beta1 < 1f) || !(beta2 >= 0f && beta2 < 1f)) {
             throw new IllegalArgumentException(name() + ": betas must be in [0, 1), got (" + beta1 + ", " + beta2 + ")");
         }
@@ -94,7 +111,8 @@ public class Adam extends Optimizer {
     protected final void update(Tensor param, Tensor grad, Storage[] state, boolean firstStep) {
         int[] t = steps.computeIfAbsent(param, k -> new int[1]);
         t[0]++;
-        AdamParams p = new AdamParams(lr(), beta1, beta2, eps, weightDecay, decoupled, t[0]);
+        float decay = group(param).weightDecayOr(weightDecay);
+        AdamParams p = new AdamParams(lr(param), beta1, beta2, eps, decay, decoupled, t[0]);
         param.backend().adamUpdate(param.mutableStorage(), grad.storage(), state[0], state[1], param.size(), p);
     }
 

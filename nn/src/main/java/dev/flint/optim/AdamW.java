@@ -2,6 +2,7 @@ package dev.flint.optim;
 
 import dev.flint.tensor.Tensor;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * AdamW (Loshchilov and Hutter, 2019) with PyTorch's rule ({@code torch.optim.AdamW}): Adam whose weight
@@ -14,6 +15,7 @@ import java.util.Collection;
  *
  * <pre>{@code
  * AdamW opt = new AdamW(model.parameters(), 1e-3f);   // weight decay 0.01, PyTorch's default
+ * AdamW gpt = new AdamW(ParamGroup.decayMatricesOnly(model.parameters(), 0.1f), 1e-3f, 0.9f, 0.99f, 1e-8f, 0.1f);
  * }</pre>
  */
 public final class AdamW extends Adam {
@@ -26,5 +28,14 @@ public final class AdamW extends Adam {
     /** AdamW with every option. */
     public AdamW(Collection<Tensor> params, float lr, float beta1, float beta2, float eps, float weightDecay) {
         super(params, lr, beta1, beta2, eps, weightDecay, true);
+    }
+
+    /**
+     * AdamW over parameter groups, each decaying by its own weight decay ({@code weightDecay} for groups
+     * that set none) at its own learning rate; nanoGPT's setup is
+     * {@code new AdamW(ParamGroup.decayMatricesOnly(model.parameters(), 0.1f), lr, 0.9f, 0.99f, 1e-8f, 0.1f)}.
+     */
+    public AdamW(List<ParamGroup> groups, float lr, float beta1, float beta2, float eps, float weightDecay) {
+        super(groups, lr, beta1, beta2, eps, weightDecay, true);
     }
 }

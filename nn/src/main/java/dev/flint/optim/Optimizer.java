@@ -35,6 +35,8 @@ public abstract class Optimizer implements AutoCloseable {
     public static final String LR_KEY = "lr";
 
     private final List<Tensor> params;
+    private final List<ParamGroup> groups;
+    private final Map<Tensor, ParamGroup> groupOf = new IdentityHashMap<>();
     private final Map<Tensor, Storage[]> state = new IdentityHashMap<>();
     private float lr;
     private boolean closed;
@@ -47,6 +49,22 @@ public abstract class Optimizer implements AutoCloseable {
      *     that is not a float32 tensor requiring a gradient
      */
     protected Optimizer(Collection<Tensor> params, float lr) {
+        this(List.of(ParamGroup.of(params)), lr);
+    }
+
+    /**
+     * An optimizer over parameter groups, each with its own settings ({@link ParamGroup}); the
+     * parameters are all the groups' in order, so {@link #parameters()} lists group 0's first.
+     *
+     * @param groups the groups; no tensor may appear twice, in one group or in two
+     * @param lr the learning rate (each group uses it times its {@link ParamGroup#lrScale()})
+     * @throws IllegalArgumentException as {@link #Optimizer(Collection, float)}
+     */
+    protected Optimizer(List<ParamGroup> groups, float lr) {
+        List<Tensor> params = new ArrayList<>();
+        for (ParamGroup g : groups) {
+            params.addAll(g.params());
+        }
         if (params.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameters to optimize");
         }
@@ -70,6 +88,12 @@ public abstract class Optimizer implements AutoCloseable {
         }
         checkLr(lr);
         this.params = List.copyOf(params);
+        this.groups = List.copyOf(groups);
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                groupOf.put(p, g);
+            }
+        }
         this.lr = lr;
     }
 
@@ -312,6 +336,26 @@ public abstract class Optimizer implements AutoCloseable {
         for (Tensor p : params) {
             p.zeroGrad();
         }
+    }
+
+    /** The parameter groups (unmodifiable); one group of every parameter unless groups were given. */
+    public final List<ParamGroup> paramGroups() {
+        return groups;
+    }
+
+    /** The group {@code param} belongs to, for {@link #update}. */
+    protected final ParamGroup group(Tensor param) {
+        ParamGroup g = groupOf.get(param);
+        if (g == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": " + param.shape()
+                    + " is not one of its parameters");
+        }
+        return g;
+    }
+
+    /** The learning rate of {@code param}'s group: {@link #lr()} times the group's multiplier. */
+    protected final float lr(Tensor param) {
+        return lr * group(param).lrScale();
     }
 
     /** The parameters this optimizer updates (unmodifiable). */

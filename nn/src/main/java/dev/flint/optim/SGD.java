@@ -69,7 +69,8 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(Tensor param, Tensor grad, Storage[] state, boolean firstStep) {
-        SgdParams p = new SgdParams(lr(), momentum, dampening, weightDecay, nesterov, firstStep);
+        SgdParams p = new SgdParams(lr(param), momentum, dampening, group(param).weightDecayOr(weightDecay), nesterov,
+                firstStep);
         param.backend().sgdUpdate(param.mutableStorage(), grad.storage(), state.length == 0 ? null : state[0], param.size(), p);
     }
 
