@@ -55,8 +55,8 @@ class LanguageModelTrainerTest {
         List<Integer> evaluated = new ArrayList<>();
         int[] iterations = {0};
         try (Bigram model = new Bigram(vocab, new Rng(1));
-             AdamW opt = new AdamW(ParamGroup.decayMatricesOnly(model.parameters(), 0.1f), 3e-2f, 0.9f, 0.99f, 1e-8f,
-                     0.1f)) {
+             AdamW opt = new AdamW(ParamGroup.decayMatricesOnly(model.parameters(), 0f), 0.1f, 0.9f, 0.99f, 1e-8f,
+                     0f)) {
             LanguageModelTrainer.Config cfg = LanguageModelTrainer.Config.builder().iterations(150).batchSize(8)
                     .evalInterval(50).evalWindows(32).seed(3).listener(new LanguageModelTrainer.Listener() {
                         @Override
@@ -69,18 +69,18 @@ class LanguageModelTrainerTest {
                             evaluated.add(e.iteration());
                         }
                     }).build();
-            LanguageModelTrainer trainer = new LanguageModelTrainer(model, opt, new WarmupCosineLR(opt, 5, 150, 3e-3f),
+            LanguageModelTrainer trainer = new LanguageModelTrainer(model, opt, new WarmupCosineLR(opt, 5, 150, 1e-2f),
                     cfg);
             double before = trainer.meanLoss(split.validation(), split.validation().evenlySpacedOffsets(32), BACKEND);
             LanguageModelTrainer.Result r = trainer.fit(split, BACKEND);
             assertEquals(List.of(50, 100, 150), evaluated);
             assertEquals(150, r.losses().length);
             assertEquals(150, iterations[0]);
-            assertEquals(3e-3f, opt.lr(), 1e-9f, "the schedule reached its floor");
+            assertEquals(1e-2f, opt.lr(), 1e-9f, "the schedule reached its floor");
             // From ln(vocab) ~ 2.8 to near the best a bigram model can do: the text's conditional entropy.
             assertTrue(before > 2.5, "before " + before);
             double floor = bigramEntropy(split.train());
-            assertTrue(r.last().validationLoss() < floor + 0.15, "after " + r.last().validationLoss() + ", floor " + floor);
+            assertTrue(r.last().validationLoss() < floor + 0.1, "after " + r.last().validationLoss() + ", floor " + floor);
             assertTrue(r.medianStepSeconds() > 0);
             assertEquals("finished 150 iterations", r.stopReason());
         }
