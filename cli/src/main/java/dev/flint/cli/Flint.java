@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "flint", mixinStandardHelpOptions = true, version = "flint 0.1.0",
         description = "Train and evaluate small neural networks with Flint on the CPU or an NVIDIA GPU.",
-        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, GptCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Flint implements Runnable {
 
     @CommandLine.Spec

@@ -221,7 +221,9 @@ public final class LanguageModelTrainer {
         double train = meanLoss(split.train(), trainEval, backend);
         double val = meanLoss(split.validation(), valEval, backend);
         Evaluation e = new Evaluation(iteration, train, val, optimizer.lr(), (System.nanoTime() - start) / 1e9);
-        LOG.info(String.format(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f", iteration, train, val));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug(String.format(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f", iteration, train, val));
+        }
         config.listeners().forEach(l -> l.onEvaluation(e));
         return e;
     }
