@@ -117,6 +117,12 @@ final class GptTrainCommand implements Callable<Integer> {
             description = "Characters to generate after training (0: none). Default: ${DEFAULT-VALUE}.")
     int sampleChars;
 
+    @Option(names = "--train-offsets", paramLabel = "FILE",
+            description = "Train on the windows at these offsets instead of random ones: int32 little-endian, "
+                    + "iters x grad-accum x batch-size values (benchmarks/gpt/make_offsets.py writes them), so that "
+                    + "another framework can train on the same batches.")
+    Path trainOffsets;
+
     @Option(names = "--out", paramLabel = "FOLDER", description = "Output folder. Default: runs/gpt-<timestamp>.")
     Path out;
 
@@ -160,7 +166,15 @@ final class GptTrainCommand implements Callable<Integer> {
                     .batchSize(batchSize).gradAccumulation(gradAccumulation).gradClipNorm(gradClip)
                     .evalInterval(evalInterval).evalWindows(evalWindows).seed(seed)
                     .listener(new GptProgress(console, progress)).build();
-            LanguageModelTrainer.Result result = new LanguageModelTrainer(gpt, opt, schedule, cfg).fit(split, device);
+            LanguageModelTrainer trainer = new LanguageModelTrainer(gpt, opt, schedule, cfg);
+            LanguageModelTrainer.Result result;
+            if (trainOffsets != null) {
+                int[] offsets = readOffsets(trainOffsets, iterations * gradAccumulation * batchSize);
+                result = trainer.fit((it, micro) -> split.train().batch(offsets,
+                        (it * gradAccumulation + micro) * batchSize, batchSize, device), split, device);
+            } else {
+                result = trainer.fit(split, device);
+            }
 
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("gpt.text", text);
@@ -171,6 +185,7 @@ final class GptTrainCommand implements Callable<Integer> {
             GptCheckpoint.save(checkpoint, gpt, tokenizer, meta);
             Path csv = folder.resolve("history.csv");
             writeCsv(result, csv);
+            writeJson(result, folder.resolve("result.json"));
             Path chart = folder.resolve("loss.png");
             GptLossChart.writePng(result, "GPT on " + (text.equals(EMBEDDED) ? "the King James Bible" : text), chart);
 
@@ -190,6 +205,26 @@ final class GptTrainCommand implements Callable<Integer> {
             console.flush();
         }
         return 0;
+    }
+
+    /** The figures a comparison reads back: final losses, median step time, throughput. */
+    private void writeJson(LanguageModelTrainer.Result result, Path file) throws IOException {
+        double median = result.medianStepSeconds();
+        Files.writeString(file, String.format(Locale.ROOT, "{\"framework\": \"flint\", \"seed\": %d, \"iters\": %d, "
+                        + "\"val_loss\": %.5f, \"train_loss\": %.5f, \"median_step_ms\": %.3f, \"tokens_per_s\": %.1f}%n",
+                seed, result.losses().length, result.last().validationLoss(), result.last().trainLoss(), 1e3 * median,
+                batchSize * gradAccumulation * context / median), StandardCharsets.UTF_8);
+    }
+
+    private int[] readOffsets(Path file, int count) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length < 4L * count) {
+            throw new IllegalStateException("--train-offsets: " + file + " holds " + bytes.length / 4 + " offsets, "
+                    + iterations + " iterations of " + gradAccumulation + " x " + batchSize + " windows need " + count);
+        }
+        int[] offsets = new int[count];
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(offsets);
+        return offsets;   // TokenWindows.batch checks each against the training text
     }
 
     private static void writeCsv(LanguageModelTrainer.Result result, Path file) throws IOException {

@@ -54,7 +54,7 @@ class GptCommandTest {
         }
         List<String> csv = Files.readAllLines(out.resolve("history.csv"));
         assertEquals("iteration,train_loss,val_loss,lr,seconds", csv.get(0));
-        assertEquals(4, csv.size());   // evaluations at 10, 20, 30
+        assertEquals(5, csv.size());   // evaluations at 0, 10, 20, 30
         Map<String, String> meta = SafeTensors.readMetadata(out.resolve("gpt.safetensors"));
         assertEquals("gpt", meta.get("flint.model"));
         assertEquals("\n .acdeghlmnost", meta.get("gpt.vocabulary"));
@@ -73,6 +73,20 @@ class GptCommandTest {
                 "--backend", "cpu");
         assertEquals(1, unknown.exitCode());
         assertTrue(unknown.err().contains("'z' (U+007A) at position 4"), unknown.err());
+
+        // Given offsets: every step trains on the window at offset 0 of the training text.
+        Path offsets = dir.resolve("offsets.bin");
+        Files.write(offsets, new byte[4 * 8 * 3]);
+        FlintTest.Run fixed = run("gpt", "train", "--text", text.toString(), "--iters", "3", "--layers", "1", "--heads",
+                "1", "--embed", "8", "--context", "8", "--batch-size", "8", "--train-offsets", offsets.toString(),
+                "--out", dir.resolve("fixed").toString(), "--no-progress", "--sample-chars", "0", "--backend", "cpu");
+        assertEquals(0, fixed.exitCode(), fixed.err());
+        assertTrue(Files.readString(dir.resolve("fixed").resolve("result.json")).contains("\"iters\": 3"));
+        FlintTest.Run tooFew = run("gpt", "train", "--text", text.toString(), "--iters", "4", "--layers", "1", "--heads",
+                "1", "--embed", "8", "--context", "8", "--batch-size", "8", "--train-offsets", offsets.toString(),
+                "--out", dir.resolve("fewer").toString(), "--no-progress", "--backend", "cpu");
+        assertEquals(1, tooFew.exitCode());
+        assertTrue(tooFew.err().contains("holds 24 offsets") && tooFew.err().contains("need 32"), tooFew.err());
 
         FlintTest.Run clash = run("gpt", "train", "--text", text.toString(), "--iters", "1", "--out", out.toString(),
                 "--no-progress", "--backend", "cpu");

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * The training loop of a language model, counted in iterations as nanoGPT's {@code train.py}: each
  * iteration sets the learning rate from the schedule, runs {@code gradAccumulation} micro-batches
  * (forward, loss divided by their number, backward: gradients add up), clips the global gradient norm,
- * and takes one optimizer step. Every {@code evalInterval} iterations and after the last, it measures the
+ * and takes one optimizer step. Before iteration 0, every {@code evalInterval} iterations and after the last (as
+ * nanoGPT), it measures the
  * loss on a fixed set of windows of each split. The model maps token ids INT32 {@code (B, T)} to logits
  * {@code (B, T, vocab)}; the loss is the mean cross-entropy against the next tokens.
  *
@@ -136,7 +137,7 @@ public final class LanguageModelTrainer {
         model.train();
         int done = 0;
         for (int it = 0; it < iterations; it++) {
-            if (config.evalInterval() > 0 && it > 0 && it % config.evalInterval() == 0) {
+            if (config.evalInterval() > 0 && it % config.evalInterval() == 0) {
                 evaluations.add(evaluate(it, trainEval, valEval, split, backend, start));
             }
             float lr = optimizer.lr();
@@ -235,7 +236,8 @@ public final class LanguageModelTrainer {
      * @param batchSize windows per micro-batch
      * @param gradAccumulation micro-batches per step (nanoGPT's {@code gradient_accumulation_steps})
      * @param gradClipNorm the largest global gradient norm, 0 for no clipping
-     * @param evalInterval evaluate every this many iterations (and after the last); 0 only after the last
+     * @param evalInterval evaluate before iteration 0, every this many iterations and after the last; 0: only after
+     *     the last
      * @param evalWindows windows of each split the evaluation averages over (fixed, evenly spaced)
      * @param seed draws the training windows in {@link #fit(TokenWindows.Split, Backend)}
      * @param listeners told of every iteration and evaluation
