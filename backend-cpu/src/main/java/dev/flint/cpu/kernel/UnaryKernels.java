@@ -26,10 +26,6 @@ public final class UnaryKernels {
     /** sqrt(2 / pi), for GELU's tanh form. */
     private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
     private static final float GELU_CUBIC = 0.044715f;
-    /** 1 / sqrt(2), for the exact GELU. */
-    private static final float INV_SQRT_2 = 0.7071067811865476f;
-    /** 1 / sqrt(2 pi), the normal density's scale. */
-    private static final float INV_SQRT_2PI = 0.3989422804014327f;
 
     private UnaryKernels() {
     }
@@ -256,20 +252,8 @@ public final class UnaryKernels {
                     });
             // x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); dy * (Phi(x) + x phi(x))
             case GELU -> new Rule(
-                    (from, to) -> {
-                        for (int i = from; i < to; i++) {
-                            float v = x[i];
-                            y[i] = 0.5f * v * (1f + FloatMath.erf(v * INV_SQRT_2));
-                        }
-                    },
-                    (from, to) -> {
-                        for (int i = from; i < to; i++) {
-                            float v = x[i];
-                            float cdf = 0.5f * (1f + FloatMath.erf(v * INV_SQRT_2));
-                            float pdf = INV_SQRT_2PI * FloatMath.exp(-0.5f * v * v);
-                            dx[i] = dy[i] * (cdf + v * pdf);
-                        }
-                    });
+                    (from, to) -> Gelu.forward(x, y, from, to),
+                    (from, to) -> Gelu.backward(x, dy, dx, from, to));
             // 0.5 x (1 + tanh u), u = sqrt(2/pi) (x + c x^3); with t = tanh u,
             // dy * (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 c x^2))
             case GELU_TANH -> new Rule(
