@@ -5,8 +5,9 @@ package dev.flint.cpu.kernel;
  * on {@link VectorGelu} when the Vector API is usable ({@link FloatMath#VECTOR}), else scalar loops on
  * {@link FloatMath#erf}. Both use {@code Phi(x) = erfc(-x / sqrt 2) / 2} with erfc from the same
  * Chebyshev fit (fractional error below 1.2e-7), so the negative tail keeps its relative accuracy.
- * Measured on the GPT step's MLP activations (768 x 512), the vector forward and backward are about 15x
- * faster than the scalar loops, which take e^x in double per element.
+ * On 768 x 512 elements (the GPT step's MLP activations; AMD EPYC, AVX-512, a loaded 2-core VM) the vector
+ * forward takes about 2 ns an element and the backward 3-5 ns, against 50-70 ns for the scalar forward,
+ * which takes e^x in double per element.
  */
 final class Gelu {
     /** 1 / sqrt(2). */
