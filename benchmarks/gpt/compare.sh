@@ -12,8 +12,9 @@
 #   benchmarks/gpt/compare.sh                 # 3 seeds x 2,000 iterations: about 30-60 min on 2 cores
 #   GPT_ITERS=100 GPT_SEEDS="1" benchmarks/gpt/compare.sh      # a quick check of the script
 #
-# Environment: GPT_ITERS (2000), GPT_SEEDS ("1 2 3"), GPT_TORCH_THREADS (2: the thread count of the
-# full PyTorch runs; the other of 1 and 2 is timed separately), GPT_TIMING_ITERS (300), PYTHON
+# Environment: GPT_ITERS (2000), GPT_SEEDS ("1 2 3"), GPT_TORCH_THREADS (1: the thread count of the
+# full PyTorch runs; the other of 1 and 2 is timed separately for GPT_TIMING_ITERS steps, 100; on a busy
+# machine PyTorch's two OpenMP threads wait for each other and a step can take seconds), PYTHON
 # (/usr/bin/python3). Results: benchmarks/results/gpt/ (a folder per Flint run, JSON per PyTorch run,
 # report.md).
 set -euo pipefail
@@ -22,8 +23,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 iters="${GPT_ITERS:-2000}"
 seeds="${GPT_SEEDS:-1 2 3}"
-threads="${GPT_TORCH_THREADS:-2}"
-timing_iters="${GPT_TIMING_ITERS:-300}"
+threads="${GPT_TORCH_THREADS:-1}"
+timing_iters="${GPT_TIMING_ITERS:-100}"
 python="${PYTHON:-/usr/bin/python3}"
 out="$root/benchmarks/results/gpt"
 corpus="$root/data/src/main/resources/dev/flint/data/text/kjv.txt.gz"
@@ -37,9 +38,12 @@ warmup=$((iters / 10 < 100 ? iters / 10 : 100))
     exit 1
 }
 mkdir -p "$out"
-rm -rf "$out"/flint-seed* "$out"/torch-*.json "$out"/offsets-*.bin
-# Build the command from this checkout (quietly), so no timed run includes a build or uses a stale jar.
-FLINT_REBUILD=1 "$root/flint" --version >/dev/null
+rm -rf "$out"/flint-seed* "$out"/torch-*.json "$out"/offsets-*.bin "$out"/flint.jar
+# Build the command from this checkout (quietly) and run a copy of its jar, so no timed run includes a
+# build, and a build started elsewhere meanwhile cannot change the jar under a run.
+FLINT_REBUILD=1 "$root/flint" --version >/dev/null 2>&1
+cp "$root/cli/target/flint.jar" "$out/flint.jar"
+flint() { java --add-modules jdk.incubator.vector -jar "$out/flint.jar" "$@"; }
 
 train_tokens="$("$python" -c "import gzip; t = gzip.open('$corpus', 'rt', encoding='utf-8').read(); print(int(len(t) * 0.9))")"
 machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(java -version 2>&1 | head -1)"
@@ -50,7 +54,7 @@ for seed in $seeds; do
     offsets="$out/offsets-$seed.bin"
     "$python" "$here/make_offsets.py" "$train_tokens" "$context" "$iters" "$batch" "$seed" "$offsets"
     echo "seed $seed: flint ..."
-    "$root/flint" gpt train --backend cpu --iters "$iters" --batch-size "$batch" --context "$context" --seed "$seed" \
+    flint gpt train --backend cpu --iters "$iters" --batch-size "$batch" --context "$context" --seed "$seed" \
         --warmup "$warmup" --train-offsets "$offsets" --eval-interval 0 --eval-windows 2400 --sample-chars 0 --no-progress \
         --out "$out/flint-seed$seed" --overwrite | grep -E '^(validation|model:)' | head -2
     echo "seed $seed: pytorch ($threads threads) ..."

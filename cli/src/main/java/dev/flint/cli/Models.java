@@ -3,6 +3,8 @@ package dev.flint.cli;
 import dev.flint.autograd.GradMode;
 import dev.flint.backend.Backend;
 import dev.flint.data.Dataset;
+import dev.flint.nn.BatchNorm1d;
+import dev.flint.nn.BatchNorm2d;
 import dev.flint.nn.Conv2d;
 import dev.flint.nn.Dropout;
 import dev.flint.nn.Flatten;
@@ -32,7 +34,7 @@ import java.util.Locale;
  */
 public final class Models {
     /** The model names {@link #build} accepts. */
-    public static final List<String> NAMES = List.of("linear", "mlp", "cnn");
+    public static final List<String> NAMES = List.of("linear", "mlp", "cnn", "bncnn");
     /** The shape of one input image every model takes: one grey channel of 28 x 28 pixels. */
     public static final Shape INPUT = Shape.of(1, 28, 28);
 
@@ -44,7 +46,10 @@ public final class Models {
      *
      * @param name {@code linear} (softmax regression 784 -> 10), {@code mlp} (784-256-128-10, ReLU) or
      *     {@code cnn} (LeNet-5 style: conv 5x5 to 6 channels pad 2, ReLU, max pool 2, conv 5x5 to 16, ReLU,
-     *     max pool 2, FC 120, 84, 10)
+     *     max pool 2, FC 120, 84, 10) or {@code bncnn} (the same plan, wider and with batch normalization
+     *     after every convolution and the hidden fully connected layer: conv 5x5 to 16 pad 2, BN, ReLU, max
+     *     pool 2, conv 5x5 to 32, BN, ReLU, max pool 2, FC 128, BN, ReLU, 10; the convolutions and that FC
+     *     have no bias, which the normalization that follows would cancel)
      * @param dropout drop probability after each hidden fully connected layer (mlp, cnn)
      * @throws IllegalArgumentException for another name
      */
@@ -66,6 +71,16 @@ public final class Models {
                         new Linear(400, 120, true, rng, backend), new ReLU(), new Dropout(dropout, rng.fork()),
                         new Linear(120, 84, true, rng, backend), new ReLU(), new Dropout(dropout, rng.fork()),
                         new Linear(84, 10, true, rng, backend));
+            case "bncnn":
+                return new Sequential(
+                        new Conv2d(1, 16, 5, 1, 2, false, rng, backend), new BatchNorm2d(16, 1e-5f, 0.1f, backend),
+                        new ReLU(), new MaxPool2d(2),                                                  // 16 x 14 x 14
+                        new Conv2d(16, 32, 5, 1, 0, false, rng, backend), new BatchNorm2d(32, 1e-5f, 0.1f, backend),
+                        new ReLU(), new MaxPool2d(2),                                                  // 32 x 5 x 5
+                        new Flatten(),
+                        new Linear(800, 128, false, rng, backend), new BatchNorm1d(128, 1e-5f, 0.1f, backend),
+                        new ReLU(), new Dropout(dropout, rng.fork()),
+                        new Linear(128, 10, true, rng, backend));
             default:
                 throw new IllegalArgumentException("unknown model '" + name + "': expected one of " + NAMES);
         }

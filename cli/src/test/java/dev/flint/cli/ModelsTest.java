@@ -29,14 +29,35 @@ class ModelsTest {
     @Test
     void eachModelHasTheCourseArchitectureAndMapsImagesToTenLogits() {
         // linear 784*10+10; mlp 784*256+256 + 256*128+128 + 128*10+10;
-        // cnn 6*25+6 + 16*6*25+16 + 400*120+120 + 120*84+84 + 84*10+10
-        long[] expected = {7_850, 235_146, 61_706};
-        for (int i = 0; i < 3; i++) {
+        // cnn 6*25+6 + 16*6*25+16 + 400*120+120 + 120*84+84 + 84*10+10;
+        // bncnn 16*25 + 2*16 + 32*16*25 + 2*32 + 800*128 + 2*128 + 128*10+10 (convolutions and FC 800 without bias)
+        long[] expected = {7_850, 235_146, 61_706, 117_242};
+        for (int i = 0; i < expected.length; i++) {
             try (Sequential net = Models.build(Models.NAMES.get(i), 0.5f, new Rng(1), cpu)) {
                 assertEquals(expected[i], net.parameterCount(), Models.NAMES.get(i));
                 Tensor logits = net.eval().forward(Tensor.on(cpu).zeros(Shape.of(3, 1, 28, 28)));
                 assertArrayEquals(new int[] {3, 10}, logits.shape().dims(), Models.NAMES.get(i));
             }
+        }
+    }
+
+    @Test
+    void theBatchNormCnnNormalisesWithBatchStatisticsInTrainingAndRunningOnesInEvaluation() {
+        try (Sequential net = Models.build("bncnn", 0f, new Rng(1), cpu)) {
+            Tensor images = Tensor.on(cpu).randn(Shape.of(4, 1, 28, 28), new Rng(2));
+            float[] training = net.train().forward(images).toFloatArray();
+            float[] evaluation = net.eval().forward(images).toFloatArray();
+            assertEquals(40, training.length);
+            double diff = 0;
+            for (int i = 0; i < 40; i++) {
+                diff += Math.abs(training[i] - evaluation[i]);
+            }
+            assertTrue(diff > 1e-3, "training mode uses the batch's statistics, evaluation the running ones");
+            java.util.Map<String, Tensor> state = net.stateDict();
+            assertTrue(state.keySet().stream().anyMatch(k -> k.endsWith("running_mean")),
+                    "running statistics are saved with the model");
+            state.values().forEach(Tensor::close);
+            images.close();
         }
     }
 
