@@ -1,7 +1,9 @@
-package dev.flint.nn.gpt;
+package dev.flint.benchmarks;
 
 import dev.flint.backend.Backend;
 import dev.flint.backend.Backends;
+import dev.flint.nn.gpt.Gpt;
+import dev.flint.nn.gpt.GptConfig;
 import dev.flint.optim.AdamW;
 import dev.flint.optim.GradClip;
 import dev.flint.optim.ParamGroup;
@@ -24,6 +26,9 @@ import java.util.TreeMap;
  * </pre>
  */
 public final class GptStepProfile {
+    private GptStepProfile() {
+    }
+
     public static void main(String[] args) {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int warmup = 5;
