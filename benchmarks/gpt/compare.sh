@@ -15,8 +15,8 @@
 # Environment: GPT_ITERS (2000), GPT_SEEDS ("1 2 3"), GPT_TORCH_THREADS (1: the thread count of the
 # full PyTorch runs; the other of 1 and 2 is timed separately for GPT_TIMING_ITERS steps, 100; on a busy
 # machine PyTorch's two OpenMP threads wait for each other and a step can take seconds), PYTHON
-# (/usr/bin/python3). Results: benchmarks/results/gpt/ (a folder per Flint run, JSON per PyTorch run,
-# report.md).
+# (/usr/bin/python3), GPT_OUT (the results folder, benchmarks/results/gpt/: a folder per Flint run, a
+# JSON line per PyTorch run, report.md).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,7 +26,7 @@ seeds="${GPT_SEEDS:-1 2 3}"
 threads="${GPT_TORCH_THREADS:-1}"
 timing_iters="${GPT_TIMING_ITERS:-100}"
 python="${PYTHON:-/usr/bin/python3}"
-out="$root/benchmarks/results/gpt"
+out="${GPT_OUT:-$root/benchmarks/results/gpt}"
 corpus="$root/data/src/main/resources/dev/flint/data/text/kjv.txt.gz"
 context=64
 batch=12
