@@ -196,6 +196,75 @@ final class VectorExp {
         }
     }
 
+    /**
+     * The sum of {@code a[off + i] * b[off + i]} (or of {@code a[off + i]} alone when b is null) for
+     * {@code i < n}: four vectors of float partial sums (fma), moved into double every
+     * {@value #SUM_BLOCK} elements, then the tail in double.
+     */
+    static double dot(float[] a, float[] b, int off, int n) {
+        int len = S.length();
+        double sum = 0;
+        int i = 0;
+        int quadEnd = n - n % (4 * len);
+        while (i < quadEnd) {
+            int blockEnd = Math.min(quadEnd, i + SUM_BLOCK);
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = FloatVector.zero(S);
+            FloatVector s2 = FloatVector.zero(S);
+            FloatVector s3 = FloatVector.zero(S);
+            for (; i < blockEnd; i += 4 * len) {
+                int at = off + i;
+                if (b == null) {
+                    s0 = s0.add(FloatVector.fromArray(S, a, at));
+                    s1 = s1.add(FloatVector.fromArray(S, a, at + len));
+                    s2 = s2.add(FloatVector.fromArray(S, a, at + 2 * len));
+                    s3 = s3.add(FloatVector.fromArray(S, a, at + 3 * len));
+                } else {
+                    s0 = FloatVector.fromArray(S, a, at).fma(FloatVector.fromArray(S, b, at), s0);
+                    s1 = FloatVector.fromArray(S, a, at + len).fma(FloatVector.fromArray(S, b, at + len), s1);
+                    s2 = FloatVector.fromArray(S, a, at + 2 * len).fma(FloatVector.fromArray(S, b, at + 2 * len), s2);
+                    s3 = FloatVector.fromArray(S, a, at + 3 * len).fma(FloatVector.fromArray(S, b, at + 3 * len), s3);
+                }
+            }
+            sum += s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            sum += b == null ? a[off + i] : (double) a[off + i] * b[off + i];
+        }
+        return sum;
+    }
+
+    /** Softmax's gradient from its output: {@code dx = y (dy - s)} over {@code [off, off + n)}. */
+    static void softmaxGrad(float[] y, float[] dy, float[] dx, int off, int n, float s) {
+        int len = S.length();
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += len) {
+            int at = off + i;
+            FloatVector yv = FloatVector.fromArray(S, y, at);
+            yv.mul(FloatVector.fromArray(S, dy, at).sub(s)).intoArray(dx, at);
+        }
+        for (; i < n; i++) {
+            dx[off + i] = y[off + i] * (dy[off + i] - s);
+        }
+    }
+
+    /**
+     * Log-softmax's gradient from its output: {@code dx = dy - e^y s} over {@code [off, off + n)}, one
+     * vector at a time, so dx may be dy or y.
+     */
+    static void logSoftmaxGrad(float[] y, float[] dy, float[] dx, int off, int n, float s) {
+        int len = S.length();
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += len) {
+            int at = off + i;
+            FloatVector e = exp(FloatVector.fromArray(S, y, at));
+            FloatVector.fromArray(S, dy, at).sub(e.mul(s)).intoArray(dx, at);
+        }
+        for (; i < n; i++) {
+            dx[off + i] = dy[off + i] - FloatMath.exp(y[off + i]) * s;
+        }
+    }
+
     /** {@code y[off + i] *= s} for {@code i < n}. */
     static void scale(float[] y, int off, int n, float s) {
         int len = S.length();
