@@ -181,6 +181,22 @@ final class FloatMath {
         }
     }
 
+    /**
+     * ReLU's gradient {@code dx[i] = x[i] > 0 ? dy[i] : 0} over {@code [from, to)}: on the Vector API
+     * when present (C2 on JDK 17 leaves the scalar bit-mask loop unvectorized: 16M elements took 8.8 ms
+     * on one thread here, at memory speed it takes about 4), else that loop ({@link FloatOrder}: no
+     * branch on the coin-flip sign).
+     */
+    static void reluGrad(float[] x, float[] dy, float[] dx, int from, int to) {
+        if (VECTOR) {
+            VectorExp.reluGrad(x, dy, dx, from, to);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            dx[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & FloatOrder.positive(x[i]));
+        }
+    }
+
     /** {@code y[off + i] *= s} for {@code i < n}. */
     static void scale(float[] y, int off, int n, float s) {
         if (VECTOR) {

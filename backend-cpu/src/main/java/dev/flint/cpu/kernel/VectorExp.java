@@ -278,6 +278,23 @@ final class VectorExp {
         }
     }
 
+    /**
+     * ReLU's gradient {@code dx[i] = x[i] > 0 ? dy[i] : 0} for {@code from <= i < to}, dy's bits kept
+     * (NaN and -0 included) where x > 0; a NaN x gives 0.
+     */
+    static void reluGrad(float[] x, float[] dy, float[] dx, int from, int to) {
+        int len = S.length();
+        int i = from;
+        FloatVector zero = FloatVector.zero(S);
+        for (int end = from + S.loopBound(to - from); i < end; i += len) {
+            FloatVector d = FloatVector.fromArray(S, dy, i);
+            zero.blend(d, FloatVector.fromArray(S, x, i).compare(VectorOperators.GT, 0f)).intoArray(dx, i);
+        }
+        for (; i < to; i++) {
+            dx[i] = x[i] > 0f ? dy[i] : 0f;
+        }
+    }
+
     /** {@code y[off + i] *= s} for {@code i < n}. */
     static void scale(float[] y, int off, int n, float s) {
         int len = S.length();

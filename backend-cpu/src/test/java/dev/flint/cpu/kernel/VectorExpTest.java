@@ -265,4 +265,25 @@ class VectorExpTest {
             assertEquals(dx[i], aliased[i], "dx written over dy at " + i);
         }
     }
+
+    @Test
+    void reluGradientKeepsDyBitsWhereXIsPositive() {
+        float[] specials = {0f, -0f, Float.NaN, Float.MIN_VALUE, -Float.MIN_VALUE, 1f, -1f, Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY};
+        Random rnd = new Random(17);
+        int n = 203;
+        float[] x = new float[n];
+        float[] dy = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i < specials.length ? specials[i] : (float) rnd.nextGaussian();
+            dy[i] = i % 11 == 0 ? Float.NaN : i % 13 == 0 ? -0f : (float) rnd.nextGaussian();
+        }
+        float[] dx = new float[n];
+        FloatMath.reluGrad(x, dy, dx, 1, n);
+        assertEquals(0f, dx[0], "outside the range nothing is written");
+        for (int i = 1; i < n; i++) {
+            float want = Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & FloatOrder.positive(x[i]));
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(dx[i]), "dx at " + i + ", x = " + x[i]);
+        }
+    }
 }
