@@ -74,10 +74,6 @@ final class VectorKernel implements Kernel {
      * costs the tile only a few percent (measured on Zen 5: 8 x 3 at 200-215 GFLOP/s against 220).
      */
     static final int ROWS_IN_PLACE_BELOW = 512;
-    /** Eight lanes: one column of a parked 8-row tile, for a C written transposed. */
-    private static final VectorSpecies<Float> T8 = FloatVector.SPECIES_256;
-    /** Where column j of a parked tile sits in t, from j: rows are NR apart. */
-    private static final int[] TRANSPOSE_MAP = {0, NR, 2 * NR, 3 * NR, 4 * NR, 5 * NR, 6 * NR, 7 * NR};
     /** Columns of a packed B panel (3 MiB at 8 x 48 tiles): streamed from L3, measured best. */
     static final int NC = 32 * NR;
 
@@ -439,22 +435,10 @@ final class VectorKernel implements Kernel {
         float alpha = g.alpha();
         float beta = first ? g.beta() : 1f;
         if (g.transC()) {
-            // column j of this C is a row of the caller's: its mr elements are adjacent there, and a
-            // whole tile gathers them from t eight at a time (the scalar loop cost 19% of 128 x 512 x 784)
-            if (WIDE && mr == MR) {
-                for (int j = 0; j < nr; j++) {
-                    int at = g.cOff() + (col + j) * g.ldc() + row;
-                    FloatVector scaled = FloatVector.fromArray(T8, t, j, TRANSPOSE_MAP, 0).mul(alpha);
-                    if (beta == 0f) {
-                        scaled.intoArray(c, at);
-                    } else if (beta == 1f) {
-                        FloatVector.fromArray(T8, c, at).add(scaled).intoArray(c, at);
-                    } else {
-                        FloatVector.fromArray(T8, c, at).mul(beta).add(scaled).intoArray(c, at);
-                    }
-                }
-                return;
-            }
+            // Column j of this C is a row of the caller's: its mr elements are adjacent there. Scalar:
+            // gathering them with 256-bit vectors beside the 512-bit ones made C2 see two vector
+            // classes at the Vector API's shared call sites, and stores elsewhere in the kernel fell
+            // back to Java loops (a training step ran 2x slower).
             for (int j = 0; j < nr; j++) {
                 int at = g.cOff() + (col + j) * g.ldc() + row;
                 for (int r = 0, src = j; r < mr; r++, src += NR) {
