@@ -1,6 +1,7 @@
 package dev.flint.benchmarks;
 
 import dev.flint.backend.Backend;
+import dev.flint.backend.Gemm;
 import dev.flint.backend.Storage;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -81,7 +82,7 @@ public class GemmShapeBenchmark {
 
     @Benchmark
     public void gemm() {
-        b.gemm(transA, transB, 1, m, n, k, 1f, a, 0, 0, bMatrix, 0, 0, 0f, c, 0, 0);
+        b.gemm(Gemm.of(m, n, k).a(a, transA).b(bMatrix, transB).into(c));
         b.synchronize();
     }
 }
