@@ -166,12 +166,14 @@ public final class Parallel {
         }
     }
 
+    /** Runs the body on this thread as (part of) a region; a nested call leaves the flag as it found it. */
     private static void runInside(RangeBody body, int from, int to) {
+        boolean wasInside = INSIDE.get();
         INSIDE.set(Boolean.TRUE);
         try {
             body.run(from, to);
         } finally {
-            INSIDE.set(Boolean.FALSE);
+            INSIDE.set(wasInside);
         }
     }
 
