@@ -224,8 +224,8 @@ final class VectorKernel implements Kernel {
                                     bi = 0;
                                 }
                             }
-                            int vectors = nr > 2 * L ? 3 : nr > L ? 2 : 1;
-                            tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, vectors, t);
+                            // a narrow edge sliver is packed zero-padded to NR: the one tile covers it
+                            tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t);
                             update(g, t, row, mr, jc + jr, nr, first);
                         }
                     }
@@ -234,27 +234,19 @@ final class VectorKernel implements Kernel {
         }
     }
 
-    /** The register tile for {@code vectors} vectors across, A read packed or in place, parked in t. */
+    /**
+     * The register tile, A read packed or in place, parked in t. One tile per vector width: every
+     * tile method is slow Java code (C1 does not intrinsify the Vector API) until C2 compiles it, and
+     * separate edge tiles, called rarely, stayed slow for seconds of a training run.
+     */
     private static void tile(float[] a, int ai, int aStep, boolean rows, int lda, float[] b, int bi, int bStep,
-                             int kc, int vectors, float[] t) {
-        if (WIDE) {
-            if (rows) {
-                switch (vectors) {
-                    case 3 -> VectorTiles.r8x3(a, ai, lda, b, bi, bStep, kc, t, NR);
-                    case 2 -> VectorTiles.r8x2(a, ai, lda, b, bi, bStep, kc, t, NR);
-                    default -> VectorTiles.r8x1(a, ai, lda, b, bi, bStep, kc, t, NR);
-                }
-            } else {
-                switch (vectors) {
-                    case 3 -> VectorTiles.c8x3(a, ai, aStep, b, bi, bStep, kc, t, NR);
-                    case 2 -> VectorTiles.c8x2(a, ai, aStep, b, bi, bStep, kc, t, NR);
-                    default -> VectorTiles.c8x1(a, ai, aStep, b, bi, bStep, kc, t, NR);
-                }
-            }
-        } else if (vectors >= 2) {
+                             int kc, float[] t) {
+        if (!WIDE) {
             VectorTiles.c6x2(a, ai, aStep, b, bi, bStep, kc, t, NR);
+        } else if (rows) {
+            VectorTiles.r8x3(a, ai, lda, b, bi, bStep, kc, t, NR);
         } else {
-            VectorTiles.c6x1(a, ai, aStep, b, bi, bStep, kc, t, NR);
+            VectorTiles.c8x3(a, ai, aStep, b, bi, bStep, kc, t, NR);
         }
     }
 

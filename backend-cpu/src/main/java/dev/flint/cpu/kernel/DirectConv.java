@@ -129,7 +129,7 @@ final class DirectConv {
         final int plane;
         /** Taps per output channel (inC * kh * kw). */
         final int taps;
-        /** Computed grid positions per output channel (outH rows of wp), rounded up to whole vectors. */
+        /** Computed grid positions per output channel (outH rows of wp), rounded up to whole tiles. */
         final int positions;
         /** Floats of one padded image, with room for the last vector's overrun past the last plane. */
         final int paddedImage;
@@ -148,9 +148,10 @@ final class DirectConv {
             this.wp = inW + 2 * padW;
             this.plane = (inH + 2 * padH) * wp;
             this.taps = inC * kh * kw;
-            this.positions = (outH * wp + L - 1) / L * L;
-            // the last position vector reads up to kw - 1 + L - 1 past the last plane's end
-            this.paddedImage = inC * plane + kw + L;
+            this.positions = (outH * wp + NV * L - 1) / (NV * L) * (NV * L);
+            // the last position reads tap (inC - 1, kh - 1, kw - 1): (kh - 1) * wp + positions covers
+            // the last plane, so past it only the rounding of positions and kw - 1 more
+            this.paddedImage = (inC - 1) * plane + (kh - 1) * wp + kw + positions;
         }
 
         /** Offset of tap (c, i, j) in a padded image: {@code c * plane + i * wp + j}, in tap order. */
@@ -205,8 +206,7 @@ final class DirectConv {
                     for (int s = 0; s < slivers; s++) {
                         int yRow = s * MR * positions;
                         for (int q = 0; q < positions; q += NV * L) {
-                            int vectors = Math.min(NV, (positions - q) / L);
-                            forwardTile(packed, s * MR * taps, xp, q, off, yp, yRow + q, vectors);
+                            forwardTile(packed, s * MR * taps, xp, q, off, yp, yRow + q);
                         }
                     }
                     unpad(yp, bias, dst, n * outImage);
@@ -214,17 +214,12 @@ final class DirectConv {
             });
         }
 
-        private void forwardTile(float[] w, int wi, float[] xp, int q, int[] off, float[] yp, int yAt, int vectors) {
+        /** One tile of MR channels x NV vectors of positions (a single tile method: see VectorKernel.tile). */
+        private void forwardTile(float[] w, int wi, float[] xp, int q, int[] off, float[] yp, int yAt) {
             if (WIDE) {
-                switch (vectors) {
-                    case 3 -> ConvTiles.fwd8x3(w, wi, xp, q, off, taps, yp, yAt, positions);
-                    case 2 -> ConvTiles.fwd8x2(w, wi, xp, q, off, taps, yp, yAt, positions);
-                    default -> ConvTiles.fwd8x1(w, wi, xp, q, off, taps, yp, yAt, positions);
-                }
-            } else if (vectors == 2) {
-                ConvTiles.fwd6x2(w, wi, xp, q, off, taps, yp, yAt, positions);
+                ConvTiles.fwd8x3(w, wi, xp, q, off, taps, yp, yAt, positions);
             } else {
-                ConvTiles.fwd6x1(w, wi, xp, q, off, taps, yp, yAt, positions);
+                ConvTiles.fwd6x2(w, wi, xp, q, off, taps, yp, yAt, positions);
             }
         }
 
