@@ -3,6 +3,8 @@
 
 Workloads (ids shared with report.py):
   gemm/N            C = A @ B, N x N float32: NumPy (OpenBLAS) and PyTorch
+  gemm/OPS:MxNxK    the GEMMs of the training steps (GemmShapeBenchmark's shapes), PyTorch: OPS says
+                    which of A and B are transposed (N or T), C is m x n, contracted over k
   copy/16777216     copy of 16M floats (64 MiB; NumPy, and PyTorch's threaded copy_): the bandwidth the
                     ReLU target is measured against (8 bytes moved per element: 4 read, 4 written)
   softmax_fwd/RxC   row softmax; softmax_bwd/RxC its gradient from the output
@@ -16,10 +18,12 @@ Flint's benchmarks reuse their outputs: on this machine freshly allocated memory
 op. Training steps are what a PyTorch user writes (zero_grad, forward, loss, backward, step).
 
 PyTorch is timed at 1 and 2 threads, and, in a child process, with each CPU capability it can use
-(its default, and AVX-512 when the processor has it, via ATEN_CPU_CAPABILITY); the report takes the
-best of them and says which. Each figure is the median of several samples after a warm-up.
+on the instruction set measured (--isa): for native (or avx512: the processor's own) its default and
+AVX-512 where the processor has it, via ATEN_CPU_CAPABILITY; for avx2 AVX2 only. The report takes the best of them and says which. Each
+figure is the median of several samples after a warm-up.
 
-Run through peers.sh, which installs the packages and unsets OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE.
+Run through peers.sh, which installs the packages and sets the environment for the instruction set:
+OpenBLAS's own core, or OPENBLAS_CORETYPE=Haswell and DNNL_MAX_CPU_ISA=AVX2 for --isa avx2.
 Needs Debian's python3-numpy and python3-torch: run with /usr/bin/python3.
 """
 import argparse
@@ -41,6 +45,15 @@ CONV_LAYERS = {
     "conv1": (64, 1, 28, 28, 6, 5, 2),
     "conv2": (64, 6, 14, 14, 16, 5, 0),
 }
+# GemmShapeBenchmark's shapes: per linear layer y = x W^T (NT), dx = dy W (NN), dW = dy^T x (TN);
+# the MLP 784-512-256-10 at batch 128, the CNN's classifier 400-120-84-10 at batch 64.
+GEMM_SHAPES = [
+    "NT:128x512x784", "TN:512x784x128",
+    "NT:128x256x512", "NN:128x512x256", "TN:256x512x128",
+    "NT:128x10x256", "NN:128x256x10", "TN:10x256x128",
+    "NT:64x120x400", "NN:64x400x120", "TN:120x400x64",
+    "NT:64x84x120", "NN:64x120x84", "TN:84x120x64",
+    "NT:64x10x84", "NN:64x84x10", "TN:10x84x64"]
 # (warm-up seconds, seconds per sample, samples)
 TIMING = {"quick": (0.2, 0.05, 5), "full": (1.0, 0.25, 11)}
 
@@ -151,6 +164,14 @@ def torch_section(mode, threads_list):
                 b = torch.rand(n, n) * 2 - 1
                 c = torch.empty(n, n)
                 add("gemm/%d" % n, threads, lambda: torch.mm(a, b, out=c))
+            for shape in GEMM_SHAPES:
+                ops, dims = shape.split(":")
+                m, n, k = (int(d) for d in dims.split("x"))
+                # stored as Flint stores them: a transposed operand is its transpose's contiguous storage
+                a = (torch.rand(k, m) * 2 - 1).t() if ops[0] == "T" else torch.rand(m, k) * 2 - 1
+                b = (torch.rand(n, k) * 2 - 1).t() if ops[1] == "T" else torch.rand(k, n) * 2 - 1
+                c = torch.empty(m, n)
+                add("gemm/%s" % shape, threads, lambda: torch.mm(a, b, out=c))
             for rows, cols in SOFTMAX_SHAPES:
                 x = torch.rand(rows, cols) * 8 - 4
                 y = torch.empty(rows, cols)
@@ -203,9 +224,13 @@ def training_step(torch, model, x, labels):
     return step
 
 
-def torch_children(mode, threads_list):
-    """One child per CPU capability: the default, and AVX-512 forced where the processor has it."""
-    capabilities = [None] + (["avx512"] if has_avx512() else [])
+def torch_children(mode, threads_list, isa):
+    """One child per CPU capability: for avx2 AVX2 forced; else the default, and AVX-512 forced where
+    the processor has it."""
+    if isa == "avx2":
+        capabilities = ["avx2"]
+    else:
+        capabilities = [None] + (["avx512"] if has_avx512() else [])
     infos, results = [], []
     for cap in capabilities:
         env = dict(os.environ)
@@ -242,6 +267,9 @@ def main():
     parser.add_argument("--threads", default="1,2", help="PyTorch thread counts to try")
     parser.add_argument("--out", help="write the JSON here (else standard output)")
     parser.add_argument("--skip-torch", action="store_true")
+    parser.add_argument("--isa", choices=["native", "avx512", "avx2"], default="native",
+                        help="avx2: PyTorch with ATEN_CPU_CAPABILITY=avx2 only (peers.sh sets OpenBLAS's and"
+                             " oneDNN's limits)")
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     threads_list = [int(t) for t in args.threads.split(",")]
@@ -255,13 +283,16 @@ def main():
     np_info, results = numpy_section(args.mode)
     torch_infos = []
     if not args.skip_torch:
-        torch_infos, torch_results = torch_children(args.mode, threads_list)
+        torch_infos, torch_results = torch_children(args.mode, threads_list, args.isa)
         results.extend(torch_results)
     report = {
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()},
         "numpy": np_info,
         "torch": torch_infos,
         "mode": args.mode,
+        "isa": args.isa,
+        "environment": {name: os.environ.get(name) for name in
+                        ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA")},
         "seconds_taken": round(time.time() - started, 1),
         "results": results,
         "best": best_of(results),

@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
 # Peer baselines (NumPy with OpenBLAS, PyTorch CPU) for the same workloads as Flint's benchmarks.
 #
-#   benchmarks/scripts/peers.sh [quick|full] [OUT.json]
+#   benchmarks/scripts/peers.sh [quick|full] [OUT.json] [native|avx512|avx2]
 #
 # Installs what is missing with apt-get (Debian's python3-numpy, python3-torch, and OpenBLAS:
 # without libopenblas0-pthread, Debian's NumPy runs on the slow reference BLAS). They are Debian
 # packages, so this runs the system /usr/bin/python3, not a pyenv python3 that may come first on PATH.
 #
-# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for this command only: where the environment sets
-# them (older OpenBLAS builds need them on some processors) they halve OpenBLAS's speed here.
-# peers.py records which OpenBLAS core then runs.
+# The instruction set (default native, the processor's own; avx512 means the same): avx2 runs the
+# peers as they run on an AVX2-only machine, OpenBLAS on its Haswell kernels
+# (OPENBLAS_CORETYPE=Haswell), PyTorch's own kernels at ATEN_CPU_CAPABILITY=avx2 (peers.py) and
+# oneDNN's convolutions at DNNL_MAX_CPU_ISA=AVX2.
+#
+# Otherwise OPENBLAS_CORETYPE is unset, and OPENBLAS_L2_SIZE always, for this command only: where the
+# environment sets them (older OpenBLAS builds need them on some processors) they halve OpenBLAS's
+# speed here. peers.py records which OpenBLAS core then runs.
 set -euo pipefail
 
 mode="${1:-quick}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${2:-$here/../results/peers-$mode.json}"
+isa="${3:-native}"
 py=/usr/bin/python3
 
 case "$mode" in
   quick|full) ;;
-  *) echo "usage: $0 [quick|full] [OUT.json]" >&2; exit 2 ;;
+  *) echo "usage: $0 [quick|full] [OUT.json] [native|avx512|avx2]" >&2; exit 2 ;;
+esac
+case "$isa" in
+  native|avx512) isa_env=(-u OPENBLAS_CORETYPE -u DNNL_MAX_CPU_ISA -u ONEDNN_MAX_CPU_ISA) ;;
+  avx2) isa_env=(OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2) ;;
+  *) echo "usage: $0 [quick|full] [OUT.json] [native|avx512|avx2]" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -39,5 +50,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 mkdir -p "$(dirname "$out")"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" "$here/peers.py" --mode "$mode" --out "$out"
+env -u OPENBLAS_L2_SIZE "${isa_env[@]}" "$py" "$here/peers.py" --mode "$mode" --isa "$isa" --out "$out"
 echo "peers: wrote $out" >&2

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Turns JMH's JSON results (and the peers' JSON) into Markdown tables with derived figures.
+"""Turns JMH's JSON results (and the peers' JSON) into Markdown tables with derived figures, one
+section per instruction set, with the targets of issues 13 and 5 marked met or missed.
 
-    report.py --jmh vector=results/jmh-vector.json --jmh default=results/jmh-default.json \
-              --peers results/peers-quick.json --command "benchmarks/scripts/run.sh quick" \
-              --out results/report-quick.md
+    report.py --jmh avx512:vector=results/jmh-avx512-vector-quick.json \
+              --jmh avx512:default=results/jmh-avx512-default-quick.json \
+              --peers avx512=results/peers-avx512-quick.json  (the same for avx2) \
+              --command "benchmarks/scripts/run.sh quick" --out results/report-quick.md
 
-Each --jmh is LABEL=FILE; the label names the JVM path (the Vector API run, the default run).
+Each --jmh is ISA:LABEL=FILE: the instruction set the JVM ran with and the JVM path (the Vector API
+run, the default run); each --peers is ISA=FILE. Sections follow the order of first mention.
 Derived figures: GFLOP/s for GEMM (2 n^3) and conv2d (2 N O OH OW I KH KW, backward twice that),
 GB/s for the memory-bound ops (minimum traffic: softmax and ReLU forward 8 bytes per element, backward
 12), ms per training step, and bytes allocated per operation from JMH's gc profiler
@@ -37,6 +40,9 @@ def workload(bench, params):
     if cls == "GemmBenchmark":
         n = int(params["n"])
         return "gemm/%d" % n, 2.0 * n ** 3, None
+    if cls == "GemmShapeBenchmark":
+        m, n, k = (int(v) for v in params["shape"].split(":")[1].split("x"))
+        return "gemm/%s" % params["shape"], 2.0 * m * n * k, None
     if cls == "SoftmaxBenchmark":
         rows, cols = (int(v) for v in params["shape"].split("x"))
         per = 8 if method == "forward" else 12
@@ -117,24 +123,40 @@ def derived(r):
     return ""
 
 
-def machine():
-    cpu = platform.processor() or "unknown"
+def cpuinfo():
+    """The first processor's fields of /proc/cpuinfo ({} where there is none)."""
+    info = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
+                if not line.strip():
                     break
+                key, _, value = line.partition(":")
+                info[key.strip()] = value.strip()
     except OSError:
         pass
-    flags = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            if " avx512f" in f.read():
-                flags = ", AVX-512"
-    except OSError:
-        pass
-    return "%s%s, %d logical cores, %s" % (cpu, flags, os.cpu_count() or 0, platform.system())
+    return info
+
+
+# The flags that decide which kernels run: vector width, fma, and AVX-512's subsets.
+VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512cd", "avx512bw",
+                "avx512vl", "avx512_vnni", "avx512_bf16", "avx512vbmi", "avx_vnni", "amx_tile")
+
+
+def machine():
+    info = cpuinfo()
+    cpu = info.get("model name") or platform.processor() or "unknown"
+    ident = ""
+    if "cpu family" in info:
+        ident = " (%s family %s, model %s, stepping %s)" % (info.get("vendor_id", "?"), info["cpu family"],
+                                                          info.get("model", "?"), info.get("stepping", "?"))
+    flags = set(info.get("flags", "").split())
+    shown = [f for f in VECTOR_FLAGS if f in flags]
+    return "%s%s, %d logical cores, %s; vector flags: %s" % (
+        cpu, ident, os.cpu_count() or 0, platform.system(), " ".join(shown) or "none found")
+
+
+ISA_NAMES = {"avx512": "AVX-512", "avx2": "AVX2", "native": "the processor's own"}
 
 
 def sort_key(wid):
@@ -186,7 +208,24 @@ def peer_config(r):
     return r.get("config", "")
 
 
-def peers_table(rows, peers, labels):
+def is_shape(wid):
+    """A training-step GEMM (gemm/NT:128x512x784), as opposed to a square one (gemm/1024)."""
+    return wid.startswith("gemm/") and ":" in wid
+
+
+def row_limit(wid):
+    """Issue 13: every row at most PyTorch's time, the MLP step at most 0.85x; None where no target."""
+    if wid.startswith("copy/") or wid.endswith("_spi"):
+        return None   # a bandwidth reference, and the primitive-level floors, are not rows of the target
+    return 0.85 if wid == "mlp_step" else 1.0
+
+
+def status(ok):
+    return "not measured" if ok is None else ("met" if ok else "**missed**")
+
+
+def peers_table(rows, peers, labels, shapes):
+    """Flint beside NumPy and PyTorch; with shapes, the training-step GEMMs only, else the rest."""
     workloads = []
     for r in rows:
         if r["workload"] not in workloads and r["backend"] == "cpu":
@@ -195,10 +234,13 @@ def peers_table(rows, peers, labels):
         for r in peers["best"]:
             if r["workload"] not in workloads:
                 workloads.append(r["workload"])
+    workloads = [w for w in workloads if is_shape(w) == shapes]
     workloads.sort(key=sort_key)
+    if shapes:
+        labels = [l for l in labels if any(r["label"] == l and is_shape(r["workload"]) for r in rows)]
     head = "| workload | " + " | ".join("Flint cpu (%s)" % l for l in labels) + \
-        " | NumPy | PyTorch best | Flint / PyTorch time |"
-    out = [head, "|" + " --- |" * (len(labels) + 4)]
+        " | NumPy | PyTorch best | Flint / PyTorch time | target | status |"
+    out = [head, "|" + " --- |" * (len(labels) + 6)]
     for w in workloads:
         cells = [w]
         flint_times = []
@@ -212,7 +254,11 @@ def peers_table(rows, peers, labels):
         torch_r = peer_best(peers, w, "torch")
         cells.append(fmt_time(np_r["seconds"]) if np_r else "—")
         cells.append("%s (%s)" % (fmt_time(torch_r["seconds"]), peer_config(torch_r)) if torch_r else "—")
-        cells.append("%.2fx" % (min(flint_times) / torch_r["seconds"]) if torch_r and flint_times else "—")
+        ratio = min(flint_times) / torch_r["seconds"] if torch_r and flint_times else None
+        cells.append("%.2fx" % ratio if ratio is not None else "—")
+        limit = row_limit(w)
+        cells.append("<= %.2fx" % limit if limit else "—")
+        cells.append(status(None if ratio is None else ratio <= limit) if limit else "—")
         out.append("| " + " | ".join(cells) + " |")
     return out
 
@@ -240,94 +286,154 @@ def backends_table(rows, label):
 
 
 def targets(rows, peers, fast, default):
-    """The issue's CPU targets, each with its measured ratio and met/missed."""
+    """The CPU targets of issues 13 and 5, each with its measured ratio and met/missed; also returns
+    {target: status} for the summary across instruction sets."""
     out = ["| target | measured | status |", "| --- | --- | --- |"]
+    summary = {}
 
     def line(name, ok, measured):
-        status = "not measured" if ok is None else ("met" if ok else "**missed**")
-        out.append("| %s | %s | %s |" % (name, measured, status))
+        out.append("| %s | %s | %s |" % (name, measured, status(ok)))
+        summary[name] = status(ok)
 
-    g = find(rows, "gemm/1024", fast)
-    ob = peer_best(peers, "gemm/1024", "numpy")
-    if g and ob:
-        ratio = ob["seconds"] / g["seconds"]
-        line("GEMM 1024 (%s) >= 85%% of OpenBLAS" % fast, ratio >= 0.85,
-             "%.1f vs %.1f GFLOP/s = %.0f%%" % (2 * 1024 ** 3 / g["seconds"] / 1e9,
-                                                2 * 1024 ** 3 / ob["seconds"] / 1e9, 100 * ratio))
-    else:
-        line("GEMM 1024 (%s) >= 85%% of OpenBLAS" % fast, None, "—")
-    g = find(rows, "gemm/1024", default)
+    for n in (256, 512, 1024, 2048):
+        g = find(rows, "gemm/%d" % n, fast)
+        ob = peer_best(peers, "gemm/%d" % n, "numpy")
+        name = "GEMM %d (%s) >= 90%% of OpenBLAS" % (n, fast)
+        if g and ob:
+            ratio = ob["seconds"] / g["seconds"]
+            line(name, ratio >= 0.9, "%.1f vs %.1f GFLOP/s = %.0f%%" % (
+                2 * n ** 3 / g["seconds"] / 1e9, 2 * n ** 3 / ob["seconds"] / 1e9, 100 * ratio))
+        elif g or ob:
+            line(name, None, "Flint or NumPy not run at this size")
+
+    def rows_within(select, name):
+        checked, missed = 0, []
+        for r in rows:
+            if r["label"] != fast or r["backend"] != "cpu" or not select(r["workload"]):
+                continue
+            limit = row_limit(r["workload"])
+            t = peer_best(peers, r["workload"], "torch")
+            if limit is None or t is None:
+                continue
+            checked += 1
+            ratio = r["seconds"] / t["seconds"]
+            if ratio > limit:
+                missed.append("%s %.2fx" % (r["workload"], ratio))
+        if checked:
+            line(name, not missed, "%d of %d within%s" % (checked - len(missed), checked,
+                                                          "; missed: " + ", ".join(missed) if missed else ""))
+        else:
+            line(name, None, "—")
+
+    rows_within(is_shape, "training-step GEMM shapes <= PyTorch time")
+    rows_within(lambda w: not is_shape(w), "every benchmark row <= 1.0x PyTorch time (MLP step 0.85x)")
+    t = peer_best(peers, "mlp_step", "torch")
+    for variant, suffix in (("mlp_step", ""), ("mlp_step_spi", " (primitive-level floor)")):
+        f = find(rows, variant, fast)
+        if f and t:
+            ratio = f["seconds"] / t["seconds"]
+            line("MLP step <= 0.85x PyTorch" + suffix, ratio <= 0.85,
+                 "%s vs %s = %.2fx" % (fmt_time(f["seconds"]), fmt_time(t["seconds"]), ratio))
+        elif not suffix:
+            line("MLP step <= 0.85x PyTorch", None, "—")
+    # issue 5's targets that issue 13 does not restate
+    g = find(rows, "gemm/1024", default) if default != fast else None
     if g:
         gf = 2 * 1024 ** 3 / g["seconds"] / 1e9
-        line("GEMM 1024 (%s path) >= 45 GFLOP/s" % default, gf >= 45, "%.1f GFLOP/s" % gf)
-    else:
-        line("GEMM 1024 (%s path) >= 45 GFLOP/s" % default, None, "—")
-    for wid, limit, name in (("mlp_step", 1.0, "MLP step <= PyTorch"), ("cnn_step", 1.5, "CNN step <= 1.5x PyTorch")):
-        t = peer_best(peers, wid, "torch")
-        for variant, suffix in ((wid, ""), (wid + "_spi", " (primitive-level floor)")):
-            f = find(rows, variant, fast)
-            if f and t:
-                ratio = f["seconds"] / t["seconds"]
-                line(name + suffix, ratio <= limit,
-                     "%s vs %s = %.2fx" % (fmt_time(f["seconds"]), fmt_time(t["seconds"]), ratio))
-            elif not suffix:
-                line(name, None, "—")
-    f = find(rows, "softmax_fwd/4096x4096", fast)
-    t = peer_best(peers, "softmax_fwd/4096x4096", "torch")
-    if f and t:
-        ratio = t["seconds"] / f["seconds"]
-        line("softmax 4096x4096 >= 0.5x PyTorch throughput", ratio >= 0.5,
-             "%s vs %s = %.2fx" % (fmt_time(f["seconds"]), fmt_time(t["seconds"]), ratio))
-    else:
-        line("softmax 4096x4096 >= 0.5x PyTorch throughput", None, "—")
+        line("GEMM 1024 (%s path) >= 45 GFLOP/s (issue 5)" % default, gf >= 45, "%.1f GFLOP/s" % gf)
     f = find(rows, "relu_fwd/16777216", fast)
     copies = [r for r in (peers or {}).get("best", []) if r["workload"].startswith("copy/")]
     if f and copies:
         copy = min(copies, key=lambda r: r["seconds"])
         copy_bw = 8 * 16777216 / copy["seconds"] / 1e9
         bw = f["bytes"] / f["seconds"] / 1e9
-        line("ReLU 16M >= 50% of copy bandwidth", bw >= 0.5 * copy_bw,
+        line("ReLU 16M >= 50% of copy bandwidth (issue 5)", bw >= 0.5 * copy_bw,
              "%.1f vs %.1f GB/s (%s copy) = %.0f%%" % (bw, copy_bw, copy["peer"], 100 * bw / copy_bw))
-    else:
-        line("ReLU 16M >= 50% of copy bandwidth", None, "—")
     for wid in ("mlp_step", "cnn_step", "mlp_step_spi", "cnn_step_spi"):
         f = find(rows, wid, fast)
-        if f is None and wid.endswith("_spi"):
+        if f is None:
             continue
         out.append("| %s allocates almost nothing after warm-up | %s per step | %s |" % (
-            wid, fmt_bytes(f["alloc"]) if f else "—", "reported" if f and f["alloc"] is not None else "not measured"))
-    return out
+            wid, fmt_bytes(f["alloc"]), "reported" if f["alloc"] is not None else "not measured"))
+    return out, summary
+
+
+def peers_line(peers):
+    ob = peers["numpy"]["openblas"]
+    env = peers.get("environment") or {}
+    env_text = ", ".join("%s=%s" % (k, v) for k, v in sorted(env.items()) if v) or "none of OPENBLAS_CORETYPE, " \
+        "OPENBLAS_L2_SIZE, DNNL_MAX_CPU_ISA set"
+    return "NumPy %s on OpenBLAS (%s core, %s threads); PyTorch %s, CPU capabilities tried: %s; environment: %s" % (
+        peers["numpy"]["numpy"], ob.get("corename"), ob.get("threads"),
+        ", ".join(sorted({t["torch"] for t in peers["torch"]})) or "not run",
+        ", ".join(t.get("capability") or "?" for t in peers["torch"]) or "—", env_text)
+
+
+def section(isa, rows, labels, peers):
+    """The Markdown of one instruction set, and its {target: status}."""
+    md = ["## Instruction set: %s" % ISA_NAMES.get(isa, isa), ""]
+    for label in labels:
+        args_seen = sorted({r["jvmArgs"] for r in rows if r["label"] == label})
+        md.append("- JVM path `%s`: forked JVM arguments `%s`" % (label, "; ".join(args_seen) or "(none)"))
+    if peers:
+        md.append("- Peers: " + peers_line(peers))
+    else:
+        md.append("- Peers: not run")
+    md += ["", "### Flint", ""] + flint_table(rows)
+    summary = {}
+    if labels:
+        fast = labels[0]
+        default = labels[1] if len(labels) > 1 else labels[0]
+        if len({r["backend"] for r in rows}) > 1:
+            md += ["", "### Backends side by side (%s path)" % fast, ""] + backends_table(rows, fast)
+        md += ["", "### Flint beside its peers (CPU)", ""] + peers_table(rows, peers, labels, False)
+        if any(is_shape(r["workload"]) for r in rows):
+            md += ["", "### The GEMMs of the training steps (OPS:MxNxK, W stored (out, in))", ""] + \
+                peers_table(rows, peers, labels, True)
+        table, summary = targets(rows, peers, fast, default)
+        md += ["", "### Targets (ratios within this one run)", ""] + table
+    return md, summary
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--jmh", action="append", default=[], help="LABEL=FILE, JMH JSON (repeatable)")
-    parser.add_argument("--peers", help="peers.py JSON")
+    parser.add_argument("--jmh", action="append", default=[], help="ISA:LABEL=FILE, JMH JSON (repeatable)")
+    parser.add_argument("--peers", action="append", default=[], help="ISA=FILE, peers.py JSON (repeatable)")
     parser.add_argument("--command", default="", help="the command that produced the results")
     parser.add_argument("--out", help="write Markdown here as well as to standard output")
     parser.add_argument("--commit", default="", help="the source revision measured")
     parser.add_argument("--load-before", default="", help="/proc/loadavg when the run started")
     args = parser.parse_args()
 
-    rows, labels = [], []
+    isas, rows, labels, peers = [], {}, {}, {}
     for spec in args.jmh:
-        label, _, path = spec.partition("=")
-        if not path:
-            parser.error("--jmh takes LABEL=FILE, got '%s'" % spec)
+        key, _, path = spec.partition("=")
+        isa, _, label = key.rpartition(":")
+        isa = isa or "native"
+        if not path or not label:
+            parser.error("--jmh takes ISA:LABEL=FILE, got '%s'" % spec)
+        if isa not in isas:
+            isas.append(isa)
         if not os.path.exists(path):
             print("report: %s not found, skipped" % path, file=sys.stderr)
             continue
-        rows.extend(load_jmh(label, path))
-        labels.append(label)
-    peers = None
-    if args.peers and os.path.exists(args.peers):
-        with open(args.peers) as f:
-            peers = json.load(f)
+        rows.setdefault(isa, []).extend(load_jmh(label, path))
+        if label not in labels.setdefault(isa, []):
+            labels[isa].append(label)
+    for spec in args.peers:
+        isa, _, path = spec.rpartition("=")
+        isa = isa or "native"
+        if isa not in isas:
+            isas.append(isa)
+        if path and os.path.exists(path):
+            with open(path) as f:
+                peers[isa] = json.load(f)
 
-    md = ["## Flint benchmarks", ""]
+    md = ["# Flint benchmarks", ""]
     md.append("- Machine: %s" % machine())
-    if rows:
-        md.append("- JVM: %s" % rows[0]["jvm"])
+    jvm = next((r["jvm"] for isa in isas for r in rows.get(isa, [])), None)
+    if jvm:
+        md.append("- JVM: %s" % jvm)
     md.append("- Date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     if args.command:
         md.append("- Command: `%s`%s" % (args.command, " at commit %s" % args.commit if args.commit else ""))
@@ -341,24 +447,27 @@ def main():
         # Other work on the machine shows up as noise; the load average says how much there was.
         md.append("- Load average (1, 5, 15 min): %s at the start, %s at the end (%d cores)" % (
             args.load_before or "?", load_after or "?", os.cpu_count() or 0))
-    for label in labels:
-        args_seen = sorted({r["jvmArgs"] for r in rows if r["label"] == label})
-        md.append("- JVM path `%s`: forked JVM arguments `%s`" % (label, "; ".join(args_seen) or "(none)"))
-    if peers:
-        ob = peers["numpy"]["openblas"]
-        md.append("- Peers: NumPy %s on OpenBLAS (%s core, %s threads); PyTorch %s, CPU capabilities tried: %s; "
-                  "OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for the peers" % (
-                      peers["numpy"]["numpy"], ob.get("corename"), ob.get("threads"),
-                      ", ".join(sorted({t["torch"] for t in peers["torch"]})) or "not run",
-                      ", ".join(t.get("capability") or "?" for t in peers["torch"]) or "—"))
-    md += ["", "### Flint", ""] + flint_table(rows)
-    if labels:
-        fast = labels[0]
-        default = labels[1] if len(labels) > 1 else labels[0]
-        if len({r["backend"] for r in rows}) > 1:
-            md += ["", "### Backends side by side (%s path)" % fast, ""] + backends_table(rows, fast)
-        md += ["", "### Flint beside its peers (CPU)", ""] + peers_table(rows, peers, labels)
-        md += ["", "### Targets (issue #5; ratios within this one run)", ""] + targets(rows, peers, fast, default)
+    md.append("- Instruction sets: %s. An AVX2 machine is emulated with the JVM's `-XX:UseAVX=2` (256-bit "
+              "vectors), OpenBLAS's Haswell kernels, `ATEN_CPU_CAPABILITY=avx2` and `DNNL_MAX_CPU_ISA=AVX2`"
+              % ", ".join(ISA_NAMES.get(i, i) for i in isas))
+
+    summaries = {}
+    body = []
+    for isa in isas:
+        text, summaries[isa] = section(isa, rows.get(isa, []), labels.get(isa, []), peers.get(isa))
+        body += [""] + text
+    if len(isas) > 1:
+        names = []
+        for isa in isas:
+            for name in summaries[isa]:
+                if name not in names:
+                    names.append(name)
+        md += ["", "## Targets on every instruction set", "",
+               "| target | " + " | ".join(ISA_NAMES.get(i, i) for i in isas) + " |",
+               "|" + " --- |" * (len(isas) + 1)]
+        for name in names:
+            md.append("| %s | %s |" % (name, " | ".join(summaries[i].get(name, "—") for i in isas)))
+    md += body
     text = "\n".join(md) + "\n"
     print(text)
     if args.out:

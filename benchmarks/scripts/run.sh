@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
 # Builds the benchmarks jar, runs Flint's JMH benchmarks on every usable backend, runs the peer
-# baselines, and prints one Markdown table with derived figures and the issue's targets.
+# baselines, and prints Markdown tables with derived figures and the issues' targets, once per
+# instruction set.
 #
 #   benchmarks/scripts/run.sh [quick|full]
 #
-#   quick  a few minutes on a 2-core machine: 1 fork, 2 warm-up + 3 measured iterations of 1 s,
-#          GEMM at n = 512 and 1024 only
-#   full   careful: 2 forks, 5 warm-up + 5 measured iterations of 2 s, every size
+#   quick  1 fork, 2 warm-up + 3 measured iterations of 1 s (the training-step GEMM shapes 0.5 s)
+#   full   careful: 2 forks, 5 warm-up + 5 measured iterations of 2 s
 #
-# Two JMH runs: every benchmark with the Vector API module (--add-modules jdk.incubator.vector, the
-# path the `flint` launcher and the tests use), then GEMM alone on the default path (no JVM flags).
-# Both use JMH's gc profiler for bytes allocated per operation.
+# Instruction sets: on a processor with AVX-512, everything runs twice, first as it is (avx512) and
+# then as on an AVX2-only machine (avx2): the JVM with -XX:UseAVX=2 (256-bit vectors, the kernels'
+# AVX2 tiles), OpenBLAS on its Haswell kernels, PyTorch at ATEN_CPU_CAPABILITY=avx2 and oneDNN at
+# DNNL_MAX_CPU_ISA=AVX2 (scripts/peers.sh). On an AVX2 processor only avx2 runs. The report names the
+# processor (family, model, vector flags) and gives both sections and a summary of the targets.
+#
+# Per instruction set, three JMH runs with JMH's gc profiler for bytes allocated per operation: every
+# benchmark with the Vector API module (--add-modules jdk.incubator.vector, the path the `flint`
+# launcher and the tests use), the training-step GEMM shapes likewise, then square GEMM alone on the
+# default path (no Vector API module).
 #
 # Environment:
 #   FLINT_BENCH_INCLUDE  JMH regex of benchmarks to run (default: all)
+#   FLINT_BENCH_ISAS     instruction sets to run, for example "avx2" (default: see above)
 #   FLINT_BENCH_PEERS=0  skip the NumPy/PyTorch baselines (peers.sh installs them when missing)
 #   FLINT_BENCH_BUILD=0  reuse benchmarks/target/benchmarks.jar instead of building
 #   MAVEN_ARGS           extra Maven arguments, for example -o to build offline
 #   FLINT_BENCH_COMMIT   the revision to print in the report (default: git rev-parse HEAD here)
 #
-# Results go to benchmarks/results/: jmh-vector-MODE.json, jmh-default-MODE.json, peers-MODE.json,
+# Results go to benchmarks/results/: jmh-ISA-{vector,shapes,default}-MODE.json, peers-ISA-MODE.json,
 # report-MODE.md, and the JMH logs.
 set -euo pipefail
 
@@ -30,11 +38,28 @@ results="$root/benchmarks/results"
 jar="$root/benchmarks/target/benchmarks.jar"
 include="${FLINT_BENCH_INCLUDE:-dev.flint.benchmarks}"
 
+gemm_sizes="256,512,1024,2048"
 case "$mode" in
-  quick) jmh_opts=(-f 1 -wi 2 -i 3 -w 1s -r 1s); gemm_sizes="512,1024" ;;
-  full)  jmh_opts=(-f 2 -wi 5 -i 5 -w 2s -r 2s); gemm_sizes="256,512,1024,2048" ;;
+  quick) jmh_opts=(-f 1 -wi 2 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms) ;;
+  full)  jmh_opts=(-f 2 -wi 5 -i 5 -w 2s -r 2s); shape_opts=("${jmh_opts[@]}") ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
+
+if [ -n "${FLINT_BENCH_ISAS:-}" ]; then
+  read -r -a isas <<< "$FLINT_BENCH_ISAS"
+elif grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+  isas=(avx512 avx2)
+elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
+  isas=(avx2)
+else
+  isas=(native)
+fi
+for isa in "${isas[@]}"; do
+  case "$isa" in
+    avx512|avx2|native) ;;
+    *) echo "run: FLINT_BENCH_ISAS: unknown instruction set '$isa' (avx512, avx2 or native)" >&2; exit 2 ;;
+  esac
+done
 
 cd "$root"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
@@ -61,33 +86,53 @@ progress() {
   tee "$1" | grep --line-buffered -E '^# (Benchmark|Parameters):|^Result |skipping|Exception|Flint CPU' || true
 }
 
-common=("${jmh_opts[@]}" -prof gc -p "backend=$backends" -p "n=$gemm_sizes")
+common=(-prof gc -p "backend=$backends")
+report_args=()
+for isa in "${isas[@]}"; do
+  # The JVM's own limit on vector width: -XX:UseAVX=2 makes the preferred species 256 bits.
+  jvm_isa=""
+  [ "$isa" = avx2 ] && jvm_isa="-XX:UseAVX=2"
+  base="$results/jmh-$isa"
 
-echo "run: JMH, Vector API path (--add-modules jdk.incubator.vector)" >&2
-java -jar "$jar" "$include" "${common[@]}" \
-  -jvmArgsAppend "--add-modules jdk.incubator.vector" \
-  -rf json -rff "$results/jmh-vector-$mode.json" 2>&1 | progress "$results/jmh-vector-$mode.log"
+  echo "run: [$isa] JMH, Vector API path (--add-modules jdk.incubator.vector $jvm_isa)" >&2
+  java -jar "$jar" "$include" -e GemmShapeBenchmark "${jmh_opts[@]}" "${common[@]}" -p "n=$gemm_sizes" \
+    -jvmArgsAppend "--add-modules jdk.incubator.vector $jvm_isa" \
+    -rf json -rff "$base-vector-$mode.json" 2>&1 | progress "$base-vector-$mode.log" \
+    || echo "run: [$isa] this JMH run failed or matched nothing (log: $base-vector-$mode.log)" >&2
+  report_args+=(--jmh "$isa:vector=$base-vector-$mode.json")
 
-# The host JVM runs without flags, and JMH's forks inherit its flags: this run is the default path.
-echo "run: JMH, default path (no JVM flags), GEMM only" >&2
-java -jar "$jar" 'dev.flint.benchmarks.GemmBenchmark' "${common[@]}" \
-  -rf json -rff "$results/jmh-default-$mode.json" 2>&1 | progress "$results/jmh-default-$mode.log"
+  if [[ "GemmShapeBenchmark" =~ $include ]] || [[ "dev.flint.benchmarks.GemmShapeBenchmark" =~ $include ]]; then
+    echo "run: [$isa] JMH, the training steps' GEMM shapes, Vector API path" >&2
+    java -jar "$jar" 'dev.flint.benchmarks.GemmShapeBenchmark' "${shape_opts[@]}" "${common[@]}" \
+      -jvmArgsAppend "--add-modules jdk.incubator.vector $jvm_isa" \
+      -rf json -rff "$base-shapes-$mode.json" 2>&1 | progress "$base-shapes-$mode.log"
+    report_args+=(--jmh "$isa:vector=$base-shapes-$mode.json")
+  fi
 
-peers_json="$results/peers-$mode.json"
-# Ratios mean something only within one run: never report against an earlier run's peers.
-rm -f "$peers_json"
-if [ "${FLINT_BENCH_PEERS:-1}" != 0 ]; then
-  echo "run: peer baselines (NumPy, PyTorch)" >&2
-  # Flint's own figures are worth a report even where the peers cannot be installed (no root, no
-  # package mirror): say so and go on.
-  "$here/peers.sh" "$mode" "$peers_json" || echo "run: peer baselines failed (above); the report has Flint's figures only" >&2
-fi
+  # No Vector API module: the default path a plain `java -jar` gets (JMH's forks inherit the host
+  # JVM's flags, and this host JVM has none but the instruction set's).
+  echo "run: [$isa] JMH, default path (no Vector API module), GEMM only" >&2
+  java -jar "$jar" 'dev.flint.benchmarks.GemmBenchmark' "${jmh_opts[@]}" "${common[@]}" -p "n=$gemm_sizes" \
+    ${jvm_isa:+-jvmArgsAppend "$jvm_isa"} \
+    -rf json -rff "$base-default-$mode.json" 2>&1 | progress "$base-default-$mode.log"
+  report_args+=(--jmh "$isa:default=$base-default-$mode.json")
+
+  peers_json="$results/peers-$isa-$mode.json"
+  # Ratios mean something only within one run: never report against an earlier run's peers.
+  rm -f "$peers_json"
+  if [ "${FLINT_BENCH_PEERS:-1}" != 0 ]; then
+    echo "run: [$isa] peer baselines (NumPy, PyTorch)" >&2
+    # Flint's own figures are worth a report even where the peers cannot be installed (no root, no
+    # package mirror): say so and go on.
+    "$here/peers.sh" "$mode" "$peers_json" "$isa" \
+      || echo "run: [$isa] peer baselines failed (above); the report has Flint's figures only" >&2
+  fi
+  report_args+=(--peers "$isa=$peers_json")
+done
 
 py="$(command -v python3 || echo /usr/bin/python3)"
 "$py" "$here/report.py" \
-  --jmh "vector=$results/jmh-vector-$mode.json" \
-  --jmh "default=$results/jmh-default-$mode.json" \
-  --peers "$peers_json" \
+  "${report_args[@]}" \
   --command "benchmarks/scripts/run.sh $mode" \
   --commit "$commit" --load-before "$load_before" \
   --out "$results/report-$mode.md"

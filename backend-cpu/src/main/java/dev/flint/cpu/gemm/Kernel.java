@@ -31,6 +31,14 @@ interface Kernel {
      */
     boolean prefersRowSplit(GemmArgs g);
 
+    /**
+     * Whether this call is better computed as its transpose ({@link GemmArgs#swapped}), decided on the
+     * call's shape alone, before the threads split it.
+     */
+    default boolean swapsOperands(GemmArgs g) {
+        return false;
+    }
+
     /** A short name for the log line and the probe. */
     String name();
 }

@@ -71,8 +71,17 @@ public final class Sgemm {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
-        GemmArgs g = new GemmArgs(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        long work = (long) m * n * k;
+        GemmArgs call = new GemmArgs(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                false);
+        // decided on the shape alone, so every thread count computes the same transpose
+        run(kernel, kernel.swapsOperands(call) ? call.swapped() : call);
+    }
+
+    /** Splits one validated call into output blocks over the threads. */
+    private static void run(Kernel kernel, GemmArgs g) {
+        int m = g.m();
+        int n = g.n();
+        long work = (long) m * n * g.k();
         if (work < PARALLEL_MIN_WORK || Parallel.threads() == 1) {
             kernel.compute(g, 0, m, 0, n);
             return;

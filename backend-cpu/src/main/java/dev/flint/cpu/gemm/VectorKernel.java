@@ -9,22 +9,35 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API GEMM kernel, loaded only through {@link VectorSupport} once it has seen
  * {@code jdk.incubator.vector} in the boot layer. It follows the BLIS/GotoBLAS layout: B is packed
  * into a kc x nc panel of NR-column slivers, A into an mc x kc block of MR-row slivers, and a
- * register-blocked micro-kernel keeps an MR x NR tile of C in FloatVector accumulators for the
- * whole kc loop, so each fma costs at most one broadcast of a packed A value and a share of the
- * NR / L loads of packed B.
+ * register-blocked micro-kernel ({@link VectorTiles}) keeps an MR x NR tile of C in FloatVector
+ * accumulators for the whole kc loop, so each fma costs at most one broadcast of an A value and a
+ * share of the NR / L loads of packed B.
  *
- * <p>The tile is 8 x 3 vectors (24 accumulators) where vectors are 512 bits (32 registers), and
- * 6 x 2 vectors (12 accumulators) on 256-bit machines (16 registers), so that neither spills.
- * Loop order: an A sliver (MR x kc) stays in L1 while the B slivers of the panel stream by.
+ * <p>The tile is chosen per vector width and register count: 8 x 3 vectors (24 accumulators) where
+ * vectors are 512 bits (32 registers), 6 x 2 vectors (12 accumulators) on 256-bit machines (16
+ * registers), so that neither spills; both run at the fma peak on Zen 5 when the data is in L1
+ * (about 220 and 110 GFLOP/s per core). Loop order: an A sliver (MR x kc) stays in L1 while the B
+ * slivers of the panel stream by.
+ *
+ * <p>Packing is a copy, and where the source is stored the other way round a transpose (about one
+ * cycle per element here), so it is skipped where it cannot pay for itself:
+ * <ul>
+ *   <li>A transposed (op(A)'s column p holds a tile's rows side by side) is read in place;</li>
+ *   <li>with 512-bit tiles, a row-major A is read in place when the panel is narrow (its packing
+ *       would serve few B slivers), and a product with B transposed and fewer rows than columns
+ *       ({@code x W^T} of a linear layer) is computed as its transpose {@code C^T = W x^T}, so that
+ *       the smaller operand is the one transposed (128 x 512 x 784: 100K elements instead of 500K);</li>
+ *   <li>B is read in place when C has only a few rows.</li>
+ * </ul>
  *
  * <p>Per C element the arithmetic is a chain of fmas in k order, then one alpha/beta update per kc
- * block, independent of where the tile sits, so the result does not depend on how C was split
- * between threads.
+ * block, whatever the tile, the way A or B is read or the side it sits on; so the result depends
+ * neither on how C was split between threads nor on these choices.
  */
 final class VectorKernel implements Kernel {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
+    private static final VectorSpecies<Float> S = VectorTiles.S;
+    private static final int L = VectorTiles.L;
     /** 512-bit vectors: 32 registers, so the larger tile. */
     private static final boolean WIDE = L >= 16;
     /** Rows of the register tile. */
@@ -40,8 +53,6 @@ final class VectorKernel implements Kernel {
     static final int KC = 512;
     /** Rows of a packed A block (a multiple of both tile heights): 96 x 512 floats, 192 KiB, in L2. */
     static final int MC = 96;
-    /** Rows of B^T transposed per block while packing: 64 x 48 floats, 12 KiB, stay in L1. */
-    static final int TRANSPOSE_ROWS = 64;
     /**
      * Up to this many rows of C, a product with B transposed is done as dot products of rows of A
      * and rows of B (both contiguous along k): packing B would transpose all of it, which costs
@@ -57,6 +68,12 @@ final class VectorKernel implements Kernel {
     static final int DOT_COLS = 16;
     /** Up to this many rows of C, full B slivers are read in place instead of packed. */
     static final int DIRECT_B_ROWS = 32;
+    /**
+     * With 512-bit tiles, a row-major A is read in place for column blocks narrower than this: its
+     * packing (a transpose) would serve fewer than about ten B slivers, while reading rows in place
+     * costs the tile only a few percent (measured on Zen 5: 8 x 3 at 200-215 GFLOP/s against 220).
+     */
+    static final int ROWS_IN_PLACE_BELOW = 512;
     /** Columns of a packed B panel (3 MiB at 8 x 48 tiles): streamed from L3, measured best. */
     static final int NC = 32 * NR;
 
@@ -105,11 +122,22 @@ final class VectorKernel implements Kernel {
 
     /**
      * When B is not transposed: packing it is a vector copy, packing A a scalar interleave, so
-     * each thread should pack only its own rows of A and all of B.
+     * each thread should pack (or read) only its own rows of A and all of B.
      */
     @Override
     public boolean prefersRowSplit(GemmArgs g) {
         return !g.transB();
+    }
+
+    /**
+     * {@code x W^T} with fewer rows than columns, on 512-bit tiles: as {@code C^T = W x^T}, the
+     * larger operand is read in place by rows and only the smaller one is transposed into panels.
+     * 256-bit tiles must pack A either way, so they gain nothing.
+     */
+    @Override
+    public boolean swapsOperands(GemmArgs g) {
+        return WIDE && g.transB() && !g.transA() && !g.transC() && g.m() < g.n()
+                && g.m() > DOT_COLS && g.n() > DOT_ROWS;
     }
 
     @Override
@@ -125,52 +153,80 @@ final class VectorKernel implements Kernel {
             return;
         }
         int k = g.k();
-        int kcMax = Math.min(KC, k);
+        // one depth for every path: each kc block starts a new fma chain, so the depth is part of
+        // the result's bits
+        int kcLimit = KC;
+        int kcMax = Math.min(kcLimit, k);
         int ncMax = roundUp(Math.min(NC, j1 - j0), NR);
         int mcMax = roundUp(Math.min(MC, i1 - i0), MR);
         // With few rows each B value is used by one or two row slivers only, so copying B costs more
         // than it saves: full slivers are read in place (row stride ldb), only the ragged edge is packed.
-        boolean direct = !g.transB() && i1 - i0 <= DIRECT_B_ROWS;
+        boolean directB = !g.transB() && i1 - i0 <= DIRECT_B_ROWS;
+        boolean rowsInPlace = WIDE && !g.transA() && j1 - j0 < ROWS_IN_PLACE_BELOW;
+        boolean packA = !g.transA() && !rowsInPlace;
         float[][] buffers = BUFFERS.get();
-        grow(buffers, 0, mcMax * kcMax, MC * KC);
-        grow(buffers, 1, (direct ? NR : ncMax) * kcMax, NC * KC);
+        grow(buffers, 0, (packA ? mcMax : MR) * kcMax, MC * kcLimit);
+        grow(buffers, 1, (directB ? NR : ncMax) * kcMax, NC * kcLimit);
         float[] ap = buffers[0];
         float[] bp = buffers[1];
         float[] t = buffers[2];
+        float[] a = g.a();
         float[] b = g.b();
+        int lda = g.lda();
         int ldb = g.ldb();
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             int fullCols = nc / NR * NR;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kcLimit) {
+                int kc = Math.min(kcLimit, k - pc);
                 boolean first = pc == 0;
-                if (!direct) {
+                if (!directB) {
                     packB(g, bp, pc, kc, jc, nc);
                 } else if (fullCols < nc) {
                     packB(g, bp, pc, kc, jc + fullCols, nc - fullCols);
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(g, ap, ic, mc, pc, kc);
+                    if (packA) {
+                        packA(g, ap, ic, mc, pc, kc);
+                    }
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = Math.min(MR, mc - ir);
+                        int row = ic + ir;
+                        // how this sliver of A is read: packed (aStep MR), transposed A in place
+                        // (aStep lda), or rows in place; a short edge sliver is always packed
+                        float[] as = ap;
+                        int ai = packA ? ir * kc : 0;
+                        int aStep = MR;
+                        boolean rows = false;
+                        if (!packA && mr < MR) {
+                            packA(g, ap, row, mr, pc, kc);
+                        } else if (g.transA()) {
+                            as = a;
+                            ai = g.aOff() + pc * lda + row;
+                            aStep = lda;
+                        } else if (rowsInPlace) {
+                            as = a;
+                            ai = g.aOff() + row * lda + pc;
+                            rows = true;
+                        }
                         for (int jr = 0; jr < nc; jr += NR) {
-                            float[] src = bp;
-                            int bIdx = jr * kc;
-                            int bStride = NR;
-                            if (direct) {
+                            int nr = Math.min(NR, nc - jr);
+                            float[] bs = bp;
+                            int bi = jr * kc;
+                            int bStep = NR;
+                            if (directB) {
                                 if (jr < fullCols) {
-                                    src = b;
-                                    bIdx = g.bOff() + pc * ldb + jc + jr;
-                                    bStride = ldb;
+                                    bs = b;
+                                    bi = g.bOff() + pc * ldb + jc + jr;
+                                    bStep = ldb;
                                 } else {
-                                    bIdx = 0;
+                                    bi = 0;
                                 }
                             }
-                            int nr = Math.min(NR, nc - jr);
-                            tile(ap, ir * kc, src, bIdx, bStride, kc, t, nr);
-                            update(g, t, ic + ir, mr, jc + jr, nr, first);
+                            // a narrow edge sliver is packed zero-padded to NR: the one tile covers it
+                            tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t);
+                            update(g, t, row, mr, jc + jr, nr, first);
                         }
                     }
                 }
@@ -178,20 +234,19 @@ final class VectorKernel implements Kernel {
         }
     }
 
-    /** The register tile for a sliver nr columns wide: a narrow edge gets a narrow tile. */
-    private static void tile(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc, float[] t, int nr) {
-        if (WIDE) {
-            if (nr > 2 * L) {
-                tile8x3(ap, aIdx, bp, bIdx, bStride, kc, t);
-            } else if (nr > L) {
-                tile8x2(ap, aIdx, bp, bIdx, bStride, kc, t);
-            } else {
-                tile8x1(ap, aIdx, bp, bIdx, bStride, kc, t);
-            }
-        } else if (nr > L) {
-            tile6x2(ap, aIdx, bp, bIdx, bStride, kc, t);
+    /**
+     * The register tile, A read packed or in place, parked in t. One tile per vector width: every
+     * tile method is slow Java code (C1 does not intrinsify the Vector API) until C2 compiles it, and
+     * separate edge tiles, called rarely, stayed slow for seconds of a training run.
+     */
+    private static void tile(float[] a, int ai, int aStep, boolean rows, int lda, float[] b, int bi, int bStep,
+                             int kc, float[] t) {
+        if (!WIDE) {
+            VectorTiles.c6x2(a, ai, aStep, b, bi, bStep, kc, t, NR);
+        } else if (rows) {
+            VectorTiles.r8x3(a, ai, lda, b, bi, bStep, kc, t, NR);
         } else {
-            tile6x1(ap, aIdx, bp, bIdx, bStride, kc, t);
+            VectorTiles.c8x3(a, ai, aStep, b, bi, bStep, kc, t, NR);
         }
     }
 
@@ -221,7 +276,6 @@ final class VectorKernel implements Kernel {
                     row[p] = a[src];
                 }
             }
-            int cRow = g.cOff() + i * g.ldc();
             for (int j = j0; j < j1; j++) {
                 int bRow = g.bOff() + j * ldb;
                 FloatVector acc0 = FloatVector.zero(S);
@@ -246,12 +300,13 @@ final class VectorKernel implements Kernel {
                     sum = Math.fma(row[rowOff + p], b[bRow + p], sum);
                 }
                 float scaled = sum * alpha;
+                int at = g.cIndex(i, j);
                 if (beta == 0f) {
-                    c[cRow + j] = scaled;
+                    c[at] = scaled;
                 } else if (beta == 1f) {
-                    c[cRow + j] = c[cRow + j] + scaled;
+                    c[at] = c[at] + scaled;
                 } else {
-                    c[cRow + j] = c[cRow + j] * beta + scaled;
+                    c[at] = c[at] * beta + scaled;
                 }
             }
         }
@@ -363,322 +418,31 @@ final class VectorKernel implements Kernel {
     }
 
     /**
-     * The 8 x 3-vector register tile: the fma chain over kc, parked in t (row stride NR) for
-     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
-     */
-    private static void tile8x3(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
-                                  float[] t) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = FloatVector.zero(S);
-        FloatVector c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S);
-        FloatVector c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c21 = FloatVector.zero(S);
-        FloatVector c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c31 = FloatVector.zero(S);
-        FloatVector c32 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        FloatVector c41 = FloatVector.zero(S);
-        FloatVector c42 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S);
-        FloatVector c51 = FloatVector.zero(S);
-        FloatVector c52 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S);
-        FloatVector c61 = FloatVector.zero(S);
-        FloatVector c62 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S);
-        FloatVector c71 = FloatVector.zero(S);
-        FloatVector c72 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int ai = aIdx + p * 8;
-            int bi = bIdx + p * bStride;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            c02 = a0.fma(b2, c02);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            c12 = a1.fma(b2, c12);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            c22 = a2.fma(b2, c22);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            c32 = a3.fma(b2, c32);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            c42 = a4.fma(b2, c42);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            c52 = a5.fma(b2, c52);
-            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
-            c60 = a6.fma(b0, c60);
-            c61 = a6.fma(b1, c61);
-            c62 = a6.fma(b2, c62);
-            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
-            c70 = a7.fma(b0, c70);
-            c71 = a7.fma(b1, c71);
-            c72 = a7.fma(b2, c72);
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c02.intoArray(t, 2 * L);
-        c10.intoArray(t, 1 * NR);
-        c11.intoArray(t, 1 * NR + L);
-        c12.intoArray(t, 1 * NR + 2 * L);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + L);
-        c22.intoArray(t, 2 * NR + 2 * L);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + L);
-        c32.intoArray(t, 3 * NR + 2 * L);
-        c40.intoArray(t, 4 * NR);
-        c41.intoArray(t, 4 * NR + L);
-        c42.intoArray(t, 4 * NR + 2 * L);
-        c50.intoArray(t, 5 * NR);
-        c51.intoArray(t, 5 * NR + L);
-        c52.intoArray(t, 5 * NR + 2 * L);
-        c60.intoArray(t, 6 * NR);
-        c61.intoArray(t, 6 * NR + L);
-        c62.intoArray(t, 6 * NR + 2 * L);
-        c70.intoArray(t, 7 * NR);
-        c71.intoArray(t, 7 * NR + L);
-        c72.intoArray(t, 7 * NR + 2 * L);
-    }
-
-    /**
-     * The 8 x 2-vector register tile: the fma chain over kc, parked in t (row stride NR) for
-     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
-     */
-    private static void tile8x2(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
-                                  float[] t) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        FloatVector c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S);
-        FloatVector c51 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S);
-        FloatVector c61 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S);
-        FloatVector c71 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int ai = aIdx + p * 8;
-            int bi = bIdx + p * bStride;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
-            c60 = a6.fma(b0, c60);
-            c61 = a6.fma(b1, c61);
-            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
-            c70 = a7.fma(b0, c70);
-            c71 = a7.fma(b1, c71);
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, 1 * NR);
-        c11.intoArray(t, 1 * NR + L);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + L);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + L);
-        c40.intoArray(t, 4 * NR);
-        c41.intoArray(t, 4 * NR + L);
-        c50.intoArray(t, 5 * NR);
-        c51.intoArray(t, 5 * NR + L);
-        c60.intoArray(t, 6 * NR);
-        c61.intoArray(t, 6 * NR + L);
-        c70.intoArray(t, 7 * NR);
-        c71.intoArray(t, 7 * NR + L);
-    }
-
-    /**
-     * The 8 x 1-vector register tile: the fma chain over kc, parked in t (row stride NR) for
-     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
-     */
-    private static void tile8x1(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
-                                  float[] t) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int ai = aIdx + p * 8;
-            int bi = bIdx + p * bStride;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a4.fma(b0, c40);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a5.fma(b0, c50);
-            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
-            c60 = a6.fma(b0, c60);
-            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
-            c70 = a7.fma(b0, c70);
-        }
-        c00.intoArray(t, 0);
-        c10.intoArray(t, 1 * NR);
-        c20.intoArray(t, 2 * NR);
-        c30.intoArray(t, 3 * NR);
-        c40.intoArray(t, 4 * NR);
-        c50.intoArray(t, 5 * NR);
-        c60.intoArray(t, 6 * NR);
-        c70.intoArray(t, 7 * NR);
-    }
-
-    /**
-     * The 6 x 2-vector register tile: the fma chain over kc, parked in t (row stride NR) for
-     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
-     */
-    private static void tile6x2(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
-                                  float[] t) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        FloatVector c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S);
-        FloatVector c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int ai = aIdx + p * 6;
-            int bi = bIdx + p * bStride;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, 1 * NR);
-        c11.intoArray(t, 1 * NR + L);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + L);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + L);
-        c40.intoArray(t, 4 * NR);
-        c41.intoArray(t, 4 * NR + L);
-        c50.intoArray(t, 5 * NR);
-        c51.intoArray(t, 5 * NR + L);
-    }
-
-    /**
-     * The 6 x 1-vector register tile: the fma chain over kc, parked in t (row stride NR) for
-     * {@link #update}. Row p of the B sliver starts at {@code bp[bIdx + p * bStride]}.
-     */
-    private static void tile6x1(float[] ap, int aIdx, float[] bp, int bIdx, int bStride, int kc,
-                                  float[] t) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int ai = aIdx + p * 6;
-            int bi = bIdx + p * bStride;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a4.fma(b0, c40);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a5.fma(b0, c50);
-        }
-        c00.intoArray(t, 0);
-        c10.intoArray(t, 1 * NR);
-        c20.intoArray(t, 2 * NR);
-        c30.intoArray(t, 3 * NR);
-        c40.intoArray(t, 4 * NR);
-        c50.intoArray(t, 5 * NR);
-    }
-
-    /**
      * C[row:row+mr, col:col+nr] = (first ? beta * C : C) + alpha * t, where beta == 0 never reads C.
-     * Whole vectors use lanewise mul/add, the ragged right edge the same float operations in scalar
-     * code, so every element gets the same bits wherever it sits.
+     * Whole vectors use lanewise mul/add, the ragged right edge and a transposed C the same float
+     * operations in scalar code, so every element gets the same bits wherever it sits.
      */
     private static void update(GemmArgs g, float[] t, int row, int mr, int col, int nr, boolean first) {
         float[] c = g.c();
-        int ldc = g.ldc();
         float alpha = g.alpha();
         float beta = first ? g.beta() : 1f;
+        if (g.transC()) {
+            // Column j of this C is a row of the caller's: its mr elements are adjacent there. Scalar:
+            // gathering them with 256-bit vectors beside the 512-bit ones made C2 see two vector
+            // classes at the Vector API's shared call sites, and stores elsewhere in the kernel fell
+            // back to Java loops (a training step ran 2x slower).
+            for (int j = 0; j < nr; j++) {
+                int at = g.cOff() + (col + j) * g.ldc() + row;
+                for (int r = 0, src = j; r < mr; r++, src += NR) {
+                    c[at + r] = combine(c[at + r], t[src] * alpha, beta);
+                }
+            }
+            return;
+        }
         int full = nr / L * L;
         for (int r = 0; r < mr; r++) {
-            int at = g.cOff() + (row + r) * ldc + col;
             int src = r * NR;
+            int at = g.cOff() + (row + r) * g.ldc() + col;
             for (int j = 0; j < full; j += L) {
                 FloatVector scaled = FloatVector.fromArray(S, t, src + j).mul(alpha);
                 if (beta == 0f) {
@@ -690,15 +454,18 @@ final class VectorKernel implements Kernel {
                 }
             }
             for (int j = full; j < nr; j++) {
-                float scaled = t[src + j] * alpha;
-                if (beta == 0f) {
-                    c[at + j] = scaled;
-                } else if (beta == 1f) {
-                    c[at + j] = c[at + j] + scaled;
-                } else {
-                    c[at + j] = c[at + j] * beta + scaled;
-                }
+                c[at + j] = combine(c[at + j], t[src + j] * alpha, beta);
             }
         }
+    }
+
+    /** One element's update, as the vector lanes do it: scaled, C + scaled, or C * beta + scaled. */
+    private static float combine(float old, float scaled, float beta) {
+        if (beta == 0f) {
+            return scaled;
+        } else if (beta == 1f) {
+            return old + scaled;
+        }
+        return old * beta + scaled;
     }
 }

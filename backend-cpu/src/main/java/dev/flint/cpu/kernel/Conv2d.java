@@ -25,7 +25,8 @@ import java.util.Arrays;
  * geometry alone ({@link #imagesPerGemm}) and run in parallel, each thread with its own reusable
  * buffers (the GEMM inside then runs on that thread); a single group runs a parallel GEMM instead. A
  * 1x1 kernel with stride 1 and no padding needs no columns when a group holds one image: the image
- * itself is the matrix. The weight gradient sums the batch in {@value #WEIGHT_GROUPS} fixed slices
+ * itself is the matrix. Stride-1 layers with few channels skip im2col altogether when the Vector API
+ * is present ({@link DirectConv}). The weight gradient sums the batch in {@value #WEIGHT_GROUPS} fixed slices
  * whose partial sums are added in order. Nothing depends on the thread count, so neither do results.
  */
 public final class Conv2d {
@@ -49,8 +50,43 @@ public final class Conv2d {
         return Math.max(1, Math.min(want, g.batch() / MIN_GROUPS));
     }
 
+    /**
+     * Whether this geometry takes {@link DirectConv} (stride 1, few channels) rather than im2col: only
+     * with the Vector API, whose classes DirectConv loads. Decided on the geometry alone.
+     */
+    static boolean direct(ConvGeometry g) {
+        return FloatMath.VECTOR && DirectConv.applies(g);
+    }
+
     /** {@code y = conv2d(x, w) + bias}; {@code bias} may be null. */
     public static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+        if (direct(g)) {
+            DirectConv.forward(g, x, w, bias, y);
+        } else {
+            forwardIm2col(g, x, w, bias, y);
+        }
+    }
+
+    /** {@code dx} = gradient of the loss with respect to the input; overwritten. */
+    public static void backwardData(ConvGeometry g, float[] dy, float[] w, float[] dx) {
+        if (direct(g)) {
+            DirectConv.backwardData(g, dy, w, dx);
+        } else {
+            backwardDataIm2col(g, dy, w, dx);
+        }
+    }
+
+    /** {@code dw} = gradient of the loss with respect to the weight; overwritten. */
+    public static void backwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+        if (direct(g)) {
+            DirectConv.backwardWeight(g, x, dy, dw);
+        } else {
+            backwardWeightIm2col(g, x, dy, dw);
+        }
+    }
+
+    /** The im2col forward, the reference for {@link DirectConv}. */
+    static void forwardIm2col(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int ckk = g.inChannels() * g.kernelH() * g.kernelW();
         int oc = g.outChannels();
         int outHw = g.outH() * g.outW();
@@ -103,8 +139,8 @@ public final class Conv2d {
         });
     }
 
-    /** {@code dx} = gradient of the loss with respect to the input; overwritten. */
-    public static void backwardData(ConvGeometry g, float[] dy, float[] w, float[] dx) {
+    /** The im2col data gradient. */
+    static void backwardDataIm2col(ConvGeometry g, float[] dy, float[] w, float[] dx) {
         int ckk = g.inChannels() * g.kernelH() * g.kernelW();
         int oc = g.outChannels();
         int outHw = g.outH() * g.outW();
@@ -138,8 +174,8 @@ public final class Conv2d {
         });
     }
 
-    /** {@code dw} = gradient of the loss with respect to the weight; overwritten. */
-    public static void backwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+    /** The im2col weight gradient. */
+    static void backwardWeightIm2col(ConvGeometry g, float[] x, float[] dy, float[] dw) {
         int ckk = g.inChannels() * g.kernelH() * g.kernelW();
         int weightSize = g.outChannels() * ckk;
         int slices = Math.min(g.batch(), WEIGHT_GROUPS);

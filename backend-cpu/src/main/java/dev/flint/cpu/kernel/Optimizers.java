@@ -31,11 +31,28 @@ public final class Optimizers {
                 }
                 return;
             }
-            for (int i = from; i < to; i++) {
-                float g = grad[i] + wd * param[i];
-                float v = first ? g : mu * velocity[i] + keep * g;
-                velocity[i] = v;
-                param[i] -= lr * (nesterov ? g + mu * v : v);
+            // One plain loop per case: with the two loop-invariant branches inside, C2 kept the loop
+            // scalar. The arithmetic per element is the same in every case.
+            if (first && !nesterov) {
+                for (int i = from; i < to; i++) {
+                    float g = grad[i] + wd * param[i];
+                    velocity[i] = g;
+                    param[i] -= lr * g;
+                }
+            } else if (!nesterov) {
+                for (int i = from; i < to; i++) {
+                    float g = grad[i] + wd * param[i];
+                    float v = mu * velocity[i] + keep * g;
+                    velocity[i] = v;
+                    param[i] -= lr * v;
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    float g = grad[i] + wd * param[i];
+                    float v = first ? g : mu * velocity[i] + keep * g;
+                    velocity[i] = v;
+                    param[i] -= lr * (g + mu * v);
+                }
             }
         });
     }

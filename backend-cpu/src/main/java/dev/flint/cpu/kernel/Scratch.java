@@ -15,10 +15,15 @@ final class Scratch {
     static final int PARTIALS = 1;
     static final int ACCUMULATOR = 2;
     static final int STAGING = 3;
-    private static final int SLOTS = 4;
+    static final int WEIGHTS = 4;
+    static final int LANES = 5;
+    /** The int slot: convolution tap offsets. */
+    static final int OFFSETS = 0;
+    private static final int SLOTS = 6;
 
     private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[SLOTS][]);
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[SLOTS][]);
 
     private Scratch() {
     }
@@ -40,6 +45,17 @@ final class Scratch {
         double[] buf = slots[slot];
         if (buf == null || buf.length < size) {
             buf = new double[size];
+            slots[slot] = buf;
+        }
+        return buf;
+    }
+
+    /** An int array of at least {@code size} elements for this thread's {@code slot}; contents are stale. */
+    static int[] ints(int slot, int size) {
+        int[][] slots = INTS.get();
+        int[] buf = slots[slot];
+        if (buf == null || buf.length < size) {
+            buf = new int[size];
             slots[slot] = buf;
         }
         return buf;

@@ -14,9 +14,6 @@ import dev.flint.cpu.parallel.Parallel;
  * }</pre>
  */
 public final class Softmax {
-    /** Log-softmax backward exponentiates this many elements at a time into a per-chunk buffer. */
-    private static final int BACKWARD_BLOCK = 1024;
-
     private Softmax() {
     }
 
@@ -44,39 +41,22 @@ public final class Softmax {
 
     /**
      * Gradient from the forward output {@code y}: softmax {@code dx = y (dy - sum(dy y))}, log-softmax
-     * {@code dx = dy - exp(y) sum(dy)}, sums per row.
+     * {@code dx = dy - exp(y) sum(dy)}, sums per row. Two passes over a row, the second while the row
+     * is still in cache; dx may alias dy or y.
      */
     public static void backward(boolean log, float[] y, float[] dy, float[] dx, int rows, int cols) {
         if (cols == 0) {
             return;   // empty rows: nothing to normalize
         }
         Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
-            float[] buf = log ? new float[Math.min(cols, BACKWARD_BLOCK)] : null;
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;
-                double sum = 0;
                 if (log) {
-                    for (int c = 0; c < cols; c++) {
-                        sum += dy[off + c];
-                    }
-                    float s = (float) sum;
-                    // exp(y) a block at a time into a small buffer (the array exp is vectorized), then a
-                    // plain loop; a buffer rather than dx itself, so dx may alias dy or y
-                    for (int c0 = 0; c0 < cols; c0 += buf.length) {
-                        int len = Math.min(buf.length, cols - c0);
-                        FloatMath.exp(y, off + c0, buf, len);
-                        for (int c = 0; c < len; c++) {
-                            dx[off + c0 + c] = dy[off + c0 + c] - buf[c] * s;
-                        }
-                    }
+                    float s = (float) FloatMath.dot(dy, null, off, cols);
+                    FloatMath.logSoftmaxGrad(y, dy, dx, off, cols, s);
                 } else {
-                    for (int c = 0; c < cols; c++) {
-                        sum += (double) dy[off + c] * y[off + c];
-                    }
-                    float s = (float) sum;
-                    for (int c = 0; c < cols; c++) {
-                        dx[off + c] = y[off + c] * (dy[off + c] - s);
-                    }
+                    float s = (float) FloatMath.dot(dy, y, off, cols);
+                    FloatMath.softmaxGrad(y, dy, dx, off, cols, s);
                 }
             }
         });

@@ -210,11 +210,7 @@ public final class UnaryKernels {
                             y[i] = Math.max(x[i], 0f);
                         }
                     },
-                    (from, to) -> {
-                        for (int i = from; i < to; i++) {
-                            dx[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & FloatOrder.positive(x[i]));
-                        }
-                    });
+                    (from, to) -> FloatMath.reluGrad(x, dy, dx, from, to));
             // max(x, 0) + slope min(x, 0) (exactly the two-sided definition, no branch to mispredict);
             // dy where x > 0, else slope * dy
             case LEAKY_RELU -> new Rule(

@@ -165,18 +165,31 @@ final class VectorExp {
         }
     }
 
-    /** The largest of {@code x[off .. off + n)}, NaN if any is NaN; {@code n >= 1}. */
+    /**
+     * The largest of {@code x[off .. off + n)}, NaN if any is NaN; {@code n >= 1}. Four running maxima:
+     * Java's float max (NaN and -0 rules) is several instructions long, and one chain of them made
+     * this pass cost half as much as the exponentials after it.
+     */
     static float max(float[] x, int off, int n) {
         int len = S.length();
         int i = 0;
         float max = x[off];
-        int vecEnd = S.loopBound(n);
-        if (vecEnd > 0) {
-            FloatVector m = FloatVector.fromArray(S, x, off);
-            for (i = len; i < vecEnd; i += len) {
-                m = m.max(FloatVector.fromArray(S, x, off + i));
+        int quadEnd = n - n % (4 * len);
+        if (quadEnd > 0) {
+            FloatVector m0 = FloatVector.fromArray(S, x, off);
+            FloatVector m1 = FloatVector.fromArray(S, x, off + len);
+            FloatVector m2 = FloatVector.fromArray(S, x, off + 2 * len);
+            FloatVector m3 = FloatVector.fromArray(S, x, off + 3 * len);
+            for (i = 4 * len; i < quadEnd; i += 4 * len) {
+                m0 = m0.max(FloatVector.fromArray(S, x, off + i));
+                m1 = m1.max(FloatVector.fromArray(S, x, off + i + len));
+                m2 = m2.max(FloatVector.fromArray(S, x, off + i + 2 * len));
+                m3 = m3.max(FloatVector.fromArray(S, x, off + i + 3 * len));
             }
-            max = Math.max(max, m.reduceLanes(VectorOperators.MAX));
+            max = Math.max(max, m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX));
+        }
+        for (int end = S.loopBound(n); i < end; i += len) {
+            max = Math.max(max, FloatVector.fromArray(S, x, off + i).reduceLanes(VectorOperators.MAX));
         }
         for (; i < n; i++) {
             max = Math.max(max, x[off + i]);
@@ -193,6 +206,92 @@ final class VectorExp {
         }
         for (; i < n; i++) {
             y[off + i] = (x[off + i] - a) - b;
+        }
+    }
+
+    /**
+     * The sum of {@code a[off + i] * b[off + i]} (or of {@code a[off + i]} alone when b is null) for
+     * {@code i < n}: four vectors of float partial sums (fma), moved into double every
+     * {@value #SUM_BLOCK} elements, then the tail in double.
+     */
+    static double dot(float[] a, float[] b, int off, int n) {
+        int len = S.length();
+        double sum = 0;
+        int i = 0;
+        int quadEnd = n - n % (4 * len);
+        while (i < quadEnd) {
+            int blockEnd = Math.min(quadEnd, i + SUM_BLOCK);
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = FloatVector.zero(S);
+            FloatVector s2 = FloatVector.zero(S);
+            FloatVector s3 = FloatVector.zero(S);
+            for (; i < blockEnd; i += 4 * len) {
+                int at = off + i;
+                if (b == null) {
+                    s0 = s0.add(FloatVector.fromArray(S, a, at));
+                    s1 = s1.add(FloatVector.fromArray(S, a, at + len));
+                    s2 = s2.add(FloatVector.fromArray(S, a, at + 2 * len));
+                    s3 = s3.add(FloatVector.fromArray(S, a, at + 3 * len));
+                } else {
+                    s0 = FloatVector.fromArray(S, a, at).fma(FloatVector.fromArray(S, b, at), s0);
+                    s1 = FloatVector.fromArray(S, a, at + len).fma(FloatVector.fromArray(S, b, at + len), s1);
+                    s2 = FloatVector.fromArray(S, a, at + 2 * len).fma(FloatVector.fromArray(S, b, at + 2 * len), s2);
+                    s3 = FloatVector.fromArray(S, a, at + 3 * len).fma(FloatVector.fromArray(S, b, at + 3 * len), s3);
+                }
+            }
+            sum += s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            sum += b == null ? a[off + i] : (double) a[off + i] * b[off + i];
+        }
+        return sum;
+    }
+
+    /** Softmax's gradient from its output: {@code dx = y (dy - s)} over {@code [off, off + n)}. */
+    static void softmaxGrad(float[] y, float[] dy, float[] dx, int off, int n, float s) {
+        int len = S.length();
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += len) {
+            int at = off + i;
+            FloatVector yv = FloatVector.fromArray(S, y, at);
+            yv.mul(FloatVector.fromArray(S, dy, at).sub(s)).intoArray(dx, at);
+        }
+        for (; i < n; i++) {
+            dx[off + i] = y[off + i] * (dy[off + i] - s);
+        }
+    }
+
+    /**
+     * Log-softmax's gradient from its output: {@code dx = dy - e^y s} over {@code [off, off + n)}, one
+     * vector at a time, so dx may be dy or y.
+     */
+    static void logSoftmaxGrad(float[] y, float[] dy, float[] dx, int off, int n, float s) {
+        int len = S.length();
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += len) {
+            int at = off + i;
+            FloatVector e = exp(FloatVector.fromArray(S, y, at));
+            FloatVector.fromArray(S, dy, at).sub(e.mul(s)).intoArray(dx, at);
+        }
+        for (; i < n; i++) {
+            dx[off + i] = dy[off + i] - FloatMath.exp(y[off + i]) * s;
+        }
+    }
+
+    /**
+     * ReLU's gradient {@code dx[i] = x[i] > 0 ? dy[i] : 0} for {@code from <= i < to}, dy's bits kept
+     * (NaN and -0 included) where x > 0; a NaN x gives 0.
+     */
+    static void reluGrad(float[] x, float[] dy, float[] dx, int from, int to) {
+        int len = S.length();
+        int i = from;
+        FloatVector zero = FloatVector.zero(S);
+        for (int end = from + S.loopBound(to - from); i < end; i += len) {
+            FloatVector d = FloatVector.fromArray(S, dy, i);
+            zero.blend(d, FloatVector.fromArray(S, x, i).compare(VectorOperators.GT, 0f)).intoArray(dx, i);
+        }
+        for (; i < to; i++) {
+            dx[i] = x[i] > 0f ? dy[i] : 0f;
         }
     }
 

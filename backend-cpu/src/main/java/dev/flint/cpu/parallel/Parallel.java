@@ -1,16 +1,14 @@
 package dev.flint.cpu.parallel;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The CPU backend's one thread pool, sized to the cores. Work is split into a few large chunks
- * (never per element), the calling thread runs one of them, and parallel regions never nest: a
- * call from inside a region runs sequentially.
+ * The CPU backend's worker threads, one fewer than the cores (the calling thread is the last). Work
+ * is split into a few large chunks (never per element), the calling thread runs one of them, and
+ * parallel regions never nest: a call from inside a region runs sequentially.
  *
  * <pre>{@code
  * Parallel.forRange(0, rows, 64, (from, to) -> { for (int r = from; r < to; r++) work(r); });
@@ -19,6 +17,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The thread count is {@code Runtime.availableProcessors()} unless the system property
  * {@code flint.cpu.threads} says otherwise; {@link #setThreads(int)} changes it at run time (tests
  * use it to check that results do not depend on the thread count).
+ *
+ * <p>Why not an {@code ExecutorService}: a training step runs dozens of regions of 10 to 500
+ * microseconds each, and handing a task to a parked pool thread (queue, futex wake-up, then a
+ * {@code Future} to wait on) cost 11-18 us per region here, a sixth of a small MLP step. Workers
+ * here poll their own slot after a region and park only after {@value #DEFAULT_SPIN_MICROS} us
+ * without work (OpenMP runtimes do the same: libgomp spins before it sleeps), so the next region of
+ * a step starts in well under a microsecond; an idle backend holds no core. The system property
+ * {@code flint.cpu.spinMicros} changes the spin (0: park at once).
+ *
+ * <p>Chunks are claimed, not assigned: the caller and the workers take the next unclaimed chunk
+ * until none is left, so a worker the operating system has not scheduled yet (another process
+ * holds its core) delays nobody; the caller runs its chunks instead. Chunk boundaries depend only on
+ * the range, the grain and the thread count, never on who runs them.
+ *
+ * <p>One region runs at a time. A region begun while another is running (two application threads
+ * calling the backend at once) runs on its calling thread alone, which gives the same result:
+ * every kernel's output is independent of how many threads computed it.
  */
 public final class Parallel {
 
@@ -28,9 +43,16 @@ public final class Parallel {
         void run(int from, int to);
     }
 
+    /** How long an idle worker polls for the next region before it parks. */
+    static final long DEFAULT_SPIN_MICROS = 200;
+
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    private static final long SPIN_NANOS = spinNanos();
+    /** Held by the thread whose region the workers are running. */
+    private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static volatile int threads = initialThreads();
-    private static volatile ExecutorService pool;
+    /** Workers 1..n-1 (slot 0 is the caller's), grown on demand and never shrunk. */
+    private static volatile Worker[] workers = new Worker[0];
 
     private Parallel() {
     }
@@ -44,11 +66,27 @@ public final class Parallel {
                     return n;
                 }
             } catch (NumberFormatException ignored) {
-                // fall through to the default, as documented
+                // fall through to the error below, as documented
             }
             throw new IllegalArgumentException("flint.cpu.threads must be a positive integer, got '" + prop + "'");
         }
         return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    private static long spinNanos() {
+        String prop = System.getProperty("flint.cpu.spinMicros");
+        if (prop == null) {
+            return DEFAULT_SPIN_MICROS * 1000;
+        }
+        try {
+            long micros = Long.parseLong(prop.trim());
+            if (micros >= 0) {
+                return micros * 1000;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through to the error below
+        }
+        throw new IllegalArgumentException("flint.cpu.spinMicros must be a non-negative integer, got '" + prop + "'");
     }
 
     /** Threads used by parallel regions (the caller counts as one). */
@@ -64,23 +102,30 @@ public final class Parallel {
         threads = n;
     }
 
-    private static ExecutorService pool() {
-        ExecutorService p = pool;
-        if (p == null) {
-            synchronized (Parallel.class) {
-                if (pool == null) {
-                    AtomicInteger id = new AtomicInteger();
-                    ThreadFactory factory = r -> {
-                        Thread t = new Thread(r, "flint-cpu-" + id.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    };
-                    pool = Executors.newCachedThreadPool(factory);
+    /** Whether the calling thread is inside a parallel region (where regions run sequentially). */
+    public static boolean inside() {
+        return INSIDE.get();
+    }
+
+    /** At least {@code count} workers, started on first need. */
+    private static Worker[] workers(int count) {
+        Worker[] w = workers;
+        if (w.length >= count) {
+            return w;
+        }
+        synchronized (Parallel.class) {
+            w = workers;
+            if (w.length < count) {
+                Worker[] grown = java.util.Arrays.copyOf(w, count);
+                for (int i = w.length; i < count; i++) {
+                    grown[i] = new Worker(i + 1);
+                    grown[i].thread.start();
                 }
-                p = pool;
+                workers = grown;
+                w = grown;
             }
         }
-        return p;
+        return w;
     }
 
     /**
@@ -94,55 +139,163 @@ public final class Parallel {
             return;
         }
         int chunks = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || INSIDE.get()) {
-            body.run(begin, end);
+        if (chunks <= 1 || INSIDE.get() || !BUSY.compareAndSet(false, true)) {
+            runInside(body, begin, end);
             return;
         }
-        @SuppressWarnings("unchecked")
-        Future<?>[] futures = new Future<?>[chunks - 1];
-        for (int c = 1; c < chunks; c++) {
-            int from = begin + (int) ((long) n * c / chunks);
-            int to = begin + (int) ((long) n * (c + 1) / chunks);
-            futures[c - 1] = pool().submit(() -> {
-                INSIDE.set(Boolean.TRUE);
-                try {
-                    body.run(from, to);
-                } finally {
-                    INSIDE.set(Boolean.FALSE);
-                }
-            });
-        }
-        INSIDE.set(Boolean.TRUE);
-        Throwable failure = null;
         try {
-            body.run(begin, begin + (int) ((long) n / chunks));
-        } catch (Throwable t) {
-            failure = t;
-        } finally {
-            INSIDE.set(Boolean.FALSE);
-        }
-        for (Future<?> f : futures) {
+            Region region = new Region(body, begin, n, chunks, Thread.currentThread());
+            Worker[] w = workers(chunks - 1);
+            for (int c = 1; c < chunks; c++) {
+                w[c - 1].hand(region);
+            }
+            INSIDE.set(Boolean.TRUE);
             try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause();
+                region.runChunks();
+            } finally {
+                INSIDE.set(Boolean.FALSE);
+            }
+            region.awaitWorkers();
+            for (int c = 1; c < chunks; c++) {
+                // a worker that never came for it must not keep the region's arrays reachable
+                w[c - 1].withdraw(region);
+            }
+            region.rethrow();
+        } finally {
+            BUSY.set(false);
+        }
+    }
+
+    /** Runs the body on this thread as (part of) a region; a nested call leaves the flag as it found it. */
+    private static void runInside(RangeBody body, int from, int to) {
+        boolean wasInside = INSIDE.get();
+        INSIDE.set(Boolean.TRUE);
+        try {
+            body.run(from, to);
+        } finally {
+            INSIDE.set(wasInside);
+        }
+    }
+
+    /** One parallel region: its chunks, the next unclaimed one, how many are unfinished, the first failure. */
+    private static final class Region {
+        private final RangeBody body;
+        private final int begin;
+        private final int n;
+        private final int chunks;
+        private final Thread caller;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger pending;
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private volatile boolean callerParked;
+
+        Region(RangeBody body, int begin, int n, int chunks, Thread caller) {
+            this.body = body;
+            this.begin = begin;
+            this.n = n;
+            this.chunks = chunks;
+            this.caller = caller;
+            this.pending = new AtomicInteger(chunks);
+        }
+
+        /** First item of chunk c (chunk {@code chunks} is the end). */
+        int from(int c) {
+            return begin + (int) ((long) n * c / chunks);
+        }
+
+        /** Runs unclaimed chunks until none is left; a failure is kept for the caller. */
+        void runChunks() {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                try {
+                    body.run(from(c), from(c + 1));
+                } catch (Throwable t) {
+                    fail(t);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = e;
+                if (pending.decrementAndGet() == 0 && callerParked) {
+                    LockSupport.unpark(caller);
                 }
             }
         }
-        if (failure instanceof RuntimeException re) {
-            throw re;
+
+        void fail(Throwable t) {
+            failure.compareAndSet(null, t);
         }
-        if (failure instanceof Error err) {
-            throw err;
+
+        /** Spins while the workers are likely to finish their chunks soon, then parks until they have. */
+        void awaitWorkers() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (pending.get() > 0) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                callerParked = true;
+                while (pending.get() > 0) {
+                    LockSupport.park(this);
+                }
+            }
         }
-        if (failure != null) {
-            throw new IllegalStateException("parallel region failed", failure);
+
+        void rethrow() {
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error err) {
+                throw err;
+            }
+            if (t != null) {
+                throw new IllegalStateException("parallel region failed", t);
+            }
+        }
+    }
+
+    /** A daemon thread that runs chunks of the regions handed to it, polling for work before it parks. */
+    private static final class Worker implements Runnable {
+        private final Thread thread;
+        private final AtomicReference<Region> slot = new AtomicReference<>();
+        private volatile boolean parked;
+
+        Worker(int id) {
+            thread = new Thread(this, "flint-cpu-" + id);
+            thread.setDaemon(true);
+        }
+
+        void hand(Region r) {
+            slot.set(r);
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        void withdraw(Region r) {
+            slot.compareAndSet(r, null);
+        }
+
+        @Override
+        public void run() {
+            INSIDE.set(Boolean.TRUE);
+            long idleSince = System.nanoTime();
+            while (true) {
+                // a region handed over while this worker was late for the one before replaces it here
+                Region r = slot.getAndSet(null);
+                if (r != null) {
+                    r.runChunks();
+                    idleSince = System.nanoTime();
+                    continue;
+                }
+                if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                // a region handed over between the check above and this flag is seen here
+                if (slot.get() == null) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+                idleSince = System.nanoTime();
+            }
         }
     }
 }

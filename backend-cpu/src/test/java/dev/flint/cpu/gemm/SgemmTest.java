@@ -258,6 +258,63 @@ class SgemmTest {
         }
     }
 
+    /**
+     * Outside the dot-product paths, every way the Vector API kernel can read its operands (packed,
+     * in place, by rows, as the transposed product) forms each element as the same fma chain in k
+     * order: the four transpose combinations of one product, the transposes materialized, agree bit
+     * for bit, on one and on two threads.
+     */
+    @Test
+    void everyOperandLayoutGivesTheSameBits() {
+        Kernel vector = VectorSupport.vectorKernelIfAvailable();
+        org.junit.jupiter.api.Assumptions.assumeTrue(vector != null, "no Vector API kernel in this JVM");
+        int before = Parallel.threads();
+        try {
+            // {m, n, k}: wide and narrow panels, C written as its transpose (m < n), edge slivers,
+            // more than one kc block, few rows (B in place)
+            int[][] shapes = {{128, 512, 300}, {512, 128, 300}, {64, 120, 400}, {37, 101, 1100}, {20, 300, 70},
+                {100, 700, 600}, {9, 33, 17}};
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                float[] a = random(m * k, 21);
+                float[] b = random(k * n, 22);
+                float[] at = transpose(a, m, k);
+                float[] bt = transpose(b, k, n);
+                float[] want = null;
+                for (int threads = 1; threads <= 2; threads++) {
+                    Parallel.setThreads(threads);
+                    for (int tr = 0; tr < 4; tr++) {
+                        boolean ta = (tr & 1) != 0;
+                        boolean tb = (tr & 2) != 0;
+                        float[] c = new float[m * n];
+                        Sgemm.gemm(vector, ta, tb, m, n, k, 1.5f, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0,
+                                tb ? k : n, 0f, c, 0, n);
+                        if (want == null) {
+                            want = c;
+                        } else {
+                            assertArrayEquals(want, c, m + " x " + n + " x " + k + " transA=" + ta + " transB=" + tb
+                                    + " on " + threads + " threads");
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    private static float[] transpose(float[] x, int rows, int cols) {
+        float[] t = new float[x.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = x[r * cols + c];
+            }
+        }
+        return t;
+    }
+
     /** Delegates to the plain kernel and records the output blocks it was handed. */
     private static final class RecordingKernel implements Kernel {
         final List<int[]> blocks = java.util.Collections.synchronizedList(new ArrayList<>());

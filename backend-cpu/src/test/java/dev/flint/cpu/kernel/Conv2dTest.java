@@ -117,4 +117,21 @@ class Conv2dTest {
         checkAll(new ConvGeometry(1, 3, 12, 12, 8, 5, 5, 1, 1, 2, 2), true);
         checkAll(new ConvGeometry(19, 1, 6, 6, 2, 3, 3, 3, 3, 0, 0), false);
     }
+
+    @Test
+    void directStrideOnePathMatchesTheReference() {
+        // the Vector API's direct convolution: LeNet's layers, channel counts that leave partial
+        // channel tiles, kernels wider than one weight tile (7 = 5 + 2), every padding below the kernel
+        ConvGeometry[] geometries = {
+            new ConvGeometry(3, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2),
+            new ConvGeometry(3, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0),
+            new ConvGeometry(11, 3, 9, 13, 17, 3, 3, 1, 1, 1, 1),
+            new ConvGeometry(2, 5, 12, 9, 10, 7, 4, 1, 1, 3, 0),
+            new ConvGeometry(1, 2, 6, 5, 3, 2, 3, 1, 1, 1, 2),
+        };
+        for (ConvGeometry g : geometries) {
+            assertEquals(FloatMath.VECTOR, Conv2d.direct(g), "direct path taken for " + g);
+            checkAll(g, true);
+        }
+    }
 }

@@ -197,4 +197,93 @@ class VectorExpTest {
         float[] withNaN = {1f, 2f, Float.NaN, 3f, 1f, 2f, 0f, 3f, 1f, 2f, 0f, 3f, 1f, 2f, 0f, 3f, 1f, 2f, 0f, 3f};
         assertTrue(Float.isNaN(FloatMath.max(withNaN, 0, withNaN.length)), "a NaN makes the row max NaN");
     }
+
+    @Test
+    void dotAndSoftmaxGradientsMatchTheirDefinitions() {
+        Random rnd = new Random(11);
+        for (int n : new int[] {1, 7, 16, 63, 64, 65, 257, 1000, 4096}) {
+            int off = 3;
+            float[] y = new float[n + off];
+            float[] dy = new float[n + off];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = (float) rnd.nextGaussian();
+                dy[i] = (float) rnd.nextGaussian();
+            }
+            double dot = 0;
+            double sum = 0;
+            double scale = 0;
+            for (int i = off; i < off + n; i++) {
+                dot += (double) y[i] * dy[i];
+                sum += dy[i];
+                scale += Math.abs((double) y[i] * dy[i]) + Math.abs(dy[i]);
+            }
+            // float partial sums: within a few float roundings of the whole row's magnitude
+            assertEquals(dot, FloatMath.dot(y, dy, off, n), 1e-6 * scale, "dot, n = " + n);
+            assertEquals(sum, FloatMath.dot(dy, null, off, n), 1e-6 * scale, "sum, n = " + n);
+            float s = (float) dot;
+            float[] dx = new float[n + off];
+            FloatMath.softmaxGrad(y, dy, dx, off, n, s);
+            float[] logDx = new float[n + off];
+            FloatMath.logSoftmaxGrad(y, dy, logDx, off, n, s);
+            for (int i = off; i < off + n; i++) {
+                assertEquals(y[i] * (dy[i] - s), dx[i], "softmax gradient at " + i);
+                double want = dy[i] - Math.exp(y[i]) * s;
+                assertEquals(want, logDx[i], 4e-7 * (Math.abs(dy[i]) + Math.exp(y[i]) * Math.abs(s)),
+                        "log-softmax gradient at " + i);
+            }
+        }
+    }
+
+    @Test
+    void softmaxBackwardMatchesItsFormulaAlsoInPlace() {
+        Random rnd = new Random(13);
+        int rows = 3;
+        int cols = 1000;
+        float[] x = new float[rows * cols];
+        float[] dy = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 3);
+            dy[i] = (float) rnd.nextGaussian();
+        }
+        float[] y = new float[x.length];
+        Softmax.forward(false, x, y, rows, cols);
+        float[] dx = new float[x.length];
+        Softmax.backward(false, y, dy, dx, rows, cols);
+        for (int r = 0; r < rows; r++) {
+            double dot = 0;
+            for (int c = 0; c < cols; c++) {
+                dot += (double) dy[r * cols + c] * y[r * cols + c];
+            }
+            for (int c = 0; c < cols; c++) {
+                int i = r * cols + c;
+                assertEquals(y[i] * (dy[i] - dot), dx[i], 1e-6 * Math.abs(y[i]) * (1 + Math.abs(dy[i])), "dx at " + i);
+            }
+        }
+        float[] aliased = dy.clone();
+        Softmax.backward(false, y, aliased, aliased, rows, cols);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(dx[i], aliased[i], "dx written over dy at " + i);
+        }
+    }
+
+    @Test
+    void reluGradientKeepsDyBitsWhereXIsPositive() {
+        float[] specials = {0f, -0f, Float.NaN, Float.MIN_VALUE, -Float.MIN_VALUE, 1f, -1f, Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY};
+        Random rnd = new Random(17);
+        int n = 203;
+        float[] x = new float[n];
+        float[] dy = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i < specials.length ? specials[i] : (float) rnd.nextGaussian();
+            dy[i] = i % 11 == 0 ? Float.NaN : i % 13 == 0 ? -0f : (float) rnd.nextGaussian();
+        }
+        float[] dx = new float[n];
+        FloatMath.reluGrad(x, dy, dx, 1, n);
+        assertEquals(0f, dx[0], "outside the range nothing is written");
+        for (int i = 1; i < n; i++) {
+            float want = Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & FloatOrder.positive(x[i]));
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(dx[i]), "dx at " + i + ", x = " + x[i]);
+        }
+    }
 }

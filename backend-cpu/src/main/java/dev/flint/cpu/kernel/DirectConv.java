@@ -1,0 +1,341 @@
+package dev.flint.cpu.kernel;
+
+import dev.flint.backend.ConvGeometry;
+import dev.flint.cpu.parallel.Parallel;
+import java.util.Arrays;
+
+/**
+ * Stride-1 convolution without im2col, on the Vector API ({@link ConvTiles}); {@link Conv2d} uses it
+ * for small channel counts, where im2col's columns matrix (every input pixel copied kh * kw times)
+ * costs as much as the product itself: LeNet's 6 -> 16 channel layer spent about half its forward
+ * time writing and re-reading 150 x 6400 columns.
+ *
+ * <p>Each image's channels are copied once into a zero-padded grid of width {@code wp = inW + 2 padW};
+ * output position {@code q = oh * wp + ow} then reads kernel tap (c, kh, kw) at the fixed offset
+ * {@code c * plane + kh * wp + kw + q}, so the inputs a tap needs for L consecutive positions are one
+ * vector load, and a register tile of output channels x positions is a GEMM tile whose B rows are the
+ * padded image at those offsets. The columns {@code ow >= outW} of the grid are computed and dropped
+ * ({@code (kw - 1) / wp} of the work: 29% for LeNet's 14-wide second layer, 12% for the first).
+ * <pre>
+ *   forward:         y = sum over taps of w(o, tap) * x(tap + q), plus the bias
+ *   backward data:   the forward of dy padded by (k - 1 - pad) with the kernel flipped and its two
+ *                    channel axes swapped
+ *   backward weight: dw(o, tap) = sum over images and q of dy(o, q) * x(tap + q), in vector lanes,
+ *                    dy zero on the dropped columns
+ * </pre>
+ *
+ * <p>Every output element is one fma chain in a fixed order (taps; or images and lanes for the weight
+ * gradient, over the same {@link Conv2d#WEIGHT_GROUPS} batch slices as the im2col path), so results do
+ * not depend on the thread count. They differ from the im2col path's in rounding only.
+ */
+final class DirectConv {
+    private static final int L = ConvTiles.L;
+    private static final boolean WIDE = L >= 16;
+    /** Output channels per forward tile: 8 with 32 vector registers, 6 with 16 (as the GEMM tiles). */
+    private static final int MR = WIDE ? 8 : 6;
+    /** Vectors of positions per forward tile. */
+    private static final int NV = WIDE ? 3 : 2;
+    /**
+     * Output channels per weight-gradient tile: 2 x 5 taps, 10 accumulators and 7 loads a step. At
+     * 4 x 5 (20 accumulators, for 32 registers) C2 (JDK 17) stopped intrinsifying the tile's loads and
+     * stores and it ran about 40x slower.
+     */
+    private static final int RW = 2;
+    /** Kernel columns per weight-gradient tile. */
+    private static final int TW = 5;
+    /**
+     * Up to this many multiply-adds per output element ({@code inChannels * kh * kw}); above it the
+     * im2col GEMM's larger register tiles and cache blocking win.
+     */
+    static final int MAX_TAPS = 1024;
+
+    private DirectConv() {
+    }
+
+    /**
+     * Whether the direct path computes this geometry: stride 1, padding below the kernel size (so the
+     * data gradient is a convolution with non-negative padding), a kernel other than 1x1 (which
+     * needs no columns anyway) and at most {@link #MAX_TAPS} taps. Depends on the geometry only.
+     */
+    static boolean applies(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.padH() < g.kernelH() && g.padW() < g.kernelW()
+                && (g.kernelH() > 1 || g.kernelW() > 1)
+                && g.inChannels() * g.kernelH() * g.kernelW() <= MAX_TAPS;
+    }
+
+    /** {@code y = conv2d(x, w) + bias}; bias may be null. */
+    static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+        Layer layer = new Layer(g.inChannels(), g.inH(), g.inW(), g.padH(), g.padW(), g.kernelH(), g.kernelW(),
+                g.outChannels());
+        float[] packed = layer.packWeights(w, false);
+        layer.run(g.batch(), x, packed, bias, y);
+    }
+
+    /** {@code dx} = the gradient with respect to the input: dy correlated with the flipped kernel. */
+    static void backwardData(ConvGeometry g, float[] dy, float[] w, float[] dx) {
+        Layer layer = new Layer(g.outChannels(), g.outH(), g.outW(), g.kernelH() - 1 - g.padH(),
+                g.kernelW() - 1 - g.padW(), g.kernelH(), g.kernelW(), g.inChannels());
+        float[] packed = layer.packWeights(w, true);
+        layer.run(g.batch(), dy, packed, null, dx);
+    }
+
+    /** {@code dw} = the gradient with respect to the weight, summed over the batch. */
+    static void backwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+        Layer layer = new Layer(g.inChannels(), g.inH(), g.inW(), g.padH(), g.padW(), g.kernelH(), g.kernelW(),
+                g.outChannels());
+        int taps = layer.taps;
+        int weightSize = g.outChannels() * taps;
+        int slices = Math.min(g.batch(), Conv2d.WEIGHT_GROUPS);
+        float[] partials = slices == 1 ? dw : Scratch.floats(Scratch.PARTIALS, slices * weightSize);
+        Parallel.forRange(0, slices, 1, (s0, s1) -> {
+            for (int s = s0; s < s1; s++) {
+                int n0 = (int) ((long) g.batch() * s / slices);
+                int n1 = (int) ((long) g.batch() * (s + 1) / slices);
+                layer.weightSlice(x, dy, n0, n1, partials, s * weightSize);
+            }
+        });
+        if (slices == 1) {
+            return;
+        }
+        Parallel.forRange(0, weightSize, Elementwise.GRAIN, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                float sum = partials[i];
+                for (int s = 1; s < slices; s++) {
+                    sum += partials[s * weightSize + i];
+                }
+                dw[i] = sum;
+            }
+        });
+    }
+
+    /**
+     * One stride-1 correlation: {@code inC} channels of {@code inH x inW} padded by (padH, padW),
+     * a {@code kh x kw} kernel, {@code outC} output channels of {@code outH x outW}.
+     */
+    private static final class Layer {
+        final int inC;
+        final int inH;
+        final int inW;
+        final int padH;
+        final int padW;
+        final int kh;
+        final int kw;
+        final int outC;
+        final int outH;
+        final int outW;
+        /** Padded width: the grid's row stride. */
+        final int wp;
+        /** Padded channel plane. */
+        final int plane;
+        /** Taps per output channel (inC * kh * kw). */
+        final int taps;
+        /** Computed grid positions per output channel (outH rows of wp), rounded up to whole tiles. */
+        final int positions;
+        /** Floats of one padded image, with room for the last vector's overrun past the last plane. */
+        final int paddedImage;
+
+        Layer(int inC, int inH, int inW, int padH, int padW, int kh, int kw, int outC) {
+            this.inC = inC;
+            this.inH = inH;
+            this.inW = inW;
+            this.padH = padH;
+            this.padW = padW;
+            this.kh = kh;
+            this.kw = kw;
+            this.outC = outC;
+            this.outH = inH + 2 * padH - kh + 1;
+            this.outW = inW + 2 * padW - kw + 1;
+            this.wp = inW + 2 * padW;
+            this.plane = (inH + 2 * padH) * wp;
+            this.taps = inC * kh * kw;
+            this.positions = (outH * wp + NV * L - 1) / (NV * L) * (NV * L);
+            // the last position reads tap (inC - 1, kh - 1, kw - 1): (kh - 1) * wp + positions covers
+            // the last plane, so past it only the rounding of positions and kw - 1 more
+            this.paddedImage = (inC - 1) * plane + (kh - 1) * wp + kw + positions;
+        }
+
+        /** Offset of tap (c, i, j) in a padded image: {@code c * plane + i * wp + j}, in tap order. */
+        int[] offsets() {
+            int[] off = Scratch.ints(Scratch.OFFSETS, taps);
+            int p = 0;
+            for (int c = 0; c < inC; c++) {
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        off[p++] = c * plane + i * wp + j;
+                    }
+                }
+            }
+            return off;
+        }
+
+        /**
+         * The weights as MR-channel slivers {@code packed[s * MR * taps + p * MR + r]}, zero past outC.
+         * With {@code flipped}, the forward weight w (inC', outC', kh, kw) = (outC, inC, kh, kw) of this
+         * layer's transpose is read flipped in space: the data gradient's kernel.
+         */
+        float[] packWeights(float[] w, boolean flipped) {
+            int slivers = (outC + MR - 1) / MR;
+            float[] packed = Scratch.floats(Scratch.WEIGHTS, slivers * MR * taps);
+            Arrays.fill(packed, 0, slivers * MR * taps, 0f);
+            int k2 = kh * kw;
+            for (int o = 0; o < outC; o++) {
+                int base = o / MR * MR * taps + o % MR;
+                for (int c = 0; c < inC; c++) {
+                    for (int t = 0; t < k2; t++) {
+                        float v = flipped ? w[(c * outC + o) * k2 + (k2 - 1 - t)] : w[(o * inC + c) * k2 + t];
+                        packed[base + (c * k2 + t) * MR] = v;
+                    }
+                }
+            }
+            return packed;
+        }
+
+        /** dst[n] = correlate(src[n]) (+ bias) for every image, images split over the threads. */
+        void run(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
+            int[] off = offsets();
+            int slivers = (outC + MR - 1) / MR;
+            int inImage = inC * inH * inW;
+            int outImage = outC * outH * outW;
+            Parallel.forRange(0, batch, 1, (n0, n1) -> {
+                float[] xp = Scratch.floats(Scratch.COLUMNS, paddedImage);
+                float[] yp = Scratch.floats(Scratch.STAGING, slivers * MR * positions);
+                // borders and the tail stay zero: every image writes the same interior
+                Arrays.fill(xp, 0, paddedImage, 0f);
+                for (int n = n0; n < n1; n++) {
+                    pad(src, n * inImage, xp, 0);
+                    for (int s = 0; s < slivers; s++) {
+                        int yRow = s * MR * positions;
+                        for (int q = 0; q < positions; q += NV * L) {
+                            forwardTile(packed, s * MR * taps, xp, q, off, yp, yRow + q);
+                        }
+                    }
+                    unpad(yp, bias, dst, n * outImage);
+                }
+            });
+        }
+
+        /** One tile of MR channels x NV vectors of positions (a single tile method: see VectorKernel.tile). */
+        private void forwardTile(float[] w, int wi, float[] xp, int q, int[] off, float[] yp, int yAt) {
+            if (WIDE) {
+                ConvTiles.fwd8x3(w, wi, xp, q, off, taps, yp, yAt, positions);
+            } else {
+                ConvTiles.fwd6x2(w, wi, xp, q, off, taps, yp, yAt, positions);
+            }
+        }
+
+        /** Copies one image's channels into the interior of the zero-bordered grid at {@code xp[at]}. */
+        void pad(float[] src, int srcAt, float[] xp, int at) {
+            for (int c = 0; c < inC; c++) {
+                for (int i = 0; i < inH; i++) {
+                    System.arraycopy(src, srcAt + (c * inH + i) * inW, xp, at + c * plane + (i + padH) * wp + padW, inW);
+                }
+            }
+        }
+
+        /** The valid columns of the computed grid, plus the bias, into one output image. */
+        private void unpad(float[] yp, float[] bias, float[] dst, int at) {
+            for (int o = 0; o < outC; o++) {
+                float b = bias == null ? 0f : bias[o];
+                int src = o * positions;
+                int out = at + o * outH * outW;
+                for (int i = 0; i < outH; i++, src += wp, out += outW) {
+                    if (bias == null) {
+                        System.arraycopy(yp, src, dst, out, outW);
+                    } else {
+                        for (int j = 0; j < outW; j++) {
+                            dst[out + j] = yp[src + j] + b;
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * {@code out[at + o * taps + tap] = sum over images [n0, n1) and positions of dy * x}: the
+         * weight gradient of one batch slice. x and dy are laid out on the grid first (dy zero on the
+         * dropped columns and past the last row).
+         */
+        void weightSlice(float[] x, float[] dy, int n0, int n1, float[] out, int at) {
+            int images = n1 - n0;
+            int dyImage = outC * positions;
+            float[] xp = Scratch.floats(Scratch.COLUMNS, images * paddedImage);
+            float[] dyp = Scratch.floats(Scratch.STAGING, images * dyImage);
+            Arrays.fill(xp, 0, images * paddedImage, 0f);
+            Arrays.fill(dyp, 0, images * dyImage, 0f);
+            int inImage = inC * inH * inW;
+            int outImage = outC * outH * outW;
+            for (int n = 0; n < images; n++) {
+                pad(x, (n0 + n) * inImage, xp, n * paddedImage);
+                for (int o = 0; o < outC; o++) {
+                    for (int i = 0; i < outH; i++) {
+                        System.arraycopy(dy, (n0 + n) * outImage + (o * outH + i) * outW, dyp,
+                                n * dyImage + o * positions + i * wp, outW);
+                    }
+                }
+            }
+            for (int o = 0; o < outC; o += RW) {
+                int rows = Math.min(RW, outC - o);
+                for (int c = 0; c < inC; c++) {
+                    for (int i = 0; i < kh; i++) {
+                        for (int j = 0; j < kw; j += TW) {
+                            int cols = Math.min(TW, kw - j);
+                            int tap = (c * kh + i) * kw + j;
+                            weightTile(rows, cols, dyp, o * positions, dyImage, xp, c * plane + i * wp + j, images,
+                                    out, at + o * taps + tap);
+                        }
+                    }
+                }
+            }
+        }
+
+        private void weightTile(int rows, int cols, float[] dyp, int dyAt, int dyImage, float[] xp, int xAt,
+                                int images, float[] out, int outAt) {
+            float[] acc = Scratch.floats(Scratch.ACCUMULATOR, RW * TW * L);
+            float[] lanes = Scratch.floats(Scratch.LANES, RW * TW * L);
+            // RW channels at a time, then pairs, then one; image 0's lanes start the sums
+            for (int r = 0; r < rows; ) {
+                int take = rows - r >= RW ? RW : rows - r >= 2 ? 2 : 1;
+                weightLanes(take, cols, dyp, dyAt + r * positions, xp, xAt, acc);
+                for (int img = 1; img < images; img++) {
+                    weightLanes(take, cols, dyp, dyAt + img * dyImage + r * positions, xp, xAt + img * paddedImage,
+                            lanes);
+                    ConvTiles.addLanes(lanes, acc, take * cols * L);
+                }
+                reduce(acc, take, cols, out, outAt + r * taps);
+                r += take;
+            }
+        }
+
+        /** {@code out[outAt + r * taps + t]} = the sum of the lanes of accumulator (r, t). */
+        private void reduce(float[] acc, int rows, int cols, float[] out, int outAt) {
+            for (int r = 0; r < rows; r++) {
+                for (int t = 0; t < cols; t++) {
+                    out[outAt + r * taps + t] = ConvTiles.sumLanes(acc, (r * cols + t) * L);
+                }
+            }
+        }
+
+        /** The lanes of one image's tile (rows x cols weights) into {@code acc[0 ..]}. */
+        private void weightLanes(int rows, int cols, float[] dyp, int dyAt, float[] xp, int xAt, float[] acc) {
+            int len = positions;
+            int dyRow = positions;
+            switch (rows * 8 + cols) {
+                case 4 * 8 + 5 -> ConvTiles.dw4x5(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 4 * 8 + 4 -> ConvTiles.dw4x4(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 4 * 8 + 3 -> ConvTiles.dw4x3(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 4 * 8 + 2 -> ConvTiles.dw4x2(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 4 * 8 + 1 -> ConvTiles.dw4x1(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 2 * 8 + 5 -> ConvTiles.dw2x5(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 2 * 8 + 4 -> ConvTiles.dw2x4(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 2 * 8 + 3 -> ConvTiles.dw2x3(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 2 * 8 + 2 -> ConvTiles.dw2x2(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 2 * 8 + 1 -> ConvTiles.dw2x1(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 1 * 8 + 5 -> ConvTiles.dw1x5(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 1 * 8 + 4 -> ConvTiles.dw1x4(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 1 * 8 + 3 -> ConvTiles.dw1x3(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 1 * 8 + 2 -> ConvTiles.dw1x2(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                default -> ConvTiles.dw1x1(dyp, dyAt, dyRow, xp, xAt, len, acc);
+            }
+        }
+    }
+}
