@@ -1,8 +1,6 @@
 package dev.flint.benchmarks;
 
 import dev.flint.backend.Backend;
-import dev.flint.backend.Gemm;
-import dev.flint.backend.Storage;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -33,28 +31,22 @@ public class GemmBenchmark {
     @Param({"256", "512", "1024", "2048"})
     public int n;
 
-    private Backend b;
-    private Storage a;
-    private Storage bMatrix;
-    private Storage c;
+    private GemmOperands operands;
 
     @Setup(Level.Trial)
     public void setUp() {
-        b = BenchSupport.open(backend, "GemmBenchmark n=" + n);
-        a = BenchSupport.uniform(b, n * n, 1L, -1f, 1f);
-        bMatrix = BenchSupport.uniform(b, n * n, 2L, -1f, 1f);
-        c = BenchSupport.zeros(b, n * n);
-        b.synchronize();
+        operands = new GemmOperands(BenchSupport.open(backend, "GemmBenchmark n=" + n), n, n, n, false, false);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        BenchSupport.release(a, bMatrix, c);
+        if (operands != null) {
+            operands.release();
+        }
     }
 
     @Benchmark
     public void gemm() {
-        b.gemm(Gemm.of(n, n, n).a(a, false).b(bMatrix, false).into(c));
-        b.synchronize();
+        operands.run();
     }
 }

@@ -1,8 +1,6 @@
 package dev.flint.benchmarks;
 
 import dev.flint.backend.Backend;
-import dev.flint.backend.Gemm;
-import dev.flint.backend.Storage;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -45,15 +43,7 @@ public class GemmShapeBenchmark {
         "NT:64x10x84", "NN:64x84x10", "TN:10x84x64"})
     public String shape;
 
-    private Backend b;
-    private boolean transA;
-    private boolean transB;
-    private int m;
-    private int n;
-    private int k;
-    private Storage a;
-    private Storage bMatrix;
-    private Storage c;
+    private GemmOperands operands;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -63,26 +53,20 @@ public class GemmShapeBenchmark {
             throw new IllegalArgumentException("GemmShapeBenchmark: shape must read OPS:MxNxK (OPS two of N/T),"
                     + " got '" + shape + "'");
         }
-        transA = parts[0].charAt(0) == 'T';
-        transB = parts[0].charAt(1) == 'T';
-        m = Integer.parseInt(dims[0]);
-        n = Integer.parseInt(dims[1]);
-        k = Integer.parseInt(dims[2]);
-        b = BenchSupport.open(backend, "GemmShapeBenchmark " + shape);
-        a = BenchSupport.uniform(b, m * k, 1L, -1f, 1f);
-        bMatrix = BenchSupport.uniform(b, k * n, 2L, -1f, 1f);
-        c = BenchSupport.zeros(b, m * n);
-        b.synchronize();
+        operands = new GemmOperands(BenchSupport.open(backend, "GemmShapeBenchmark " + shape),
+                Integer.parseInt(dims[0]), Integer.parseInt(dims[1]), Integer.parseInt(dims[2]),
+                parts[0].charAt(0) == 'T', parts[0].charAt(1) == 'T');
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        BenchSupport.release(a, bMatrix, c);
+        if (operands != null) {
+            operands.release();
+        }
     }
 
     @Benchmark
     public void gemm() {
-        b.gemm(Gemm.of(m, n, k).a(a, transA).b(bMatrix, transB).into(c));
-        b.synchronize();
+        operands.run();
     }
 }

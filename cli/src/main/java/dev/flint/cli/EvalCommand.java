@@ -66,10 +66,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!BackendChoice.isKnownOption(backend)) {
-            throw new ParameterException(spec.commandLine(), "--backend: unknown backend '" + backend
-                    + "', expected one of " + String.join(", ", BackendChoice.NAMES));
-        }
+        OptionChecks.requireKnownBackend(spec, backend);
         if (batchSize < 1) {
             throw new ParameterException(spec.commandLine(), "--batch-size must be at least 1, got " + batchSize);
         }

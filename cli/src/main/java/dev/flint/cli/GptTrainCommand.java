@@ -27,7 +27,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code flint gpt train}: trains a character-level GPT as nanoGPT trains its Shakespeare model on a CPU
@@ -239,8 +238,7 @@ final class GptTrainCommand implements Callable<Integer> {
 
     /** Rejects bad values before any work, with picocli's usage text and exit code 2. */
     private void validate() {
-        require(BackendChoice.NAMES.contains(backend.toLowerCase(Locale.ROOT)),
-                "--backend: unknown backend '" + backend + "', expected one of " + String.join(", ", BackendChoice.NAMES));
+        OptionChecks.requireKnownBackend(spec, backend);
         require(text.equals(EMBEDDED) || Files.isRegularFile(Path.of(text)),
                 "--text: '" + text + "' is neither 'embedded' nor a readable file");
         require(iterations >= 1, "--iters must be at least 1, got " + iterations);
@@ -262,8 +260,6 @@ final class GptTrainCommand implements Callable<Integer> {
     }
 
     private void require(boolean ok, String message) {
-        if (!ok) {
-            throw new ParameterException(spec.commandLine(), message);
-        }
+        OptionChecks.require(spec, ok, message);
     }
 }

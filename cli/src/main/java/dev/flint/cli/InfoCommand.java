@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -35,10 +34,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!BackendChoice.isKnownOption(backend)) {
-            throw new ParameterException(spec.commandLine(), "--backend: unknown backend '" + backend
-                    + "', expected one of " + String.join(", ", BackendChoice.NAMES));
-        }
+        OptionChecks.requireKnownBackend(spec, backend);
         PrintWriter out = spec.commandLine().getOut();
         out.print(Backends.report());
         out.printf("java %s on %s %s, %d cores%n", System.getProperty("java.version"), System.getProperty("os.name"),

@@ -613,8 +613,7 @@ final class TrainCommand implements Callable<Integer> {
     private void validate() {
         require(Models.NAMES.contains(model.toLowerCase(Locale.ROOT)),
                 "--model: unknown model '" + model + "', expected one of " + String.join(", ", Models.NAMES));
-        require(BackendChoice.isKnownOption(backend),
-                "--backend: unknown backend '" + backend + "', expected one of " + String.join(", ", BackendChoice.NAMES));
+        OptionChecks.requireKnownBackend(spec, backend);
         require(OPTIMIZERS.contains(optimizer.toLowerCase(Locale.ROOT)),
                 "--optimizer: unknown optimizer '" + optimizer + "', expected one of " + String.join(", ", OPTIMIZERS));
         require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
@@ -637,8 +636,6 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private void require(boolean ok, String message) {
-        if (!ok) {
-            throw new ParameterException(spec.commandLine(), message);
-        }
+        OptionChecks.require(spec, ok, message);
     }
 }

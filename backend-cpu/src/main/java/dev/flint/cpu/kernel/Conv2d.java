@@ -191,11 +191,20 @@ public final class Conv2d {
                 accumulateWeight(g, x, dy, n0, n1, partials, s * weightSize);
             }
         });
-        Parallel.forRange(0, weightSize, Elementwise.GRAIN, (i0, i1) -> {
+        sumSlices(partials, slices, weightSize, dw);
+    }
+
+    /**
+     * {@code dw[i]} = the sum over the {@code slices} partial weight gradients of {@code size} floats each
+     * ({@code partials[s * size + i]}), for the im2col and the direct path alike. Each element is added
+     * in slice order whatever the threads, which keeps the weight gradient independent of the thread count.
+     */
+    static void sumSlices(float[] partials, int slices, int size, float[] dw) {
+        Parallel.forRange(0, size, Elementwise.GRAIN, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 float sum = partials[i];
                 for (int s = 1; s < slices; s++) {
-                    sum += partials[s * weightSize + i];
+                    sum += partials[s * size + i];
                 }
                 dw[i] = sum;
             }

@@ -97,15 +97,7 @@ final class DirectConv {
         if (slices == 1) {
             return;
         }
-        Parallel.forRange(0, weightSize, Elementwise.GRAIN, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                float sum = partials[i];
-                for (int s = 1; s < slices; s++) {
-                    sum += partials[s * weightSize + i];
-                }
-                dw[i] = sum;
-            }
-        });
+        Conv2d.sumSlices(partials, slices, weightSize, dw);
     }
 
     /**
