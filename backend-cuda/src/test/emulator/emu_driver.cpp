@@ -169,6 +169,7 @@ void run_block(int n, const char *kernel) {
 long long stream_syncs = 0;
 long long dtoh_copies = 0;
 long long event_syncs = 0;
+long long launches = 0;     // kernel launches accepted, for the tests that count them (written with the syncs)
 
 void count_sync(long long *counter) {
     (*counter)++;
@@ -178,7 +179,8 @@ void count_sync(long long *counter) {
     }
     FILE *f = fopen(path, "w");
     if (f != nullptr) {
-        fprintf(f, "stream_syncs=%lld dtoh_copies=%lld event_syncs=%lld\n", stream_syncs, dtoh_copies, event_syncs);
+        fprintf(f, "stream_syncs=%lld dtoh_copies=%lld event_syncs=%lld launches=%lld\n", stream_syncs, dtoh_copies,
+                event_syncs, launches);
         fclose(f);
     }
 }
@@ -392,6 +394,7 @@ int cuLaunchKernel(void *function, unsigned int gx, unsigned int gy, unsigned in
     if (threads == 0 || threads > 1024 || threads % 32 != 0 || gx == 0 || gy == 0 || gz == 0) {
         return 1;                                                     // CUDA_ERROR_INVALID_VALUE
     }
+    launches++;
     emu_gridDim = {gx, gy, gz};
     emu_blockDim = {bx, by, bz};
     S.thunk = k->thunk;

@@ -14,11 +14,17 @@ import dev.flint.tensor.Tensor;
 import dev.flint.tensor.TensorFactory;
 import dev.flint.testing.CountingBackend;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -94,6 +100,74 @@ class CudaHostSyncTest {
                     + "0 cuMemcpyDtoH; reading the loss: " + (driverAfter[0] - driverSteps[0]) + " + "
                     + (driverAfter[1] - driverSteps[1]));
         }
+    }
+
+    /**
+     * Attention runs as a few kernels whatever the number of heads (issue 11: "a handful of launches, not one
+     * per head"): GPT's packed causal self-attention at nanoGPT's context (64) and head size (32) launches as
+     * many kernels in its forward and in its backward primitive with 8 heads as with 1. Counted by the
+     * emulated driver, which writes its totals at every sync: the backend is wrapped so that each attention
+     * primitive runs between two syncs.
+     */
+    @Test
+    void attentionLaunchesAsManyKernelsForEightHeadsAsForOne() throws IOException {
+        Assumptions.assumeTrue(System.getenv("EMU_CUDA_SYNC_COUNT_FILE") != null,
+                "kernel launches are counted by the emulated driver of EmulatedCudaTest only");
+        Backend cuda = Backends.get("cuda");
+        Map<String, Long> launches = new TreeMap<>();
+        Backend timed = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (self, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {     // the wrapper's own identity
+                        return switch (method.getName()) {
+                            case "equals" -> self == args[0];
+                            case "hashCode" -> System.identityHashCode(self);
+                            default -> "launch-counting(cuda)";
+                        };
+                    }
+                    boolean attention = method.getName().startsWith("attention");
+                    long before = attention ? syncedLaunches(cuda) : 0;
+                    Object result;
+                    try {
+                        result = method.invoke(cuda, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (attention) {
+                        launches.merge(method.getName(), syncedLaunches(cuda) - before, Long::sum);
+                    }
+                    return result;
+                });
+        int[] heads = {1, 4, 8};
+        List<Map<String, Long>> perHeads = new ArrayList<>();
+        for (int h : heads) {
+            launches.clear();
+            try (Scope scope = Scope.open()) {
+                Tensor qkv = Tensor.on(timed).randn(Shape.of(2, 64, 3 * 32 * h), new Rng(h)).requiresGrad(true);
+                qkv.selfAttention(h, null, true).sum().backward();
+            }
+            perHeads.add(new TreeMap<>(launches));
+        }
+        System.out.println("[emulated cuda] kernel launches of packed causal self-attention (B 2, T 64, head size 32)"
+                + " for 1, 4, 8 heads: " + perHeads);
+        assertEquals(Map.of("attentionForward", 1L, "attentionBackward", 2L), perHeads.get(0),
+                "one fused forward kernel; the backward's two (dQ, then dK and dV)");
+        for (int i = 1; i < heads.length; i++) {
+            assertEquals(perHeads.get(0), perHeads.get(i), "launches with " + heads[i] + " heads against 1 head");
+        }
+    }
+
+    /** Kernel launches so far, after waiting for the device (the driver writes its totals at a sync). */
+    private static long syncedLaunches(Backend cuda) throws IOException {
+        cuda.synchronize();
+        return driverLaunches();
+    }
+
+    /** Kernel launches so far, as the emulated driver wrote them at the last sync. */
+    private static long driverLaunches() throws IOException {
+        String file = System.getenv("EMU_CUDA_SYNC_COUNT_FILE");
+        Matcher m = Pattern.compile("launches=(\\d+)").matcher(Files.readString(Path.of(file)));
+        assertTrue(m.find(), "no launch count in the emulated driver's file");
+        return Long.parseLong(m.group(1));
     }
 
     /** {cuStreamSynchronize, cuMemcpyDtoHAsync, cuEventSynchronize calls} from the emulated driver, or null elsewhere. */
