@@ -285,6 +285,102 @@ final class VectorExp {
         return sum;
     }
 
+    /**
+     * The sum of {@code (x[off + i] - m)^2} for {@code i < n}: one vector of float partial sums per
+     * {@value #SUM_BLOCK} elements, each moved into double, the tail in double.
+     */
+    static double sumSquaredDiff(float[] x, int off, int n, float m) {
+        double sum = 0;
+        int len = S.length();
+        int i = 0;
+        int vecEnd = S.loopBound(n);
+        while (i < vecEnd) {
+            int blockEnd = Math.min(vecEnd, i + SUM_BLOCK);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < blockEnd; i += len) {
+                FloatVector d = FloatVector.fromArray(S, x, off + i).sub(m);
+                acc = d.fma(d, acc);
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float d = x[off + i] - m;
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /**
+     * {@code y[off + c] = (x[off + c] - m) * rs * w[c] + b[c]} for {@code c < n}, rounded as written (no
+     * fused multiply-add), so it equals the scalar loop bit for bit.
+     */
+    static void normalizeRow(float[] x, float[] y, int off, int n, float m, float rs, float[] w, float[] b) {
+        int len = S.length();
+        int c = 0;
+        for (int end = S.loopBound(n); c < end; c += len) {
+            FloatVector t = FloatVector.fromArray(S, x, off + c).sub(m).mul(rs);
+            t.mul(FloatVector.fromArray(S, w, c)).add(FloatVector.fromArray(S, b, c)).intoArray(y, off + c);
+        }
+        for (; c < n; c++) {
+            y[off + c] = (x[off + c] - m) * rs * w[c] + b[c];
+        }
+    }
+
+    /**
+     * Layer norm's row sums for the input gradient: {@code sums[0] = sum g}, {@code sums[1] = sum g xhat}
+     * with {@code g = dy[off + c] w[c]} and {@code xhat = (x[off + c] - m) rs}; float partial
+     * sums per {@value #SUM_BLOCK} elements, moved into double.
+     */
+    static void layerNormGradSums(float[] x, float[] dy, float[] w, int off, int n, float m, float rs,
+                                  double[] sums) {
+        double gSum = 0;
+        double gxSum = 0;
+        int len = S.length();
+        int c = 0;
+        int vecEnd = S.loopBound(n);
+        while (c < vecEnd) {
+            int blockEnd = Math.min(vecEnd, c + SUM_BLOCK);
+            FloatVector accG = FloatVector.zero(S);
+            FloatVector accGx = FloatVector.zero(S);
+            for (; c < blockEnd; c += len) {
+                // w is never null here: a vector chosen by a branch in the loop would merge two boxes
+                FloatVector g = FloatVector.fromArray(S, dy, off + c).mul(FloatVector.fromArray(S, w, c));
+                FloatVector xhat = FloatVector.fromArray(S, x, off + c).sub(m).mul(rs);
+                accG = accG.add(g);
+                accGx = g.fma(xhat, accGx);
+            }
+            gSum += accG.reduceLanes(VectorOperators.ADD);
+            gxSum += accGx.reduceLanes(VectorOperators.ADD);
+        }
+        for (; c < n; c++) {
+            float g = dy[off + c] * w[c];
+            gSum += g;
+            gxSum += g * ((x[off + c] - m) * rs);
+        }
+        sums[0] = gSum;
+        sums[1] = gxSum;
+    }
+
+    /**
+     * Layer norm's input gradient for one row: {@code dx = rs (g - gMean - xhat gxMean)}, g and xhat as in
+     * {@link #layerNormGradSums}, rounded as written, so it equals the scalar loop bit for bit.
+     */
+    static void layerNormGradRow(float[] x, float[] dy, float[] w, float[] dx, int off, int n, float m, float rs,
+                                 float gMean, float gxMean) {
+        int len = S.length();
+        int c = 0;
+        for (int end = S.loopBound(n); c < end; c += len) {
+            FloatVector g = FloatVector.fromArray(S, dy, off + c).mul(FloatVector.fromArray(S, w, c));
+            FloatVector xhat = FloatVector.fromArray(S, x, off + c).sub(m).mul(rs);
+            g.sub(gMean).sub(xhat.mul(gxMean)).mul(rs).intoArray(dx, off + c);
+        }
+        for (; c < n; c++) {
+            float g = dy[off + c] * w[c];
+            float xhat = (x[off + c] - m) * rs;
+            dx[off + c] = rs * (g - gMean - xhat * gxMean);
+        }
+    }
+
     /** Softmax's gradient from its output: {@code dx = y (dy - s)} over {@code [off, off + n)}. */
     static void softmaxGrad(float[] y, float[] dy, float[] dx, int off, int n, float s) {
         int len = S.length();
