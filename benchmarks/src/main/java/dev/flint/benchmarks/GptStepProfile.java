@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * share of the step outside the backend (Java front end, autograd, allocation).
  *
  * <pre>
- *   java --add-modules jdk.incubator.vector -cp ... dev.flint.nn.gpt.GptStepProfile [steps]
+ *   java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
+ *       dev.flint.benchmarks.GptStepProfile [steps [warm-up steps]]
  * </pre>
  */
 public final class GptStepProfile {
@@ -31,7 +32,10 @@ public final class GptStepProfile {
 
     public static void main(String[] args) {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-        int warmup = 5;
+        // On JDK 17 the GEMM tiles' first C2 code is an on-stack-replacement compile whose Vector API
+        // calls are not intrinsified (the loop's vectors enter it untyped); on a busy machine the proper
+        // compile can take seconds to replace it, so profiles of steady state warm up longer.
+        int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Backend cpu = Backends.get("cpu");
         Map<String, long[]> totals = new TreeMap<>();   // name -> {nanos, calls}
         boolean[] on = {false};

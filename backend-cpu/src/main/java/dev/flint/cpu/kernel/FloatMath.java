@@ -156,6 +156,65 @@ final class FloatMath {
         return sum;
     }
 
+    /** The sum of {@code (x[off + i] - m)^2} for {@code i < n}; the scalar loop adds in double. */
+    static double sumSquaredDiff(float[] x, int off, int n, float m) {
+        if (VECTOR) {
+            return VectorExp.sumSquaredDiff(x, off, n, m);
+        }
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            float d = x[off + i] - m;
+            sq += d * d;
+        }
+        return sq;
+    }
+
+    /** {@code y[off + c] = (x[off + c] - m) * rs * w[c] + b[c]} for {@code c < n}, rounded as written. */
+    static void normalizeRow(float[] x, float[] y, int off, int n, float m, float rs, float[] w, float[] b) {
+        if (VECTOR) {
+            VectorExp.normalizeRow(x, y, off, n, m, rs, w, b);
+            return;
+        }
+        for (int c = 0; c < n; c++) {
+            y[off + c] = (x[off + c] - m) * rs * w[c] + b[c];
+        }
+    }
+
+    /**
+     * Layer norm's row sums for the input gradient: {@code sums[0] = sum g}, {@code sums[1] = sum g xhat}
+     * with {@code g = dy[off + c] w[c]}, {@code xhat = (x[off + c] - m) rs}.
+     */
+    static void layerNormGradSums(float[] x, float[] dy, float[] w, int off, int n, float m, float rs,
+                                  double[] sums) {
+        if (VECTOR) {
+            VectorExp.layerNormGradSums(x, dy, w, off, n, m, rs, sums);
+            return;
+        }
+        double gSum = 0;
+        double gxSum = 0;
+        for (int c = 0; c < n; c++) {
+            float g = dy[off + c] * w[c];
+            gSum += g;
+            gxSum += g * ((x[off + c] - m) * rs);
+        }
+        sums[0] = gSum;
+        sums[1] = gxSum;
+    }
+
+    /** Layer norm's input gradient for one row, {@code dx = rs (g - gMean - xhat gxMean)}, rounded as written. */
+    static void layerNormGradRow(float[] x, float[] dy, float[] w, float[] dx, int off, int n, float m, float rs,
+                                 float gMean, float gxMean) {
+        if (VECTOR) {
+            VectorExp.layerNormGradRow(x, dy, w, dx, off, n, m, rs, gMean, gxMean);
+            return;
+        }
+        for (int c = 0; c < n; c++) {
+            float g = dy[off + c] * w[c];
+            float xhat = (x[off + c] - m) * rs;
+            dx[off + c] = rs * (g - gMean - xhat * gxMean);
+        }
+    }
+
     /** Softmax's gradient from its output: {@code dx = y (dy - s)} over {@code [off, off + n)}. */
     static void softmaxGrad(float[] y, float[] dy, float[] dx, int off, int n, float s) {
         if (VECTOR) {

@@ -35,24 +35,17 @@ public final class Normalization {
         Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;
-                double sum = 0;
-                for (int c = 0; c < cols; c++) {
-                    sum += x[off + c];
-                }
+                // The row sums were the cost: one chain of double adds per row is latency-bound, so on the
+                // Vector API they are float partial sums moved into double (FloatMath.dot).
+                double sum = FloatMath.dot(x, null, off, cols);
                 float m = (float) (sum / cols);
                 // Two passes: the variance of (x - mean) does not cancel the way E[x^2] - mean^2 does.
-                double sq = 0;
-                for (int c = 0; c < cols; c++) {
-                    float d = x[off + c] - m;
-                    sq += d * d;
-                }
+                double sq = FloatMath.sumSquaredDiff(x, off, cols, m);
                 float rs = (float) (1.0 / Math.sqrt(sq / cols + eps));
                 mean[r] = m;
                 rstd[r] = rs;
                 if (w != null && b != null) {
-                    for (int c = 0; c < cols; c++) {
-                        y[off + c] = (x[off + c] - m) * rs * w[c] + b[c];
-                    }
+                    FloatMath.normalizeRow(x, y, off, cols, m, rs, w, b);
                 } else if (w != null) {
                     for (int c = 0; c < cols; c++) {
                         y[off + c] = (x[off + c] - m) * rs * w[c];
@@ -78,10 +71,18 @@ public final class Normalization {
                                          float[] dw, float[] db, int rows, int cols) {
         if (dx != null) {
             Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
+                double[] sums = new double[2];
                 for (int r = r0; r < r1; r++) {
                     int off = r * cols;
                     float m = mean[r];
                     float rs = rstd[r];
+                    if (w != null) {
+                        // as in the forward pass: float partial sums instead of two double add chains
+                        FloatMath.layerNormGradSums(x, dy, w, off, cols, m, rs, sums);
+                        FloatMath.layerNormGradRow(x, dy, w, dx, off, cols, m, rs, (float) (sums[0] / cols),
+                                (float) (sums[1] / cols));
+                        continue;
+                    }
                     double gSum = 0;
                     double gxSum = 0;
                     for (int c = 0; c < cols; c++) {

@@ -20,6 +20,16 @@ import jdk.incubator.vector.VectorSpecies;
  * low bits of that sum are {@code n} itself, so no float-to-int conversion is needed, and
  * {@code 2^n} is built as two halves by shifting those bits into the exponent field, exactly as the
  * scalar version does. The polynomial uses fused multiply-adds, which only removes roundings.
+ *
+ * <p>No method here takes or returns a vector: each loop is whole in one method, and a function of
+ * exp (sigmoid, tanh, GELU) first runs {@link #expShifted} over a block of scratch, then a second loop.
+ * On JDK 17, C2 only keeps a vector in a register while every Vector API call on it is inlined into
+ * one compilation. A helper of ours such as {@code exp(FloatVector)} breaks that in ways that depend on
+ * what ran first: if it got its own C2 compilation before its caller did, C2 refuses to inline it
+ * ("already compiled into a big method"); inlined into a loop that already holds a dozen vector
+ * operations, it passes C2's node budget ("NodeCountInliningCutoff"). Either way vectors are boxed at
+ * the call, the intrinsics that receive them give up, and the Vector API's scalar fallback runs:
+ * GELU in the GPT step ran 10x slower than alone. JDK methods carry {@code @ForceInline}; ours cannot.
  */
 final class VectorExp {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -33,6 +43,8 @@ final class VectorExp {
     private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
     /** Partial sums are moved into double every this many elements, so float rounding never piles up. */
     private static final int SUM_BLOCK = 256;
+    /** Elements per block of the loops that run exp over scratch first: 2 KiB, in L1 beside the inputs. */
+    static final int BLOCK = 512;
 
     private VectorExp() {
     }
@@ -42,39 +54,65 @@ final class VectorExp {
         return S.length();
     }
 
-    private static FloatVector bc(float c) {
-        return FloatVector.broadcast(S, c);
-    }
-
-    /** {@code e^x} lane-wise, with the special cases of {@link FloatMath#exp}. */
-    static FloatVector exp(FloatVector x) {
+    /**
+     * {@code y[yOff + i] = e^(x[xOff + i] - shift)} for {@code i < n}, with the special cases of
+     * {@link FloatMath#exp}; x and y may be the same array at the same offset. The only loop that holds
+     * the exp polynomial: every other exp below runs it over a block of a scratch array.
+     */
+    static void expShifted(float[] x, int xOff, float shift, float[] y, int yOff, int n) {
         // No clamp on the input: out of (UNDERFLOW, OVERFLOW] the lanes below compute garbage that the
         // two blends at the end replace, and NaN stays NaN through every step. Java's float min/max
         // (NaN and -0 rules) cost several instructions each and made the whole exp 1.7x slower.
-        FloatVector t = x.fma(LOG2E, SHIFTER);
-        FloatVector n = t.sub(SHIFTER);
-        FloatVector r = n.fma(bc(-LN2_HI), x);
-        r = n.fma(bc(-LN2_LO), r);
-        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f);
-        p = p.fma(r, bc(8.3334519073E-3f));
-        p = p.fma(r, bc(4.1665795894E-2f));
-        p = p.fma(r, bc(1.6666665459E-1f));
-        p = p.fma(r, bc(5.0000001201E-1f));
-        p = p.fma(r.mul(r), r).add(1f);
-        IntVector k = t.reinterpretAsInts().sub(SHIFTER_BITS);
-        IntVector half = k.lanewise(VectorOperators.ASHR, 1);
-        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = k.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector e = p.mul(s1).mul(s2);
-        VectorMask<Float> over = x.compare(VectorOperators.GT, OVERFLOW);
-        VectorMask<Float> under = x.compare(VectorOperators.LE, UNDERFLOW);
-        return e.blend(Float.POSITIVE_INFINITY, over).blend(0f, under);
+        // x - 0 is x for every float (-0 included), so plain exp pays one subtraction for sharing this.
+        int len = S.length();
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += len) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i).sub(shift);
+            FloatVector t = v.fma(LOG2E, SHIFTER);
+            FloatVector k = t.sub(SHIFTER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), v);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f);
+            p = p.fma(r, FloatVector.broadcast(S, 8.3334519073E-3f));
+            p = p.fma(r, FloatVector.broadcast(S, 4.1665795894E-2f));
+            p = p.fma(r, FloatVector.broadcast(S, 1.6666665459E-1f));
+            p = p.fma(r, FloatVector.broadcast(S, 5.0000001201E-1f));
+            p = p.fma(r.mul(r), r).add(1f);
+            IntVector n2 = t.reinterpretAsInts().sub(SHIFTER_BITS);
+            IntVector half = n2.lanewise(VectorOperators.ASHR, 1);
+            FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = n2.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = p.mul(s1).mul(s2);
+            VectorMask<Float> over = v.compare(VectorOperators.GT, OVERFLOW);
+            VectorMask<Float> under = v.compare(VectorOperators.LE, UNDERFLOW);
+            e.blend(Float.POSITIVE_INFINITY, over).blend(0f, under).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = FloatMath.exp(x[xOff + i] - shift);
+        }
     }
 
-    /** {@code y[yOff + i] = e^(x[xOff + i] - shift)} for {@code i < n} (unless y is null); returns their sum. */
+    /** {@code y[yOff + i] = e^(x[xOff + i] - shift)} for {@code i < n} (unless y is null); returns the sum. */
     static double expShiftSum(float[] x, int xOff, float[] y, int yOff, int n, float shift) {
-        // One vector a step: unrolled by two, the loop grew past C2's inlining budget, the Vector API
-        // calls stayed unintrinsified and it ran 10x slower (measured on JDK 17).
+        if (y != null) {
+            expShifted(x, xOff, shift, y, yOff, n);
+            return sum(y, yOff, n);
+        }
+        float[] block = Scratch.floats(Scratch.BLOCKS, SUM_BLOCK);
+        double sum = 0;
+        for (int b = 0; b < n; b += SUM_BLOCK) {
+            int m = Math.min(SUM_BLOCK, n - b);
+            expShifted(x, xOff + b, shift, block, 0, m);
+            sum += sum(block, 0, m);
+        }
+        return sum;
+    }
+
+    /**
+     * The sum of {@code a[off + i]} for {@code i < n}: one vector of float partial sums per
+     * {@value #SUM_BLOCK} elements, each moved into double, then the tail one element at a time in double.
+     */
+    private static double sum(float[] a, int off, int n) {
         double sum = 0;
         int len = S.length();
         int i = 0;
@@ -83,85 +121,85 @@ final class VectorExp {
             int blockEnd = Math.min(vecEnd, i + SUM_BLOCK);
             FloatVector acc = FloatVector.zero(S);
             for (; i < blockEnd; i += len) {
-                FloatVector e = exp(FloatVector.fromArray(S, x, xOff + i).sub(shift));
-                if (y != null) {
-                    e.intoArray(y, yOff + i);
-                }
-                acc = acc.add(e);
+                acc = acc.add(FloatVector.fromArray(S, a, off + i));
             }
             sum += acc.reduceLanes(VectorOperators.ADD);
         }
         for (; i < n; i++) {
-            float e = FloatMath.exp(x[xOff + i] - shift);
-            if (y != null) {
-                y[yOff + i] = e;
-            }
-            sum += e;
+            sum += a[off + i];
         }
         return sum;
     }
 
     /** {@code y[i] = e^x[i]} for {@code from <= i < to}. */
     static void exp(float[] x, float[] y, int from, int to) {
-        int len = S.length();
-        int i = from;
-        for (int end = from + S.loopBound(to - from); i < end; i += len) {
-            exp(FloatVector.fromArray(S, x, i)).intoArray(y, i);
-        }
-        for (; i < to; i++) {
-            y[i] = FloatMath.exp(x[i]);
-        }
+        expShifted(x, from, 0f, y, from, to - from);
     }
 
     /** {@code y[i] = e^x[xOff + i]} for {@code i < n}. */
     static void exp(float[] x, int xOff, float[] y, int n) {
-        int len = S.length();
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += len) {
-            exp(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, i);
-        }
-        for (; i < n; i++) {
-            y[i] = FloatMath.exp(x[xOff + i]);
-        }
+        expShifted(x, xOff, 0f, y, 0, n);
     }
 
-    /** {@code y[i] = 1 / (1 + e^-x[i])} for {@code from <= i < to}. */
+    /** {@code y[i] = 1 / (1 + e^-x[i])} for {@code from <= i < to}, a block at a time. */
     static void sigmoid(float[] x, float[] y, int from, int to) {
+        float[] e = Scratch.floats(Scratch.BLOCKS, BLOCK);
         int len = S.length();
-        int i = from;
-        for (int end = from + S.loopBound(to - from); i < end; i += len) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, i).neg());
-            FloatVector.broadcast(S, 1f).div(e.add(1f)).intoArray(y, i);
-        }
-        for (; i < to; i++) {
-            y[i] = 1f / (1f + FloatMath.exp(-x[i]));
+        for (int b = from; b < to; b += BLOCK) {
+            int m = Math.min(BLOCK, to - b);
+            int i = 0;
+            for (int end = S.loopBound(m); i < end; i += len) {
+                FloatVector.fromArray(S, x, b + i).neg().intoArray(e, i);
+            }
+            for (; i < m; i++) {
+                e[i] = -x[b + i];
+            }
+            expShifted(e, 0, 0f, e, 0, m);
+            i = 0;
+            for (int end = S.loopBound(m); i < end; i += len) {
+                FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, e, i).add(1f)).intoArray(y, b + i);
+            }
+            for (; i < m; i++) {
+                y[b + i] = 1f / (1f + e[i]);
+            }
         }
     }
 
     /**
      * {@code y[i] = tanh(x[i])} for {@code from <= i < to}, as {@link FloatMath#tanh}: the odd polynomial
      * below 0.625, {@code 1 - 2 / (e^2|x| + 1)} above, the sign put back from the input's bits (so
-     * {@code -0} stays {@code -0}; NaN fails the comparison, takes the exp side and stays NaN).
+     * {@code -0} stays {@code -0}; NaN fails the comparison, takes the exp side and stays NaN). A block
+     * at a time: {@code e^2|x|} first, into scratch, then the rest.
      */
     static void tanh(float[] x, float[] y, int from, int to) {
+        float[] e = Scratch.floats(Scratch.BLOCKS, BLOCK);
         int len = S.length();
-        int i = from;
-        for (int end = from + S.loopBound(to - from); i < end; i += len) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            IntVector bits = v.reinterpretAsInts();
-            FloatVector a = bits.and(0x7fffffff).reinterpretAsFloats();
-            FloatVector z = v.mul(v);
-            FloatVector q = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
-            q = q.fma(z, bc(-5.37397155531E-2f));
-            q = q.fma(z, bc(1.33314422036E-1f));
-            q = q.fma(z, bc(-3.33332819422E-1f));
-            FloatVector small = a.fma(z.mul(q), a);
-            FloatVector large = bc(1f).sub(bc(2f).div(exp(a.add(a)).add(1f)));
-            FloatVector t = large.blend(small, a.compare(VectorOperators.LT, 0.625f));
-            t.reinterpretAsInts().or(bits.and(0x80000000)).reinterpretAsFloats().intoArray(y, i);
-        }
-        for (; i < to; i++) {
-            y[i] = FloatMath.tanh(x[i]);
+        for (int b = from; b < to; b += BLOCK) {
+            int m = Math.min(BLOCK, to - b);
+            int end = S.loopBound(m);
+            for (int i = 0; i < end; i += len) {
+                FloatVector a = FloatVector.fromArray(S, x, b + i).abs();
+                a.add(a).intoArray(e, i);
+            }
+            expShifted(e, 0, 0f, e, 0, end);
+            for (int i = 0; i < end; i += len) {
+                FloatVector v = FloatVector.fromArray(S, x, b + i);
+                IntVector bits = v.reinterpretAsInts();
+                FloatVector a = bits.and(0x7fffffff).reinterpretAsFloats();
+                FloatVector z = v.mul(v);
+                FloatVector q = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
+                q = q.fma(z, FloatVector.broadcast(S, -5.37397155531E-2f));
+                q = q.fma(z, FloatVector.broadcast(S, 1.33314422036E-1f));
+                q = q.fma(z, FloatVector.broadcast(S, -3.33332819422E-1f));
+                FloatVector small = a.fma(z.mul(q), a);
+                FloatVector large = FloatVector.broadcast(S, 1f)
+                        .sub(FloatVector.broadcast(S, 2f).div(FloatVector.fromArray(S, e, i).add(1f)));
+                FloatVector t = large.blend(small, a.compare(VectorOperators.LT, 0.625f));
+                t.reinterpretAsInts().or(bits.and(0x80000000)).reinterpretAsFloats().intoArray(y, b + i);
+            }
+            for (int i = end; i < m; i++) {
+                y[b + i] = FloatMath.tanh(x[b + i]);
+            }
         }
     }
 
@@ -247,6 +285,102 @@ final class VectorExp {
         return sum;
     }
 
+    /**
+     * The sum of {@code (x[off + i] - m)^2} for {@code i < n}: one vector of float partial sums per
+     * {@value #SUM_BLOCK} elements, each moved into double, the tail in double.
+     */
+    static double sumSquaredDiff(float[] x, int off, int n, float m) {
+        double sum = 0;
+        int len = S.length();
+        int i = 0;
+        int vecEnd = S.loopBound(n);
+        while (i < vecEnd) {
+            int blockEnd = Math.min(vecEnd, i + SUM_BLOCK);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < blockEnd; i += len) {
+                FloatVector d = FloatVector.fromArray(S, x, off + i).sub(m);
+                acc = d.fma(d, acc);
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float d = x[off + i] - m;
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /**
+     * {@code y[off + c] = (x[off + c] - m) * rs * w[c] + b[c]} for {@code c < n}, rounded as written (no
+     * fused multiply-add), so it equals the scalar loop bit for bit.
+     */
+    static void normalizeRow(float[] x, float[] y, int off, int n, float m, float rs, float[] w, float[] b) {
+        int len = S.length();
+        int c = 0;
+        for (int end = S.loopBound(n); c < end; c += len) {
+            FloatVector t = FloatVector.fromArray(S, x, off + c).sub(m).mul(rs);
+            t.mul(FloatVector.fromArray(S, w, c)).add(FloatVector.fromArray(S, b, c)).intoArray(y, off + c);
+        }
+        for (; c < n; c++) {
+            y[off + c] = (x[off + c] - m) * rs * w[c] + b[c];
+        }
+    }
+
+    /**
+     * Layer norm's row sums for the input gradient: {@code sums[0] = sum g}, {@code sums[1] = sum g xhat}
+     * with {@code g = dy[off + c] w[c]} and {@code xhat = (x[off + c] - m) rs}; float partial
+     * sums per {@value #SUM_BLOCK} elements, moved into double.
+     */
+    static void layerNormGradSums(float[] x, float[] dy, float[] w, int off, int n, float m, float rs,
+                                  double[] sums) {
+        double gSum = 0;
+        double gxSum = 0;
+        int len = S.length();
+        int c = 0;
+        int vecEnd = S.loopBound(n);
+        while (c < vecEnd) {
+            int blockEnd = Math.min(vecEnd, c + SUM_BLOCK);
+            FloatVector accG = FloatVector.zero(S);
+            FloatVector accGx = FloatVector.zero(S);
+            for (; c < blockEnd; c += len) {
+                // w is never null here: a vector chosen by a branch in the loop would merge two boxes
+                FloatVector g = FloatVector.fromArray(S, dy, off + c).mul(FloatVector.fromArray(S, w, c));
+                FloatVector xhat = FloatVector.fromArray(S, x, off + c).sub(m).mul(rs);
+                accG = accG.add(g);
+                accGx = g.fma(xhat, accGx);
+            }
+            gSum += accG.reduceLanes(VectorOperators.ADD);
+            gxSum += accGx.reduceLanes(VectorOperators.ADD);
+        }
+        for (; c < n; c++) {
+            float g = dy[off + c] * w[c];
+            gSum += g;
+            gxSum += g * ((x[off + c] - m) * rs);
+        }
+        sums[0] = gSum;
+        sums[1] = gxSum;
+    }
+
+    /**
+     * Layer norm's input gradient for one row: {@code dx = rs (g - gMean - xhat gxMean)}, g and xhat as in
+     * {@link #layerNormGradSums}, rounded as written, so it equals the scalar loop bit for bit.
+     */
+    static void layerNormGradRow(float[] x, float[] dy, float[] w, float[] dx, int off, int n, float m, float rs,
+                                 float gMean, float gxMean) {
+        int len = S.length();
+        int c = 0;
+        for (int end = S.loopBound(n); c < end; c += len) {
+            FloatVector g = FloatVector.fromArray(S, dy, off + c).mul(FloatVector.fromArray(S, w, c));
+            FloatVector xhat = FloatVector.fromArray(S, x, off + c).sub(m).mul(rs);
+            g.sub(gMean).sub(xhat.mul(gxMean)).mul(rs).intoArray(dx, off + c);
+        }
+        for (; c < n; c++) {
+            float g = dy[off + c] * w[c];
+            float xhat = (x[off + c] - m) * rs;
+            dx[off + c] = rs * (g - gMean - xhat * gxMean);
+        }
+    }
+
     /** Softmax's gradient from its output: {@code dx = y (dy - s)} over {@code [off, off + n)}. */
     static void softmaxGrad(float[] y, float[] dy, float[] dx, int off, int n, float s) {
         int len = S.length();
@@ -262,19 +396,24 @@ final class VectorExp {
     }
 
     /**
-     * Log-softmax's gradient from its output: {@code dx = dy - e^y s} over {@code [off, off + n)}, one
-     * vector at a time, so dx may be dy or y.
+     * Log-softmax's gradient from its output: {@code dx = dy - e^y s} over {@code [off, off + n)}; e^y
+     * goes to scratch a block at a time before dx is written, so dx may be dy or y.
      */
     static void logSoftmaxGrad(float[] y, float[] dy, float[] dx, int off, int n, float s) {
+        float[] e = Scratch.floats(Scratch.BLOCKS, BLOCK);
         int len = S.length();
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += len) {
-            int at = off + i;
-            FloatVector e = exp(FloatVector.fromArray(S, y, at));
-            FloatVector.fromArray(S, dy, at).sub(e.mul(s)).intoArray(dx, at);
-        }
-        for (; i < n; i++) {
-            dx[off + i] = dy[off + i] - FloatMath.exp(y[off + i]) * s;
+        for (int b = 0; b < n; b += BLOCK) {
+            int m = Math.min(BLOCK, n - b);
+            int at = off + b;
+            expShifted(y, at, 0f, e, 0, m);
+            int i = 0;
+            for (int end = S.loopBound(m); i < end; i += len) {
+                FloatVector ev = FloatVector.fromArray(S, e, i);
+                FloatVector.fromArray(S, dy, at + i).sub(ev.mul(s)).intoArray(dx, at + i);
+            }
+            for (; i < m; i++) {
+                dx[at + i] = dy[at + i] - e[i] * s;
+            }
         }
     }
 
