@@ -15,8 +15,8 @@ GB/s for the memory-bound ops (minimum traffic: softmax and ReLU forward 8 bytes
 (gc.alloc.rate.norm). Times and allocations are medians of the measured iterations (all forks), as
 the peers' figures are medians of their samples: JMH's score is the mean, and with the quick run's
 three iterations one iteration still warming up (C2 not done compiling the step) moved cnn_step's
-mean 25% and its allocation from 57 KiB to 4.1 MiB per step. The spread printed beside the time is
-the slowest and fastest iteration. Standard library only, so any python3 runs it.
+mean 25% and its allocation from 57 KiB to 4.1 MiB per step. Beside the time: the fastest and the
+slowest iteration. Standard library only, so any python3 runs it.
 """
 import argparse
 import json
