@@ -12,12 +12,17 @@ run, the default run); each --peers is ISA=FILE. Sections follow the order of fi
 Derived figures: GFLOP/s for GEMM (2 n^3) and conv2d (2 N O OH OW I KH KW, backward twice that),
 GB/s for the memory-bound ops (minimum traffic: softmax and ReLU forward 8 bytes per element, backward
 12), ms per training step, and bytes allocated per operation from JMH's gc profiler
-(gc.alloc.rate.norm). Standard library only, so any python3 runs it.
+(gc.alloc.rate.norm). Times and allocations are medians of the measured iterations (all forks), as
+the peers' figures are medians of their samples: JMH's score is the mean, and with the quick run's
+three iterations one iteration still warming up (C2 not done compiling the step) moved cnn_step's
+mean 25% and its allocation from 57 KiB to 4.1 MiB per step. Beside the time: the fastest and the
+slowest iteration. Standard library only, so any python3 runs it.
 """
 import argparse
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 
@@ -69,6 +74,12 @@ def workload(bench, params):
     return "%s.%s" % (cls, method), None, None
 
 
+def iterations(metric):
+    """One figure per measured iteration over all forks (JMH's rawData); its score if there is none."""
+    samples = [x for fork in metric.get("rawData") or [] for x in fork]
+    return samples or [metric["score"]]
+
+
 def load_jmh(label, path):
     rows = []
     with open(path) as f:
@@ -76,17 +87,18 @@ def load_jmh(label, path):
     for entry in data:
         params = entry.get("params", {})
         metric = entry["primaryMetric"]
-        seconds = metric["score"] * UNIT_SECONDS[metric["scoreUnit"]]
-        error = metric.get("scoreError")
-        error = error * UNIT_SECONDS[metric["scoreUnit"]] if isinstance(error, (int, float)) else None
+        unit = UNIT_SECONDS[metric["scoreUnit"]]
+        samples = iterations(metric)
+        seconds = statistics.median(samples) * unit
+        spread = (min(samples) * unit, max(samples) * unit) if len(samples) > 1 else None
         alloc = None
         for name, sec in entry.get("secondaryMetrics", {}).items():
             if name.lstrip("\u00b7") == "gc.alloc.rate.norm":
-                alloc = sec["score"]
+                alloc = statistics.median(iterations(sec))
         wid, flops, nbytes = workload(entry["benchmark"], params)
         rows.append({
             "label": label, "benchmark": entry["benchmark"].split(".", 3)[-1], "workload": wid,
-            "backend": params.get("backend", "?"), "seconds": seconds, "error": error, "flops": flops,
+            "backend": params.get("backend", "?"), "seconds": seconds, "spread": spread, "flops": flops,
             "bytes": nbytes, "alloc": alloc, "jvm": entry.get("vmVersion", ""),
             "jvmArgs": " ".join(entry.get("jvmArgs", [])),
         })
@@ -173,10 +185,10 @@ def sort_key(wid):
 
 
 def flint_table(rows):
-    out = ["| benchmark | backend | JVM path | time (± 99.9% error) | derived | allocated / op |",
+    out = ["| benchmark | backend | JVM path | time (median; fastest–slowest iteration) | derived | allocated / op (median) |",
            "| --- | --- | --- | --- | --- | --- |"]
     for r in sorted(rows, key=lambda r: (sort_key(r["workload"]), r["backend"], r["label"])):
-        err = " ± %s" % fmt_time(r["error"]) if r["error"] is not None else ""
+        err = " (%s–%s)" % (fmt_time(r["spread"][0]), fmt_time(r["spread"][1])) if r["spread"] else ""
         out.append("| %s | %s | %s | %s%s | %s | %s |" % (
             r["workload"], r["backend"], r["label"], fmt_time(r["seconds"]), err, derived(r), fmt_bytes(r["alloc"])))
     return out

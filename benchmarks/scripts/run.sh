@@ -5,7 +5,10 @@
 #
 #   benchmarks/scripts/run.sh [quick|full]
 #
-#   quick  1 fork, 2 warm-up + 3 measured iterations of 1 s (the training-step GEMM shapes 0.5 s)
+#   quick  1 fork, 5 warm-up + 3 measured iterations of 1 s (the training-step GEMM shapes 2 + 3 of
+#          0.5 s). Five, not two: on 2 cores the tensor-level training steps (many more methods for C2
+#          to compile than one kernel) were still 1.5-3x slow after 2 s, allocating 12 MB per step
+#          in the interpreted Vector API, and reached steady state only after 4-9 s.
 #   full   careful: 2 forks, 5 warm-up + 5 measured iterations of 2 s
 #
 # Instruction sets: on a processor with AVX-512, everything runs twice, first as it is (avx512) and
@@ -40,7 +43,7 @@ include="${FLINT_BENCH_INCLUDE:-dev.flint.benchmarks}"
 
 gemm_sizes="256,512,1024,2048"
 case "$mode" in
-  quick) jmh_opts=(-f 1 -wi 2 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms) ;;
+  quick) jmh_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms) ;;
   full)  jmh_opts=(-f 2 -wi 5 -i 5 -w 2s -r 2s); shape_opts=("${jmh_opts[@]}") ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
