@@ -32,8 +32,9 @@ final class GptLossChart {
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setMarkerSize(6);
-        // The pattern on the y axis only: on both, XChart picked x ticks 101 or 112 iterations apart and the
-        // four-digit labels ran into each other (2,000-iteration runs); 1,000 pixels fit 100-iteration ticks.
+        // The pattern on the y axis only (on both it made XChart's x steps coarser and odder), and 1,000 pixels
+        // wide: at 800 the four-digit iteration labels of a 2,000-step run ran into each other. XChart still
+        // picks uneven steps for some ranges (91 iterations apart, say); the labels stay apart.
         c.getStyler().setYAxisDecimalPattern("#0.###");
         double[] losses = result.losses();
         if (losses.length > 0) {
