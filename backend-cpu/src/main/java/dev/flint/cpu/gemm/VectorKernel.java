@@ -77,8 +77,13 @@ final class VectorKernel implements Kernel {
      * costs the tile only a few percent (measured on Zen 5: 8 x 3 at 200-215 GFLOP/s against 220).
      */
     static final int ROWS_IN_PLACE_BELOW = 512;
-    /** Columns of a packed B panel (3 MiB at 8 x 48 tiles): streamed from L3, measured best. */
-    static final int NC = 32 * NR;
+    /**
+     * Columns of a packed B panel: whole slivers covering 2048 columns (4 MiB, streamed from L3). A
+     * is packed again for every panel, so C up to 2048 wide packs it once per k block. Measured on
+     * Zen 5 against 32 slivers (1536 columns at 512 bits, 512 at 256), GEMM 2048 at 512 bits
+     * 311-325 -> 327-337 GFLOP/s, GEMM 1024 at 256 bits 163-171 -> 171-176 (alternating runs).
+     */
+    static final int NC = (2048 + NR - 1) / NR * NR;
 
     /**
      * Per thread: [0] the packed A block, [1] the packed B panel, grown on demand and never shrunk;

@@ -171,6 +171,8 @@ class SgemmTest {
         for (int tr = 0; tr < 4; tr++) {
             check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, 211, 1100, 530, 1f, 0.5f, 1, 0, 2, 0, 3, 1));
             check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, 390, 97, 600, -1f, 0f, 0, 4, 0, 5, 0, 0));
+            // wider than one packed B panel (2064 columns at 512 bits, 2048 at 256)
+            check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, 40, 2200, 530, 1f, 0f, 0, 0, 0, 0, 0, 0));
         }
     }
 
