@@ -17,7 +17,9 @@ CONV_OUT = os.path.join(SRC, "kernel", "ConvTiles.java")
 # sliver is zero-padded to the full width instead of having a tile of its own, because every tile
 # method runs as slow Java code (C1 does not intrinsify the Vector API) until it has been called
 # often enough for C2, and a rarely called edge tile stayed there for seconds.
-TILES = [(8, 3, "c"), (8, 3, "r"), (6, 2, "c")]
+TILES = [(8, 3, "c"), (8, 3, "r"), (6, 2, "c"),
+         # the narrow products (C at most 16 columns wide): one vector at 512 bits, two at 256
+         (8, 1, "c"), (8, 1, "r"), (6, 2, "r")]
 
 HEAD = '''package dev.flint.cpu.gemm;
 
@@ -28,8 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The register tiles of {@link VectorKernel}: {@code t[r][v] = sum over p < kc of A(r, p) * B(p, v)}
- * for an MR x NV-vector block, one fma chain per accumulator in k order, parked in t (row stride
- * {@code ldt}) for the kernel's alpha/beta update. The update stays out of the tile: with it, a tile
+ * for an MR x NV-vector block, one fma chain per accumulator in k order, parked in t from {@code ti}
+ * (row stride {@code ldt}) for the kernel's alpha/beta update, or stored straight into C where that
+ * update would change nothing (one k block, alpha 1, beta 0). The update stays out of the tile: with it, a tile
  * grew past C2's inlining budget, its Vector API calls were no longer intrinsified and the tiles ran
  * 2-4x slower (measured on JDK 17). Row p of the B sliver is {@code b[bi + p * bStep ...]} (a packed panel:
  * bStep = NR; B read in place: its row stride). A is read in one of two ways:
@@ -62,9 +65,9 @@ def tile(mr, nv, mode):
     else:
         doc = "A(r, p) = a[ai + r * lda + p]"
     lines.append("")
-    lines.append("    /** %d x %d vectors, %s; accumulator (r, v) goes to {@code t[r * ldt + v * L]}. */" % (
+    lines.append("    /** %d x %d vectors, %s; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */" % (
         mr, nv, doc))
-    lines.append("    static void %s(float[] a, int ai, %s, float[] b, int bi, int bStep, int kc, float[] t, int ldt) {"
+    lines.append("    static void %s(float[] a, int ai, %s, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {"
                  % (name, a_arg))
     for r in range(mr):
         for v in range(nv):
@@ -89,13 +92,10 @@ def tile(mr, nv, mode):
             lines.append("            c%d%d = a%d.fma(b%d, c%d%d);" % (r, v, r, v, r, v))
     lines.append("        }")
     for r in range(mr):
-        row = "0" if r == 0 else ("ldt" if r == 1 else "%d * ldt" % r)
+        row = "ti" if r == 0 else ("ti + ldt" if r == 1 else "ti + %d * ldt" % r)
         for v in range(nv):
             off = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
-            if row == "0":
-                at = "0" if v == 0 else off[3:]
-            else:
-                at = row + off
+            at = row + off
             lines.append("        c%d%d.intoArray(t, %s);" % (r, v, at))
     lines.append("    }")
     return lines

@@ -61,11 +61,14 @@ final class VectorKernel implements Kernel {
      */
     static final int DOT_ROWS = 8;
     /**
-     * Up to this many columns of C (a classifier head: 128 x 10, k = 256), a product with B
-     * transposed is done as dot products too: packing all of A for a sliver that is mostly zero
-     * padding costs more than the product (measured on Zen 5: 26 us packed, see MlpShapeProbe).
+     * Up to this many columns of C (a classifier head: 128 x 10, k = 256), a product goes to
+     * {@link #narrow}: op(B) packed into one 16-wide panel (one vector at 512 bits, two at 256) and
+     * tiles of that width, A read in place. The full-width path would pad each sliver with 38 zero
+     * columns at 512 bits; dot products, used here before, paid a lane reduction per element (Zen 5,
+     * 64 x 10 x 84 with B transposed: 6.5-7.1 us dotted, 2.6 us narrow, PyTorch 1.7; its 8 x 1 tile
+     * reading rows of A in place pays a broadcast and a bounds check per fma).
      */
-    static final int DOT_COLS = 16;
+    static final int NARROW = 16;
     /** Up to this many rows of C, full B slivers are read in place instead of packed. */
     static final int DIRECT_B_ROWS = 32;
     /**
@@ -74,8 +77,13 @@ final class VectorKernel implements Kernel {
      * costs the tile only a few percent (measured on Zen 5: 8 x 3 at 200-215 GFLOP/s against 220).
      */
     static final int ROWS_IN_PLACE_BELOW = 512;
-    /** Columns of a packed B panel (3 MiB at 8 x 48 tiles): streamed from L3, measured best. */
-    static final int NC = 32 * NR;
+    /**
+     * Columns of a packed B panel: whole slivers covering 2048 columns (4 MiB, streamed from L3). A
+     * is packed again for every panel, so C up to 2048 wide packs it once per k block. Measured on
+     * Zen 5 against 32 slivers (1536 columns at 512 bits, 512 at 256), GEMM 2048 at 512 bits
+     * 311-325 -> 327-337 GFLOP/s, GEMM 1024 at 256 bits 163-171 -> 171-176 (alternating runs).
+     */
+    static final int NC = (2048 + NR - 1) / NR * NR;
 
     /**
      * Per thread: [0] the packed A block, [1] the packed B panel, grown on demand and never shrunk;
@@ -132,12 +140,19 @@ final class VectorKernel implements Kernel {
     /**
      * {@code x W^T} with fewer rows than columns, on 512-bit tiles: as {@code C^T = W x^T}, the
      * larger operand is read in place by rows and only the smaller one is transposed into panels.
-     * 256-bit tiles must pack A either way, so they gain nothing.
+     * 256-bit tiles must pack A either way, so they gain nothing. (C with few rows is not turned into
+     * a narrow C^T: 10 x 256 x 128 with A transposed ran 8.2 us as it is and 11 us narrow, its 8 x 1
+     * tiles paying a broadcast per fma.)
      */
     @Override
     public boolean swapsOperands(GemmArgs g) {
         return WIDE && g.transB() && !g.transA() && !g.transC() && g.m() < g.n()
-                && g.m() > DOT_COLS && g.n() > DOT_ROWS;
+                && g.m() > NARROW && g.n() > DOT_ROWS;
+    }
+
+    /** Dot products (B transposed, few rows of C), decided on the whole call's shape. */
+    private static boolean dotted(GemmArgs g) {
+        return g.transB() && g.m() <= DOT_ROWS;
     }
 
     @Override
@@ -147,9 +162,13 @@ final class VectorKernel implements Kernel {
 
     @Override
     public void compute(GemmArgs g, int i0, int i1, int j0, int j1) {
-        if (g.transB() && (g.m() <= DOT_ROWS || g.n() <= DOT_COLS)) {
-            // decided on the whole call's m, never on the block, so every thread count takes it
+        // decided on the whole call's shape, never on the block, so every thread count takes the same path
+        if (dotted(g)) {
             dotProducts(g, i0, i1, j0, j1);
+            return;
+        }
+        if (g.n() <= NARROW) {
+            narrow(g, i0, i1, j0, j1);
             return;
         }
         int k = g.k();
@@ -174,6 +193,11 @@ final class VectorKernel implements Kernel {
         float[] b = g.b();
         int lda = g.lda();
         int ldb = g.ldb();
+        // One k block, alpha 1 and beta 0: the update would store the tile unchanged, so a whole
+        // tile goes straight into C (with k as short as 10, the trip through t cost as much as the fmas).
+        boolean straight = k <= kcLimit && g.alpha() == 1f && g.beta() == 0f && !g.transC();
+        float[] c = g.c();
+        int ldc = g.ldc();
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             int fullCols = nc / NR * NR;
@@ -225,8 +249,12 @@ final class VectorKernel implements Kernel {
                                 }
                             }
                             // a narrow edge sliver is packed zero-padded to NR: the one tile covers it
-                            tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t);
-                            update(g, t, row, mr, jc + jr, nr, first);
+                            if (straight && mr == MR && nr == NR) {
+                                tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, c, g.cIndex(row, jc + jr), ldc);
+                            } else {
+                                tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t, 0, NR);
+                                update(g, t, NR, row, mr, jc + jr, nr, first);
+                            }
                         }
                     }
                 }
@@ -235,18 +263,87 @@ final class VectorKernel implements Kernel {
     }
 
     /**
-     * The register tile, A read packed or in place, parked in t. One tile per vector width: every
-     * tile method is slow Java code (C1 does not intrinsify the Vector API) until C2 compiles it, and
-     * separate edge tiles, called rarely, stayed slow for seconds of a training run.
+     * The register tile, A read packed or in place, parked in t from ti with row stride ldt. One tile
+     * per vector width: every tile method is slow Java code (C1 does not intrinsify the Vector API)
+     * until C2 compiles it, and separate edge tiles, called rarely, stayed slow for seconds of a
+     * training run. (The narrow path's tiles are not edge tiles: every call of a narrow shape uses them.)
      */
     private static void tile(float[] a, int ai, int aStep, boolean rows, int lda, float[] b, int bi, int bStep,
-                             int kc, float[] t) {
+                             int kc, float[] t, int ti, int ldt) {
         if (!WIDE) {
-            VectorTiles.c6x2(a, ai, aStep, b, bi, bStep, kc, t, NR);
+            VectorTiles.c6x2(a, ai, aStep, b, bi, bStep, kc, t, ti, ldt);
         } else if (rows) {
-            VectorTiles.r8x3(a, ai, lda, b, bi, bStep, kc, t, NR);
+            VectorTiles.r8x3(a, ai, lda, b, bi, bStep, kc, t, ti, ldt);
         } else {
-            VectorTiles.c8x3(a, ai, aStep, b, bi, bStep, kc, t, NR);
+            VectorTiles.c8x3(a, ai, aStep, b, bi, bStep, kc, t, ti, ldt);
+        }
+    }
+
+    /**
+     * A product with at most {@link #NARROW} columns of C: op(B)'s columns j0..j1 packed into a
+     * kc x NARROW panel (zero past j1), then MR rows of C at a time with A read in place (rows of a
+     * row-major A, columns of a transposed one; a short last sliver packed). The same kc blocks, fma
+     * chains in k order and alpha/beta update as the full-width path.
+     */
+    private static void narrow(GemmArgs g, int i0, int i1, int j0, int j1) {
+        int k = g.k();
+        int nr = j1 - j0;
+        float[][] buffers = BUFFERS.get();
+        grow(buffers, 0, MR * Math.min(KC, k), MC * KC);
+        grow(buffers, 1, NARROW * Math.min(KC, k), NC * KC);
+        float[] ap = buffers[0];
+        float[] bp = buffers[1];
+        float[] t = buffers[2];
+        float[] a = g.a();
+        int lda = g.lda();
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packNarrowB(g, bp, pc, kc, j0, nr);
+            for (int row = i0; row < i1; row += MR) {
+                int mr = Math.min(MR, i1 - row);
+                float[] as = a;
+                int ai;
+                int aStep = lda;
+                boolean rows = false;
+                if (mr < MR) {
+                    packA(g, ap, row, mr, pc, kc);
+                    as = ap;
+                    ai = 0;
+                    aStep = MR;
+                } else if (g.transA()) {
+                    ai = g.aOff() + pc * lda + row;
+                } else {
+                    ai = g.aOff() + row * lda + pc;
+                    rows = true;
+                }
+                if (!WIDE) {
+                    if (rows) {
+                        VectorTiles.r6x2(as, ai, lda, bp, 0, NARROW, kc, t, 0, NARROW);
+                    } else {
+                        VectorTiles.c6x2(as, ai, aStep, bp, 0, NARROW, kc, t, 0, NARROW);
+                    }
+                } else if (rows) {
+                    VectorTiles.r8x1(as, ai, lda, bp, 0, NARROW, kc, t, 0, NARROW);
+                } else {
+                    VectorTiles.c8x1(as, ai, aStep, bp, 0, NARROW, kc, t, 0, NARROW);
+                }
+                update(g, t, NARROW, row, mr, j0, nr, pc == 0);
+            }
+        }
+    }
+
+    /** bp[p * NARROW + j] = op(B)[pc + p, j0 + j] for j < nr, zero up to NARROW. */
+    private static void packNarrowB(GemmArgs g, float[] bp, int pc, int kc, int j0, int nr) {
+        float[] b = g.b();
+        int ldb = g.ldb();
+        if (g.transB()) {
+            Arrays.fill(bp, 0, kc * NARROW, 0f);
+            transposeRows(b, g.bOff() + j0 * ldb + pc, ldb, nr, kc, bp, 0, NARROW);
+            return;
+        }
+        for (int p = 0, src = g.bOff() + pc * ldb + j0, dst = 0; p < kc; p++, src += ldb, dst += NARROW) {
+            System.arraycopy(b, src, bp, dst, nr);
+            Arrays.fill(bp, dst + nr, dst + NARROW, 0f);
         }
     }
 
@@ -418,11 +515,12 @@ final class VectorKernel implements Kernel {
     }
 
     /**
-     * C[row:row+mr, col:col+nr] = (first ? beta * C : C) + alpha * t, where beta == 0 never reads C.
+     * C[row:row+mr, col:col+nr] = (first ? beta * C : C) + alpha * t (row stride ldt), where beta == 0
+     * never reads C.
      * Whole vectors use lanewise mul/add, the ragged right edge and a transposed C the same float
      * operations in scalar code, so every element gets the same bits wherever it sits.
      */
-    private static void update(GemmArgs g, float[] t, int row, int mr, int col, int nr, boolean first) {
+    private static void update(GemmArgs g, float[] t, int ldt, int row, int mr, int col, int nr, boolean first) {
         float[] c = g.c();
         float alpha = g.alpha();
         float beta = first ? g.beta() : 1f;
@@ -433,7 +531,7 @@ final class VectorKernel implements Kernel {
             // back to Java loops (a training step ran 2x slower).
             for (int j = 0; j < nr; j++) {
                 int at = g.cOff() + (col + j) * g.ldc() + row;
-                for (int r = 0, src = j; r < mr; r++, src += NR) {
+                for (int r = 0, src = j; r < mr; r++, src += ldt) {
                     c[at + r] = combine(c[at + r], t[src] * alpha, beta);
                 }
             }
@@ -441,7 +539,7 @@ final class VectorKernel implements Kernel {
         }
         int full = nr / L * L;
         for (int r = 0; r < mr; r++) {
-            int src = r * NR;
+            int src = r * ldt;
             int at = g.cOff() + (row + r) * g.ldc() + col;
             for (int j = 0; j < full; j += L) {
                 FloatVector scaled = FloatVector.fromArray(S, t, src + j).mul(alpha);

@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The register tiles of {@link VectorKernel}: {@code t[r][v] = sum over p < kc of A(r, p) * B(p, v)}
- * for an MR x NV-vector block, one fma chain per accumulator in k order, parked in t (row stride
- * {@code ldt}) for the kernel's alpha/beta update. The update stays out of the tile: with it, a tile
+ * for an MR x NV-vector block, one fma chain per accumulator in k order, parked in t from {@code ti}
+ * (row stride {@code ldt}) for the kernel's alpha/beta update, or stored straight into C where that
+ * update would change nothing (one k block, alpha 1, beta 0). The update stays out of the tile: with it, a tile
  * grew past C2's inlining budget, its Vector API calls were no longer intrinsified and the tiles ran
  * 2-4x slower (measured on JDK 17). Row p of the B sliver is {@code b[bi + p * bStep ...]} (a packed panel:
  * bStep = NR; B read in place: its row stride). A is read in one of two ways:
@@ -30,8 +31,8 @@ final class VectorTiles {
     private VectorTiles() {
     }
 
-    /** 8 x 3 vectors, A(r, p) = a[ai + p * aStep + r]; accumulator (r, v) goes to {@code t[r * ldt + v * L]}. */
-    static void c8x3(float[] a, int ai, int aStep, float[] b, int bi, int bStep, int kc, float[] t, int ldt) {
+    /** 8 x 3 vectors, A(r, p) = a[ai + p * aStep + r]; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */
+    static void c8x3(float[] a, int ai, int aStep, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c02 = FloatVector.zero(S);
@@ -93,34 +94,34 @@ final class VectorTiles {
             c71 = a7.fma(b1, c71);
             c72 = a7.fma(b2, c72);
         }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c02.intoArray(t, 2 * L);
-        c10.intoArray(t, ldt);
-        c11.intoArray(t, ldt + L);
-        c12.intoArray(t, ldt + 2 * L);
-        c20.intoArray(t, 2 * ldt);
-        c21.intoArray(t, 2 * ldt + L);
-        c22.intoArray(t, 2 * ldt + 2 * L);
-        c30.intoArray(t, 3 * ldt);
-        c31.intoArray(t, 3 * ldt + L);
-        c32.intoArray(t, 3 * ldt + 2 * L);
-        c40.intoArray(t, 4 * ldt);
-        c41.intoArray(t, 4 * ldt + L);
-        c42.intoArray(t, 4 * ldt + 2 * L);
-        c50.intoArray(t, 5 * ldt);
-        c51.intoArray(t, 5 * ldt + L);
-        c52.intoArray(t, 5 * ldt + 2 * L);
-        c60.intoArray(t, 6 * ldt);
-        c61.intoArray(t, 6 * ldt + L);
-        c62.intoArray(t, 6 * ldt + 2 * L);
-        c70.intoArray(t, 7 * ldt);
-        c71.intoArray(t, 7 * ldt + L);
-        c72.intoArray(t, 7 * ldt + 2 * L);
+        c00.intoArray(t, ti);
+        c01.intoArray(t, ti + L);
+        c02.intoArray(t, ti + 2 * L);
+        c10.intoArray(t, ti + ldt);
+        c11.intoArray(t, ti + ldt + L);
+        c12.intoArray(t, ti + ldt + 2 * L);
+        c20.intoArray(t, ti + 2 * ldt);
+        c21.intoArray(t, ti + 2 * ldt + L);
+        c22.intoArray(t, ti + 2 * ldt + 2 * L);
+        c30.intoArray(t, ti + 3 * ldt);
+        c31.intoArray(t, ti + 3 * ldt + L);
+        c32.intoArray(t, ti + 3 * ldt + 2 * L);
+        c40.intoArray(t, ti + 4 * ldt);
+        c41.intoArray(t, ti + 4 * ldt + L);
+        c42.intoArray(t, ti + 4 * ldt + 2 * L);
+        c50.intoArray(t, ti + 5 * ldt);
+        c51.intoArray(t, ti + 5 * ldt + L);
+        c52.intoArray(t, ti + 5 * ldt + 2 * L);
+        c60.intoArray(t, ti + 6 * ldt);
+        c61.intoArray(t, ti + 6 * ldt + L);
+        c62.intoArray(t, ti + 6 * ldt + 2 * L);
+        c70.intoArray(t, ti + 7 * ldt);
+        c71.intoArray(t, ti + 7 * ldt + L);
+        c72.intoArray(t, ti + 7 * ldt + 2 * L);
     }
 
-    /** 8 x 3 vectors, A(r, p) = a[ai + r * lda + p]; accumulator (r, v) goes to {@code t[r * ldt + v * L]}. */
-    static void r8x3(float[] a, int ai, int lda, float[] b, int bi, int bStep, int kc, float[] t, int ldt) {
+    /** 8 x 3 vectors, A(r, p) = a[ai + r * lda + p]; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */
+    static void r8x3(float[] a, int ai, int lda, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c02 = FloatVector.zero(S);
@@ -189,34 +190,34 @@ final class VectorTiles {
             c71 = a7.fma(b1, c71);
             c72 = a7.fma(b2, c72);
         }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c02.intoArray(t, 2 * L);
-        c10.intoArray(t, ldt);
-        c11.intoArray(t, ldt + L);
-        c12.intoArray(t, ldt + 2 * L);
-        c20.intoArray(t, 2 * ldt);
-        c21.intoArray(t, 2 * ldt + L);
-        c22.intoArray(t, 2 * ldt + 2 * L);
-        c30.intoArray(t, 3 * ldt);
-        c31.intoArray(t, 3 * ldt + L);
-        c32.intoArray(t, 3 * ldt + 2 * L);
-        c40.intoArray(t, 4 * ldt);
-        c41.intoArray(t, 4 * ldt + L);
-        c42.intoArray(t, 4 * ldt + 2 * L);
-        c50.intoArray(t, 5 * ldt);
-        c51.intoArray(t, 5 * ldt + L);
-        c52.intoArray(t, 5 * ldt + 2 * L);
-        c60.intoArray(t, 6 * ldt);
-        c61.intoArray(t, 6 * ldt + L);
-        c62.intoArray(t, 6 * ldt + 2 * L);
-        c70.intoArray(t, 7 * ldt);
-        c71.intoArray(t, 7 * ldt + L);
-        c72.intoArray(t, 7 * ldt + 2 * L);
+        c00.intoArray(t, ti);
+        c01.intoArray(t, ti + L);
+        c02.intoArray(t, ti + 2 * L);
+        c10.intoArray(t, ti + ldt);
+        c11.intoArray(t, ti + ldt + L);
+        c12.intoArray(t, ti + ldt + 2 * L);
+        c20.intoArray(t, ti + 2 * ldt);
+        c21.intoArray(t, ti + 2 * ldt + L);
+        c22.intoArray(t, ti + 2 * ldt + 2 * L);
+        c30.intoArray(t, ti + 3 * ldt);
+        c31.intoArray(t, ti + 3 * ldt + L);
+        c32.intoArray(t, ti + 3 * ldt + 2 * L);
+        c40.intoArray(t, ti + 4 * ldt);
+        c41.intoArray(t, ti + 4 * ldt + L);
+        c42.intoArray(t, ti + 4 * ldt + 2 * L);
+        c50.intoArray(t, ti + 5 * ldt);
+        c51.intoArray(t, ti + 5 * ldt + L);
+        c52.intoArray(t, ti + 5 * ldt + 2 * L);
+        c60.intoArray(t, ti + 6 * ldt);
+        c61.intoArray(t, ti + 6 * ldt + L);
+        c62.intoArray(t, ti + 6 * ldt + 2 * L);
+        c70.intoArray(t, ti + 7 * ldt);
+        c71.intoArray(t, ti + 7 * ldt + L);
+        c72.intoArray(t, ti + 7 * ldt + 2 * L);
     }
 
-    /** 6 x 2 vectors, A(r, p) = a[ai + p * aStep + r]; accumulator (r, v) goes to {@code t[r * ldt + v * L]}. */
-    static void c6x2(float[] a, int ai, int aStep, float[] b, int bi, int bStep, int kc, float[] t, int ldt) {
+    /** 6 x 2 vectors, A(r, p) = a[ai + p * aStep + r]; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */
+    static void c6x2(float[] a, int ai, int aStep, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -251,17 +252,157 @@ final class VectorTiles {
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, ldt);
-        c11.intoArray(t, ldt + L);
-        c20.intoArray(t, 2 * ldt);
-        c21.intoArray(t, 2 * ldt + L);
-        c30.intoArray(t, 3 * ldt);
-        c31.intoArray(t, 3 * ldt + L);
-        c40.intoArray(t, 4 * ldt);
-        c41.intoArray(t, 4 * ldt + L);
-        c50.intoArray(t, 5 * ldt);
-        c51.intoArray(t, 5 * ldt + L);
+        c00.intoArray(t, ti);
+        c01.intoArray(t, ti + L);
+        c10.intoArray(t, ti + ldt);
+        c11.intoArray(t, ti + ldt + L);
+        c20.intoArray(t, ti + 2 * ldt);
+        c21.intoArray(t, ti + 2 * ldt + L);
+        c30.intoArray(t, ti + 3 * ldt);
+        c31.intoArray(t, ti + 3 * ldt + L);
+        c40.intoArray(t, ti + 4 * ldt);
+        c41.intoArray(t, ti + 4 * ldt + L);
+        c50.intoArray(t, ti + 5 * ldt);
+        c51.intoArray(t, ti + 5 * ldt + L);
+    }
+
+    /** 8 x 1 vectors, A(r, p) = a[ai + p * aStep + r]; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */
+    static void c8x1(float[] a, int ai, int aStep, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++, ai += aStep, bi += bStep) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = a6.fma(b0, c60);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = a7.fma(b0, c70);
+        }
+        c00.intoArray(t, ti);
+        c10.intoArray(t, ti + ldt);
+        c20.intoArray(t, ti + 2 * ldt);
+        c30.intoArray(t, ti + 3 * ldt);
+        c40.intoArray(t, ti + 4 * ldt);
+        c50.intoArray(t, ti + 5 * ldt);
+        c60.intoArray(t, ti + 6 * ldt);
+        c70.intoArray(t, ti + 7 * ldt);
+    }
+
+    /** 8 x 1 vectors, A(r, p) = a[ai + r * lda + p]; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */
+    static void r8x1(float[] a, int ai, int lda, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        int o1 = 1 * lda;
+        int o2 = 2 * lda;
+        int o3 = 3 * lda;
+        int o4 = 4 * lda;
+        int o5 = 5 * lda;
+        int o6 = 6 * lda;
+        int o7 = 7 * lda;
+        for (int p = 0; p < kc; p++, ai += 1, bi += bStep) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + o1]);
+            c10 = a1.fma(b0, c10);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + o2]);
+            c20 = a2.fma(b0, c20);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + o3]);
+            c30 = a3.fma(b0, c30);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + o4]);
+            c40 = a4.fma(b0, c40);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + o5]);
+            c50 = a5.fma(b0, c50);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + o6]);
+            c60 = a6.fma(b0, c60);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + o7]);
+            c70 = a7.fma(b0, c70);
+        }
+        c00.intoArray(t, ti);
+        c10.intoArray(t, ti + ldt);
+        c20.intoArray(t, ti + 2 * ldt);
+        c30.intoArray(t, ti + 3 * ldt);
+        c40.intoArray(t, ti + 4 * ldt);
+        c50.intoArray(t, ti + 5 * ldt);
+        c60.intoArray(t, ti + 6 * ldt);
+        c70.intoArray(t, ti + 7 * ldt);
+    }
+
+    /** 6 x 2 vectors, A(r, p) = a[ai + r * lda + p]; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */
+    static void r6x2(float[] a, int ai, int lda, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        int o1 = 1 * lda;
+        int o2 = 2 * lda;
+        int o3 = 3 * lda;
+        int o4 = 4 * lda;
+        int o5 = 5 * lda;
+        for (int p = 0; p < kc; p++, ai += 1, bi += bStep) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + o1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + o2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + o3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + o4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + o5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        c00.intoArray(t, ti);
+        c01.intoArray(t, ti + L);
+        c10.intoArray(t, ti + ldt);
+        c11.intoArray(t, ti + ldt + L);
+        c20.intoArray(t, ti + 2 * ldt);
+        c21.intoArray(t, ti + 2 * ldt + L);
+        c30.intoArray(t, ti + 3 * ldt);
+        c31.intoArray(t, ti + 3 * ldt + L);
+        c40.intoArray(t, ti + 4 * ldt);
+        c41.intoArray(t, ti + 4 * ldt + L);
+        c50.intoArray(t, ti + 5 * ldt);
+        c51.intoArray(t, ti + 5 * ldt + L);
     }
 }

@@ -171,6 +171,8 @@ class SgemmTest {
         for (int tr = 0; tr < 4; tr++) {
             check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, 211, 1100, 530, 1f, 0.5f, 1, 0, 2, 0, 3, 1));
             check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, 390, 97, 600, -1f, 0f, 0, 4, 0, 5, 0, 0));
+            // wider than one packed B panel (2064 columns at 512 bits, 2048 at 256)
+            check(kernel, new Case((tr & 1) != 0, (tr & 2) != 0, 40, 2200, 530, 1f, 0f, 0, 0, 0, 0, 0, 0));
         }
     }
 
@@ -271,31 +273,35 @@ class SgemmTest {
         int before = Parallel.threads();
         try {
             // {m, n, k}: wide and narrow panels, C written as its transpose (m < n), edge slivers,
-            // more than one kc block, few rows (B in place)
+            // more than one kc block, few rows (B in place), narrow C (at most 16 columns, or rows:
+            // computed as its transpose), tiles stored straight into C (alpha 1, one kc block)
             int[][] shapes = {{128, 512, 300}, {512, 128, 300}, {64, 120, 400}, {37, 101, 1100}, {20, 300, 70},
-                {100, 700, 600}, {9, 33, 17}};
-            for (int[] s : shapes) {
-                int m = s[0];
-                int n = s[1];
-                int k = s[2];
-                float[] a = random(m * k, 21);
-                float[] b = random(k * n, 22);
-                float[] at = transpose(a, m, k);
-                float[] bt = transpose(b, k, n);
-                float[] want = null;
-                for (int threads = 1; threads <= 2; threads++) {
-                    Parallel.setThreads(threads);
-                    for (int tr = 0; tr < 4; tr++) {
-                        boolean ta = (tr & 1) != 0;
-                        boolean tb = (tr & 2) != 0;
-                        float[] c = new float[m * n];
-                        Sgemm.gemm(vector, ta, tb, m, n, k, 1.5f, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0,
-                                tb ? k : n, 0f, c, 0, n);
-                        if (want == null) {
-                            want = c;
-                        } else {
-                            assertArrayEquals(want, c, m + " x " + n + " x " + k + " transA=" + ta + " transB=" + tb
-                                    + " on " + threads + " threads");
+                {100, 700, 600}, {9, 33, 17}, {64, 10, 84}, {10, 84, 64}, {100, 16, 600}, {16, 200, 30},
+                {13, 13, 40}, {128, 256, 10}};
+            for (float alpha : new float[] {1.5f, 1f}) {
+                for (int[] s : shapes) {
+                    int m = s[0];
+                    int n = s[1];
+                    int k = s[2];
+                    float[] a = random(m * k, 21);
+                    float[] b = random(k * n, 22);
+                    float[] at = transpose(a, m, k);
+                    float[] bt = transpose(b, k, n);
+                    float[] want = null;
+                    for (int threads = 1; threads <= 2; threads++) {
+                        Parallel.setThreads(threads);
+                        for (int tr = 0; tr < 4; tr++) {
+                            boolean ta = (tr & 1) != 0;
+                            boolean tb = (tr & 2) != 0;
+                            float[] c = new float[m * n];
+                            Sgemm.gemm(vector, ta, tb, m, n, k, alpha, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0,
+                                    tb ? k : n, 0f, c, 0, n);
+                            if (want == null) {
+                                want = c;
+                            } else {
+                                assertArrayEquals(want, c, m + " x " + n + " x " + k + " transA=" + ta + " transB=" + tb
+                                        + " alpha=" + alpha + " on " + threads + " threads");
+                            }
                         }
                     }
                 }

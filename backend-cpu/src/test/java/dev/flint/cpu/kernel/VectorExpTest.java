@@ -167,31 +167,34 @@ class VectorExpTest {
     @Test
     void rowHelpersMatchScalarLoops() {
         Random rnd = new Random(7);
-        for (int n : new int[] {1, 3, 15, 16, 17, 63, 300, 1000}) {
-            float[] x = new float[n + 5];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) (rnd.nextGaussian() * 30);
-            }
-            int off = 5;
-            float max = x[off];
-            for (int i = 1; i < n; i++) {
-                max = Math.max(max, x[off + i]);
-            }
-            assertEquals(max, FloatMath.max(x, off, n), "max of " + n);
-            float[] y = new float[n + 5];
-            double sum = FloatMath.expShiftSum(x, off, y, off, n, max);
-            double exactSum = 0;
-            for (int i = 0; i < n; i++) {
-                double e = Math.exp(x[off + i] - max);   // the float difference, as the kernel rounds it
-                exactSum += e;
-                assertTrue(ulpError(y[off + i], e) <= 2.0, "exp(" + (x[off + i] - max) + ") = " + y[off + i]);
-            }
-            assertEquals(exactSum, sum, 1e-6 * exactSum, "sum of " + n);
-            assertEquals(sum, FloatMath.expShiftSum(x, off, null, off, n, max), "sum without storing, n = " + n);
-            float[] z = y.clone();
-            FloatMath.scale(z, off, n, 0.5f);
-            for (int i = 0; i < n; i++) {
-                assertEquals(y[off + i] * 0.5f, z[off + i], "scale at " + i);
+        // offsets on either side of the index the vector loops align to (12 mod 16), so that heads
+        // of every length up to a vector run
+        for (int off : new int[] {0, 5, 12, 13}) {
+            for (int n : new int[] {1, 3, 15, 16, 17, 63, 300, 1000}) {
+                float[] x = new float[n + off];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) (rnd.nextGaussian() * 30);
+                }
+                float max = x[off];
+                for (int i = 1; i < n; i++) {
+                    max = Math.max(max, x[off + i]);
+                }
+                assertEquals(max, FloatMath.max(x, off, n), "max of " + n + " at offset " + off);
+                float[] y = new float[n + off];
+                double sum = FloatMath.expShiftSum(x, off, y, off, n, max);
+                double exactSum = 0;
+                for (int i = 0; i < n; i++) {
+                    double e = Math.exp(x[off + i] - max);   // the float difference, as the kernel rounds it
+                    exactSum += e;
+                    assertTrue(ulpError(y[off + i], e) <= 2.0, "exp(" + (x[off + i] - max) + ") = " + y[off + i]);
+                }
+                assertEquals(exactSum, sum, 1e-6 * exactSum, "sum of " + n);
+                assertEquals(sum, FloatMath.expShiftSum(x, off, null, off, n, max), "sum without storing, n = " + n + ", offset " + off);
+                float[] z = y.clone();
+                FloatMath.scale(z, off, n, 0.5f);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(y[off + i] * 0.5f, z[off + i], "scale at " + i);
+                }
             }
         }
         float[] withNaN = {1f, 2f, Float.NaN, 3f, 1f, 2f, 0f, 3f, 1f, 2f, 0f, 3f, 1f, 2f, 0f, 3f, 1f, 2f, 0f, 3f};
