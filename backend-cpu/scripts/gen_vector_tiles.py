@@ -19,7 +19,9 @@ CONV_OUT = os.path.join(SRC, "kernel", "ConvTiles.java")
 # often enough for C2, and a rarely called edge tile stayed there for seconds.
 TILES = [(8, 3, "c"), (8, 3, "r"), (6, 2, "c"),
          # the narrow products (C at most 16 columns wide): one vector at 512 bits, two at 256
-         (8, 1, "c"), (8, 1, "r"), (6, 2, "r")]
+         (8, 1, "c"), (8, 1, "r"), (6, 2, "r"),
+         # C with 9 or 10 rows at 512 bits (the weight gradient of a 10-class head): no padded rows
+         (10, 2, "c")]
 
 HEAD = '''package dev.flint.cpu.gemm;
 

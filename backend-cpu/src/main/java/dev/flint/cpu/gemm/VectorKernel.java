@@ -69,6 +69,14 @@ final class VectorKernel implements Kernel {
      * reading rows of A in place pays a broadcast and a bounds check per fma).
      */
     static final int NARROW = 16;
+    /**
+     * At 512 bits, C with more rows than one tile and at most this many (a 10-class head's weight
+     * gradient, 10 x 256 x 128 with A transposed) goes to {@link #shortRows}: a 10 x 2-vector tile
+     * instead of an 8-row tile and a second one that is three quarters zero padding.
+     */
+    static final int SHORT = 10;
+    /** Columns of the short path's tile (two vectors). */
+    private static final int SHORT_NR = 2 * L;
     /** Up to this many rows of C, full B slivers are read in place instead of packed. */
     static final int DIRECT_B_ROWS = 32;
     /**
@@ -169,6 +177,10 @@ final class VectorKernel implements Kernel {
         }
         if (g.n() <= NARROW) {
             narrow(g, i0, i1, j0, j1);
+            return;
+        }
+        if (WIDE && !g.transB() && g.m() > MR && g.m() <= SHORT) {
+            shortRows(g, i0, i1, j0, j1);
             return;
         }
         int k = g.k();
@@ -329,6 +341,76 @@ final class VectorKernel implements Kernel {
                 }
                 update(g, t, NARROW, row, mr, j0, nr, pc == 0);
             }
+        }
+    }
+
+    /**
+     * A product with 9 or 10 rows of C (B not transposed, 512 bits): one 10 x 2-vector tile per 32
+     * columns, B read in place (the last, ragged sliver packed zero-padded), A read in place when it
+     * is transposed and 10 rows tall, else packed into one zero-padded 10-row sliver. The same kc
+     * blocks, fma chains in k order and alpha/beta update as the full-width path.
+     */
+    private static void shortRows(GemmArgs g, int i0, int i1, int j0, int j1) {
+        int k = g.k();
+        int mr = i1 - i0;
+        float[][] buffers = BUFFERS.get();
+        grow(buffers, 0, SHORT * Math.min(KC, k), MC * KC);
+        grow(buffers, 1, SHORT_NR * Math.min(KC, k), NC * KC);
+        float[] ap = buffers[0];
+        float[] bp = buffers[1];
+        float[] t = buffers[2];
+        float[] a = g.a();
+        float[] b = g.b();
+        int lda = g.lda();
+        int ldb = g.ldb();
+        boolean inPlace = g.transA() && mr == SHORT;
+        boolean straight = k <= KC && g.alpha() == 1f && g.beta() == 0f && !g.transC();
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            float[] as = a;
+            int ai = g.aOff() + pc * lda + i0;
+            int aStep = lda;
+            if (!inPlace) {
+                packShortA(g, ap, i0, mr, pc, kc);
+                as = ap;
+                ai = 0;
+                aStep = SHORT;
+            }
+            for (int jr = j0; jr < j1; jr += SHORT_NR) {
+                int nr = Math.min(SHORT_NR, j1 - jr);
+                float[] bs = b;
+                int bi = g.bOff() + pc * ldb + jr;
+                int bStep = ldb;
+                if (nr < SHORT_NR) {
+                    for (int p = 0, src = bi, dst = 0; p < kc; p++, src += ldb, dst += SHORT_NR) {
+                        System.arraycopy(b, src, bp, dst, nr);
+                        Arrays.fill(bp, dst + nr, dst + SHORT_NR, 0f);
+                    }
+                    bs = bp;
+                    bi = 0;
+                    bStep = SHORT_NR;
+                }
+                if (straight && mr == SHORT && nr == SHORT_NR) {
+                    VectorTiles.c10x2(as, ai, aStep, bs, bi, bStep, kc, g.c(), g.cIndex(i0, jr), g.ldc());
+                } else {
+                    VectorTiles.c10x2(as, ai, aStep, bs, bi, bStep, kc, t, 0, SHORT_NR);
+                    update(g, t, SHORT_NR, i0, mr, jr, nr, pc == 0);
+                }
+            }
+        }
+    }
+
+    /** ap[p * SHORT + r] = op(A)[i0 + r, pc + p] for r < mr, zero up to SHORT. */
+    private static void packShortA(GemmArgs g, float[] ap, int i0, int mr, int pc, int kc) {
+        float[] a = g.a();
+        int lda = g.lda();
+        Arrays.fill(ap, 0, kc * SHORT, 0f);
+        if (g.transA()) {
+            for (int p = 0, src = g.aOff() + pc * lda + i0, dst = 0; p < kc; p++, src += lda, dst += SHORT) {
+                System.arraycopy(a, src, ap, dst, mr);
+            }
+        } else {
+            transposeRows(a, g.aOff() + i0 * lda + pc, lda, mr, kc, ap, 0, SHORT);
         }
     }
 

@@ -405,4 +405,82 @@ final class VectorTiles {
         c50.intoArray(t, ti + 5 * ldt);
         c51.intoArray(t, ti + 5 * ldt + L);
     }
+
+    /** 10 x 2 vectors, A(r, p) = a[ai + p * aStep + r]; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */
+    static void c10x2(float[] a, int ai, int aStep, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        FloatVector c71 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S);
+        FloatVector c81 = FloatVector.zero(S);
+        FloatVector c90 = FloatVector.zero(S);
+        FloatVector c91 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++, ai += aStep, bi += bStep) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+            FloatVector a8 = FloatVector.broadcast(S, a[ai + 8]);
+            c80 = a8.fma(b0, c80);
+            c81 = a8.fma(b1, c81);
+            FloatVector a9 = FloatVector.broadcast(S, a[ai + 9]);
+            c90 = a9.fma(b0, c90);
+            c91 = a9.fma(b1, c91);
+        }
+        c00.intoArray(t, ti);
+        c01.intoArray(t, ti + L);
+        c10.intoArray(t, ti + ldt);
+        c11.intoArray(t, ti + ldt + L);
+        c20.intoArray(t, ti + 2 * ldt);
+        c21.intoArray(t, ti + 2 * ldt + L);
+        c30.intoArray(t, ti + 3 * ldt);
+        c31.intoArray(t, ti + 3 * ldt + L);
+        c40.intoArray(t, ti + 4 * ldt);
+        c41.intoArray(t, ti + 4 * ldt + L);
+        c50.intoArray(t, ti + 5 * ldt);
+        c51.intoArray(t, ti + 5 * ldt + L);
+        c60.intoArray(t, ti + 6 * ldt);
+        c61.intoArray(t, ti + 6 * ldt + L);
+        c70.intoArray(t, ti + 7 * ldt);
+        c71.intoArray(t, ti + 7 * ldt + L);
+        c80.intoArray(t, ti + 8 * ldt);
+        c81.intoArray(t, ti + 8 * ldt + L);
+        c90.intoArray(t, ti + 9 * ldt);
+        c91.intoArray(t, ti + 9 * ldt + L);
+    }
 }
