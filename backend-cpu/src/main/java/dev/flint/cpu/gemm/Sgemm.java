@@ -24,8 +24,14 @@ import java.util.Arrays;
  */
 public final class Sgemm {
 
-    /** Below this many multiply-adds a call runs on the calling thread: a fork costs more. */
-    static final long PARALLEL_MIN_WORK = 1L << 20;
+    /**
+     * Below this many multiply-adds a call runs on the calling thread: a fork costs more. Measured on
+     * Zen 5 (JMH GemmShapeBenchmark, alternating runs, us): at 2^20 the CNN head's 645K-multiply-add
+     * products ran on one thread; at 2^19 TN:84x120x64 10.5-11.5 -> 8.4-9.7 at 512 bits and 21.4 ->
+     * 16.0-17.3 at 256, NT:64x84x120 29.0 -> 22.7-23.1 at 256; 327K (128 x 256 x 10) gained nothing
+     * from a second thread.
+     */
+    static final long PARALLEL_MIN_WORK = 1L << 19;
 
     private Sgemm() {
     }
