@@ -57,6 +57,9 @@ def workload(bench, params):
         size = int(params["size"])
         per = 8 if method == "forward" else 12
         return "relu_%s/%d" % ("fwd" if method == "forward" else "bwd", size), None, float(per * size)
+    if cls == "CopyBenchmark":
+        size = int(params["size"])
+        return "copy/%d" % size, None, float(8 * size)   # read + write, as the peers' copies count
     if cls == "Conv2dBenchmark":
         flops = conv_flops(params["layer"], int(params.get("batch", 64)))
         if method == "backward":
