@@ -171,8 +171,9 @@ for isa in "${isas[@]}"; do
 
   # Paired rounds: Flint's memory-bound rows, then at once the peers' same rows, R times; a round's
   # ratio compares two figures taken at (nearly) the same memory bandwidth. Never an earlier run's.
+  # Only where the peers ran above: rounds without them would pair nothing.
   rm -f "$base"-stream-r*-"$mode".json "$results/peers-$isa"-stream-r*-"$mode".json
-  if [ "$stream_rounds" -gt 0 ] && [ "${FLINT_BENCH_PEERS:-1}" != 0 ] && [ "${#stream_ids[@]}" -gt 0 ]; then
+  if [ "$stream_rounds" -gt 0 ] && [ -s "$peers_json" ] && [ "${#stream_ids[@]}" -gt 0 ]; then
     for ((k = 1; k <= stream_rounds; k++)); do
       stream_jmh="$base-stream-r$k-$mode.json"
       stream_peers="$results/peers-$isa-stream-r$k-$mode.json"
