@@ -339,11 +339,11 @@ def peers_table(rows, peers, labels, shapes, paired=None):
         if w in paired:
             p = paired[w]
             cells = [w]
-            for i, l in enumerate(labels):
-                # the rounds run the fast (first) path
-                cells.append(("%s (%s)" % (fmt_time(p["flint"]), derived({"workload": w, "seconds": p["flint"],
-                                                                            "bytes": p["bytes"]}))
-                              if p["bytes"] else fmt_time(p["flint"])) + " (paired)" if i == 0 else "—")
+            flint = fmt_time(p["flint"])
+            if p["bytes"]:
+                flint += " (%s)" % derived({"workload": w, "seconds": p["flint"], "bytes": p["bytes"]})
+            # the rounds run the fast (first) path's JVM arguments
+            cells += [flint + " (paired)"] + ["—"] * (len(labels) - 1)
             cells.append(fmt_time(p["numpy"]) + " (paired)" if p["numpy"] else "—")
             cells.append("%s (%s) (paired)" % (fmt_time(p["torch"]), p["torch_config"]))
             cells.append("%.2fx paired: median of %d back-to-back rounds (%s)" % (
