@@ -22,6 +22,10 @@ on the instruction set measured (--isa): for native (or avx512: the processor's 
 AVX-512 where the processor has it, via ATEN_CPU_CAPABILITY; for avx2 AVX2 only. The report takes the best of them and says which. Each
 figure is the median of several samples after a warm-up.
 
+--only LIST (comma-separated workload ids or prefixes, e.g. copy/,relu_,softmax_fwd/4096x4096) times
+only the workloads it names, with every thread count and CPU capability as usual: run.sh's paired
+rounds use it to time the memory-bound rows right after Flint's. Training steps run only if named.
+
 Run through peers.sh, which installs the packages and sets the environment for the instruction set:
 OpenBLAS's own core, or OPENBLAS_CORETYPE=Haswell and DNNL_MAX_CPU_ISA=AVX2 for --isa avx2.
 Needs Debian's python3-numpy and python3-torch: run with /usr/bin/python3.
@@ -56,6 +60,14 @@ GEMM_SHAPES = [
     "NT:64x10x84", "NN:64x84x10", "TN:10x84x64"]
 # (warm-up seconds, seconds per sample, samples)
 TIMING = {"quick": (0.2, 0.05, 5), "full": (1.0, 0.25, 11)}
+
+
+def selector(only):
+    """A predicate on workload ids: every id, or those equal to or starting with an item of ONLY."""
+    prefixes = [p.strip() for p in (only or "").split(",") if p.strip()]
+    if not prefixes:
+        return lambda wid: True
+    return lambda wid: any(wid == p or wid.startswith(p) for p in prefixes)
 
 
 def measure(fn, mode):
@@ -118,25 +130,28 @@ def has_avx512():
         return False
 
 
-def numpy_section(mode):
+def numpy_section(mode, wanted):
     import numpy as np
     rng = np.random.default_rng(0)
     results = []
     for n in GEMM_SIZES[mode]:
+        if not wanted("gemm/%d" % n):
+            continue
         a = rng.uniform(-1, 1, (n, n)).astype(np.float32)
         b = rng.uniform(-1, 1, (n, n)).astype(np.float32)
         c = np.empty((n, n), np.float32)
         sec, _ = measure(lambda: np.matmul(a, b, out=c), mode)
         results.append({"workload": "gemm/%d" % n, "peer": "numpy", "config": "OpenBLAS", "seconds": sec})
-    src = rng.uniform(-1, 1, RELU_SIZE).astype(np.float32)
-    dst = np.empty_like(src)
-    sec, _ = measure(lambda: np.copyto(dst, src), mode)
-    results.append({"workload": "copy/%d" % RELU_SIZE, "peer": "numpy", "config": "np.copyto",
-                    "seconds": sec, "bytes": 8 * RELU_SIZE})
+    if wanted("copy/%d" % RELU_SIZE):
+        src = rng.uniform(-1, 1, RELU_SIZE).astype(np.float32)
+        dst = np.empty_like(src)
+        sec, _ = measure(lambda: np.copyto(dst, src), mode)
+        results.append({"workload": "copy/%d" % RELU_SIZE, "peer": "numpy", "config": "np.copyto",
+                        "seconds": sec, "bytes": 8 * RELU_SIZE})
     return {"numpy": np.__version__, "openblas": openblas_info()}, results
 
 
-def torch_section(mode, threads_list):
+def torch_section(mode, threads_list, wanted):
     """Runs in a child process (its ATEN_CPU_CAPABILITY is fixed at import)."""
     import torch
     import torch.nn as nn
@@ -152,6 +167,8 @@ def torch_section(mode, threads_list):
     results = []
 
     def add(workload, threads, fn, note=""):
+        if not wanted(workload):
+            return
         sec, _ = measure(fn, mode)
         results.append({"workload": workload, "peer": "torch", "threads": threads, "capability": capability,
                         "config": note, "seconds": sec})
@@ -160,11 +177,15 @@ def torch_section(mode, threads_list):
         torch.set_num_threads(threads)
         with torch.no_grad():
             for n in GEMM_SIZES[mode]:
+                if not wanted("gemm/%d" % n):
+                    continue
                 a = torch.rand(n, n) * 2 - 1
                 b = torch.rand(n, n) * 2 - 1
                 c = torch.empty(n, n)
                 add("gemm/%d" % n, threads, lambda: torch.mm(a, b, out=c))
             for shape in GEMM_SHAPES:
+                if not wanted("gemm/%s" % shape):
+                    continue
                 ops, dims = shape.split(":")
                 m, n, k = (int(d) for d in dims.split("x"))
                 # stored as Flint stores them: a transposed operand is its transpose's contiguous storage
@@ -173,6 +194,8 @@ def torch_section(mode, threads_list):
                 c = torch.empty(m, n)
                 add("gemm/%s" % shape, threads, lambda: torch.mm(a, b, out=c))
             for rows, cols in SOFTMAX_SHAPES:
+                if not any(wanted("softmax_%s/%dx%d" % (d, rows, cols)) for d in ("fwd", "bwd")):
+                    continue
                 x = torch.rand(rows, cols) * 8 - 4
                 y = torch.empty(rows, cols)
                 dy = torch.rand(rows, cols) * 2 - 1
@@ -191,6 +214,8 @@ def torch_section(mode, threads_list):
             add("relu_bwd/%d" % RELU_SIZE, threads,
                 lambda: aten.threshold_backward.grad_input(dy, x, 0.0, grad_input=dx))
             for name, (batch, cin, h, w, cout, k, pad) in CONV_LAYERS.items():
+                if not any(wanted("conv_%s/%s" % (d, name)) for d in ("fwd", "bwd")):
+                    continue
                 x = torch.rand(batch, cin, h, w) * 2 - 1
                 wt = (torch.rand(cout, cin, k, k) * 2 - 1) * 0.2
                 bias = (torch.rand(cout) * 2 - 1) * 0.1
@@ -202,6 +227,8 @@ def torch_section(mode, threads_list):
                                                       [True, True, False]), "data + weight gradients")
 
         # Training steps, as a PyTorch user writes them.
+        if not wanted("mlp_step") and not wanted("cnn_step"):
+            continue
         mlp = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
         add("mlp_step", threads, training_step(torch, mlp, torch.rand(128, 784), torch.randint(0, 10, (128,))))
         cnn = nn.Sequential(
@@ -224,7 +251,7 @@ def training_step(torch, model, x, labels):
     return step
 
 
-def torch_children(mode, threads_list, isa):
+def torch_children(mode, threads_list, isa, only):
     """One child per CPU capability: for avx2 AVX2 forced; else the default, and AVX-512 forced where
     the processor has it."""
     if isa == "avx2":
@@ -238,6 +265,8 @@ def torch_children(mode, threads_list, isa):
             env["ATEN_CPU_CAPABILITY"] = cap
         cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", "--mode", mode,
                "--threads", ",".join(str(t) for t in threads_list)]
+        if only:
+            cmd += ["--only", only]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             print("peers: PyTorch run (ATEN_CPU_CAPABILITY=%s) failed:\n%s" % (cap, proc.stderr), file=sys.stderr)
@@ -270,20 +299,24 @@ def main():
     parser.add_argument("--isa", choices=["native", "avx512", "avx2"], default="native",
                         help="avx2: PyTorch with ATEN_CPU_CAPABILITY=avx2 only (peers.sh sets OpenBLAS's and"
                              " oneDNN's limits)")
+    parser.add_argument("--only", default="",
+                        help="comma-separated workload ids or prefixes to time (default: all), e.g."
+                             " copy/,relu_,softmax_fwd/4096x4096")
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     threads_list = [int(t) for t in args.threads.split(",")]
+    wanted = selector(args.only)
 
     if args.torch_worker:
-        info, results = torch_section(args.mode, threads_list)
+        info, results = torch_section(args.mode, threads_list, wanted)
         json.dump({"info": info, "results": results}, sys.stdout)
         return
 
     started = time.time()
-    np_info, results = numpy_section(args.mode)
+    np_info, results = numpy_section(args.mode, wanted)
     torch_infos = []
     if not args.skip_torch:
-        torch_infos, torch_results = torch_children(args.mode, threads_list, args.isa)
+        torch_infos, torch_results = torch_children(args.mode, threads_list, args.isa, args.only)
         results.extend(torch_results)
     report = {
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()},
@@ -291,6 +324,7 @@ def main():
         "torch": torch_infos,
         "mode": args.mode,
         "isa": args.isa,
+        "only": args.only or None,
         "environment": {name: os.environ.get(name) for name in
                         ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA")},
         "seconds_taken": round(time.time() - started, 1),

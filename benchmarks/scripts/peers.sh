@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Peer baselines (NumPy with OpenBLAS, PyTorch CPU) for the same workloads as Flint's benchmarks.
 #
-#   benchmarks/scripts/peers.sh [quick|full] [OUT.json] [native|avx512|avx2]
+#   benchmarks/scripts/peers.sh [--only LIST] [quick|full] [OUT.json] [native|avx512|avx2]
+#
+# --only LIST: only the workloads LIST names, comma-separated ids or id prefixes (peers.py --only),
+# for example copy/,relu_,softmax_fwd/4096x4096: run.sh's paired rounds. Default: every workload.
 #
 # Installs what is missing with apt-get (Debian's python3-numpy, python3-torch, and OpenBLAS:
 # without libopenblas0-pthread, Debian's NumPy runs on the slow reference BLAS). They are Debian
@@ -17,6 +20,19 @@
 # speed here. peers.py records which OpenBLAS core then runs.
 set -euo pipefail
 
+usage="usage: $0 [--only LIST] [quick|full] [OUT.json] [native|avx512|avx2]"
+only=()
+positional=()
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --only) [ "$#" -ge 2 ] || { echo "$usage" >&2; exit 2; }; only=(--only "$2"); shift 2 ;;
+    --only=*) only=(--only "${1#--only=}"); shift ;;
+    -*) echo "$usage" >&2; exit 2 ;;
+    *) positional+=("$1"); shift ;;
+  esac
+done
+set -- "${positional[@]+"${positional[@]}"}"
+
 mode="${1:-quick}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${2:-$here/../results/peers-$mode.json}"
@@ -25,12 +41,12 @@ py=/usr/bin/python3
 
 case "$mode" in
   quick|full) ;;
-  *) echo "usage: $0 [quick|full] [OUT.json] [native|avx512|avx2]" >&2; exit 2 ;;
+  *) echo "$usage" >&2; exit 2 ;;
 esac
 case "$isa" in
   native|avx512) isa_env=(-u OPENBLAS_CORETYPE -u DNNL_MAX_CPU_ISA -u ONEDNN_MAX_CPU_ISA) ;;
   avx2) isa_env=(OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2) ;;
-  *) echo "usage: $0 [quick|full] [OUT.json] [native|avx512|avx2]" >&2; exit 2 ;;
+  *) echo "$usage" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -50,5 +66,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 mkdir -p "$(dirname "$out")"
-env -u OPENBLAS_L2_SIZE "${isa_env[@]}" "$py" "$here/peers.py" --mode "$mode" --isa "$isa" --out "$out"
+env -u OPENBLAS_L2_SIZE "${isa_env[@]}" "$py" "$here/peers.py" --mode "$mode" --isa "$isa" "${only[@]+"${only[@]}"}" --out "$out"
 echo "peers: wrote $out" >&2

@@ -9,6 +9,13 @@ section per instruction set, with the targets of issues 13 and 5 marked met or m
 
 Each --jmh is ISA:LABEL=FILE: the instruction set the JVM ran with and the JVM path (the Vector API
 run, the default run); each --peers is ISA=FILE. Sections follow the order of first mention.
+
+Each --stream is ISA:K=JMHFILE,PEERSFILE, round K of run.sh's paired rounds: a JMH run of the
+memory-bound rows (ReLU 16M, softmax 4096x4096, the 16M-float copy) and, right after it, the peers'
+same rows. This machine's memory bandwidth drifts by up to 2x over minutes, so for those rows the
+report compares figures of one round only: per round Flint's time / PyTorch's best time, and the row's
+ratio and status are the median of those ratios over the rounds (its times the medians over rounds).
+Without round files the rows keep the main run's figures.
 Derived figures: GFLOP/s for GEMM (2 n^3) and conv2d (2 N O OH OW I KH KW, backward twice that),
 GB/s for the memory-bound ops (minimum traffic: softmax and ReLU forward 8 bytes per element, backward
 12), ms per training step, and bytes allocated per operation from JMH's gc profiler
@@ -57,6 +64,9 @@ def workload(bench, params):
         size = int(params["size"])
         per = 8 if method == "forward" else 12
         return "relu_%s/%d" % ("fwd" if method == "forward" else "bwd", size), None, float(per * size)
+    if cls == "CopyBenchmark":
+        size = int(params["size"])
+        return "copy/%d" % size, None, float(8 * size)   # read + write, as the peers' copies count
     if cls == "Conv2dBenchmark":
         flops = conv_flops(params["layer"], int(params.get("batch", 64)))
         if method == "backward":
@@ -220,6 +230,72 @@ def peer_config(r):
     return r.get("config", "")
 
 
+def paired_rows(rounds):
+    """The memory-bound rows of run.sh's paired rounds, {workload: figures}: per round Flint's time and
+    PyTorch's best of that round (rounds without both are left out), and over the rounds the median
+    of the per-round ratios and the median times. rounds: [(K, JMH rows, peers JSON or None)]."""
+    paired = {}
+    for k, rows, peers in rounds:
+        for r in rows:
+            if r["backend"] != "cpu":
+                continue
+            t = peer_best(peers, r["workload"], "torch")
+            if t is None:
+                continue
+            n = peer_best(peers, r["workload"], "numpy")
+            paired.setdefault(r["workload"], {"rounds": []})["rounds"].append({
+                "k": k, "flint": r["seconds"], "torch": t["seconds"], "torch_r": t, "bytes": r["bytes"],
+                "numpy": n["seconds"] if n else None, "ratio": r["seconds"] / t["seconds"]})
+    for p in paired.values():
+        rs = p["rounds"]
+        p["ratio"] = statistics.median(x["ratio"] for x in rs)
+        p["flint"] = statistics.median(x["flint"] for x in rs)
+        p["torch"] = statistics.median(x["torch"] for x in rs)
+        numpy = [x["numpy"] for x in rs if x["numpy"] is not None]
+        p["numpy"] = statistics.median(numpy) if numpy else None
+        p["bytes"] = rs[0]["bytes"]
+        configs = []
+        for x in rs:
+            c = peer_config(x["torch_r"])
+            if c not in configs:
+                configs.append(c)
+        p["torch_config"] = " / ".join(configs)
+    return paired
+
+
+def fmt_rounds(p):
+    return ", ".join("%.2fx" % x["ratio"] for x in p["rounds"])
+
+
+def paired_table(paired, rows, peers, fast):
+    """Each paired row round by round, beside the main run's unpaired ratio."""
+    ks = sorted({x["k"] for p in paired.values() for x in p["rounds"]}, key=lambda k: (len(k), k))
+    out = ["| workload | " + " | ".join("round %s: Flint / PyTorch" % k for k in ks) +
+           " | paired ratio (median) | main run, unpaired |", "|" + " --- |" * (len(ks) + 3)]
+    for w in sorted(paired, key=sort_key):
+        p = paired[w]
+        cells = [w]
+        for k in ks:
+            x = next((x for x in p["rounds"] if x["k"] == k), None)
+            if x is None:
+                cells.append("—")
+                continue
+            cell = "%s / %s = %.2fx" % (fmt_time(x["flint"]), fmt_time(x["torch"]), x["ratio"])
+            if x["bytes"] and w.startswith("copy/"):
+                cell += " (%.1f / %.1f GB/s)" % (x["bytes"] / x["flint"] / 1e9, x["bytes"] / x["torch"] / 1e9)
+            cells.append(cell)
+        cells.append("**%.2fx** of %d rounds" % (p["ratio"], len(p["rounds"])))
+        f = find(rows, w, fast)
+        t = peer_best(peers, w, "torch")
+        cells.append("%s / %s = %.2fx" % (fmt_time(f["seconds"]), fmt_time(t["seconds"]), f["seconds"] / t["seconds"])
+                     if f and t else "—")
+        out.append("| " + " | ".join(cells) + " |")
+    out += ["", "Each round: a JMH run of these rows alone, then at once the peers' same rows (copy/ is the "
+                "bandwidth witness, Flint's `copyBlocks` beside PyTorch's threaded `copy_`, not a target). The paired ratio is the median over rounds of the round's Flint time / PyTorch's best "
+                "time in that round; the main run's ratio compares figures measured minutes apart."]
+    return out
+
+
 def is_shape(wid):
     """A training-step GEMM (gemm/NT:128x512x784), as opposed to a square one (gemm/1024)."""
     return wid.startswith("gemm/") and ":" in wid
@@ -236,8 +312,11 @@ def status(ok):
     return "not measured" if ok is None else ("met" if ok else "**missed**")
 
 
-def peers_table(rows, peers, labels, shapes):
-    """Flint beside NumPy and PyTorch; with shapes, the training-step GEMMs only, else the rest."""
+def peers_table(rows, peers, labels, shapes, paired=None):
+    """Flint beside NumPy and PyTorch; with shapes, the training-step GEMMs only, else the rest. A row
+    in paired (paired_rows) shows its paired rounds' figures: medians over rounds, and as its ratio
+    the median of the per-round ratios."""
+    paired = paired or {}
     workloads = []
     for r in rows:
         if r["workload"] not in workloads and r["backend"] == "cpu":
@@ -246,6 +325,9 @@ def peers_table(rows, peers, labels, shapes):
         for r in peers["best"]:
             if r["workload"] not in workloads:
                 workloads.append(r["workload"])
+    for w in paired:
+        if w not in workloads:
+            workloads.append(w)
     workloads = [w for w in workloads if is_shape(w) == shapes]
     workloads.sort(key=sort_key)
     if shapes:
@@ -254,6 +336,23 @@ def peers_table(rows, peers, labels, shapes):
         " | NumPy | PyTorch best | Flint / PyTorch time | target | status |"
     out = [head, "|" + " --- |" * (len(labels) + 6)]
     for w in workloads:
+        if w in paired:
+            p = paired[w]
+            cells = [w]
+            flint = fmt_time(p["flint"])
+            if p["bytes"]:
+                flint += " (%s)" % derived({"workload": w, "seconds": p["flint"], "bytes": p["bytes"]})
+            # the rounds run the fast (first) path's JVM arguments
+            cells += [flint + " (paired)"] + ["—"] * (len(labels) - 1)
+            cells.append(fmt_time(p["numpy"]) + " (paired)" if p["numpy"] else "—")
+            cells.append("%s (%s) (paired)" % (fmt_time(p["torch"]), p["torch_config"]))
+            cells.append("%.2fx paired: median of %d back-to-back rounds (%s)" % (
+                p["ratio"], len(p["rounds"]), fmt_rounds(p)))
+            limit = row_limit(w)
+            cells.append("<= %.2fx" % limit if limit else "—")
+            cells.append(status(p["ratio"] <= limit) if limit else "—")
+            out.append("| " + " | ".join(cells) + " |")
+            continue
         cells = [w]
         flint_times = []
         for l in labels:
@@ -297,9 +396,11 @@ def backends_table(rows, label):
     return out
 
 
-def targets(rows, peers, fast, default):
+def targets(rows, peers, fast, default, paired=None, rounds=()):
     """The CPU targets of issues 13 and 5, each with its measured ratio and met/missed; also returns
-    {target: status} for the summary across instruction sets."""
+    {target: status} for the summary across instruction sets. The rows in paired take their paired
+    ratio (median over run.sh's rounds); rounds are the round files (relu vs copy bandwidth)."""
+    paired = paired or {}
     out = ["| target | measured | status |", "| --- | --- | --- |"]
     summary = {}
 
@@ -319,21 +420,35 @@ def targets(rows, peers, fast, default):
             line(name, None, "Flint or NumPy not run at this size")
 
     def rows_within(select, name):
-        checked, missed = 0, []
+        checked, missed, npaired = 0, [], 0
+        ratios = []   # (workload, ratio) in the rows' order; a paired row once, by its paired ratio
         for r in rows:
-            if r["label"] != fast or r["backend"] != "cpu" or not select(r["workload"]):
+            w = r["workload"]
+            if r["label"] != fast or r["backend"] != "cpu" or not select(w):
                 continue
-            limit = row_limit(r["workload"])
-            t = peer_best(peers, r["workload"], "torch")
-            if limit is None or t is None:
+            if w in paired:
+                if all(w != x for x, _ in ratios):
+                    ratios.append((w, paired[w]["ratio"]))
+                continue
+            t = peer_best(peers, w, "torch")
+            if t is not None:
+                ratios.append((w, r["seconds"] / t["seconds"]))
+        for w in sorted(paired, key=sort_key):
+            if select(w) and all(w != x for x, _ in ratios):
+                ratios.append((w, paired[w]["ratio"]))
+        for w, ratio in ratios:
+            limit = row_limit(w)
+            if limit is None:
                 continue
             checked += 1
-            ratio = r["seconds"] / t["seconds"]
+            npaired += w in paired
             if ratio > limit:
-                missed.append("%s %.2fx" % (r["workload"], ratio))
+                missed.append("%s %.2fx%s" % (w, ratio, " (paired)" if w in paired else ""))
         if checked:
-            line(name, not missed, "%d of %d within%s" % (checked - len(missed), checked,
-                                                          "; missed: " + ", ".join(missed) if missed else ""))
+            line(name, not missed, "%d of %d within%s%s" % (
+                checked - len(missed), checked, "; missed: " + ", ".join(missed) if missed else "",
+                "; %d memory-bound row%s by the paired ratio (median of back-to-back rounds)" % (
+                    npaired, "s" if npaired > 1 else "") if npaired else ""))
         else:
             line(name, None, "—")
 
@@ -355,7 +470,19 @@ def targets(rows, peers, fast, default):
         line("GEMM 1024 (%s path) >= 45 GFLOP/s (issue 5)" % default, gf >= 45, "%.1f GFLOP/s" % gf)
     f = find(rows, "relu_fwd/16777216", fast)
     copies = [r for r in (peers or {}).get("best", []) if r["workload"].startswith("copy/")]
-    if f and copies:
+    # Paired: per round ReLU's bandwidth / the peers' best copy bandwidth of the same round, median.
+    shares = []
+    for k, rrows, rpeers in rounds:
+        rf = find(rrows, "relu_fwd/16777216")
+        rc = [r for r in (rpeers or {}).get("best", []) if r["workload"].startswith("copy/")]
+        if rf and rc:
+            shares.append((rf["bytes"] / rf["seconds"]) / (8 * 16777216 / min(r["seconds"] for r in rc)))
+    if shares:
+        share = statistics.median(shares)
+        line("ReLU 16M >= 50% of copy bandwidth (issue 5)", share >= 0.5,
+             "%.0f%%, paired: median of %d back-to-back rounds (%s)" % (
+                 100 * share, len(shares), ", ".join("%.0f%%" % (100 * x) for x in shares)))
+    elif f and copies:
         copy = min(copies, key=lambda r: r["seconds"])
         copy_bw = 8 * 16777216 / copy["seconds"] / 1e9
         bw = f["bytes"] / f["seconds"] / 1e9
@@ -381,8 +508,9 @@ def peers_line(peers):
         ", ".join(t.get("capability") or "?" for t in peers["torch"]) or "—", env_text)
 
 
-def section(isa, rows, labels, peers):
-    """The Markdown of one instruction set, and its {target: status}."""
+def section(isa, rows, labels, peers, rounds=()):
+    """The Markdown of one instruction set, and its {target: status}. rounds: run.sh's paired rounds,
+    [(K, JMH rows, peers JSON or None)]."""
     md = ["## Instruction set: %s" % ISA_NAMES.get(isa, isa), ""]
     for label in labels:
         args_seen = sorted({r["jvmArgs"] for r in rows if r["label"] == label})
@@ -398,11 +526,18 @@ def section(isa, rows, labels, peers):
         default = labels[1] if len(labels) > 1 else labels[0]
         if len({r["backend"] for r in rows}) > 1:
             md += ["", "### Backends side by side (%s path)" % fast, ""] + backends_table(rows, fast)
-        md += ["", "### Flint beside its peers (CPU)", ""] + peers_table(rows, peers, labels, False)
+        paired = paired_rows(rounds)
+        md += ["", "### Flint beside its peers (CPU)", ""] + peers_table(rows, peers, labels, False, paired)
+        if paired:
+            md += ["", "### Memory-bound rows in paired rounds (%s path)" % fast, ""] + \
+                paired_table(paired, rows, peers, fast)
+        elif rounds:
+            md += ["", "Paired rounds: %d given, none with both Flint's and PyTorch's figures; the memory-bound "
+                   "rows above are the main run's." % len(rounds)]
         if any(is_shape(r["workload"]) for r in rows):
             md += ["", "### The GEMMs of the training steps (OPS:MxNxK, W stored (out, in))", ""] + \
                 peers_table(rows, peers, labels, True)
-        table, summary = targets(rows, peers, fast, default)
+        table, summary = targets(rows, peers, fast, default, paired, rounds)
         md += ["", "### Targets (ratios within this one run)", ""] + table
     return md, summary
 
@@ -411,6 +546,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jmh", action="append", default=[], help="ISA:LABEL=FILE, JMH JSON (repeatable)")
     parser.add_argument("--peers", action="append", default=[], help="ISA=FILE, peers.py JSON (repeatable)")
+    parser.add_argument("--stream", action="append", default=[],
+                        help="ISA:K=JMHFILE,PEERSFILE, paired round K of the memory-bound rows (repeatable)")
     parser.add_argument("--command", default="", help="the command that produced the results")
     parser.add_argument("--out", help="write Markdown here as well as to standard output")
     parser.add_argument("--commit", default="", help="the source revision measured")
@@ -441,6 +578,30 @@ def main():
             with open(path) as f:
                 peers[isa] = json.load(f)
 
+    rounds = {}
+    for spec in args.stream:
+        key, _, files = spec.partition("=")
+        isa, _, k = key.rpartition(":")
+        isa = isa or "native"
+        jmh_path, _, peers_path = files.rpartition(",")
+        if not k or not jmh_path or not peers_path:
+            parser.error("--stream takes ISA:K=JMHFILE,PEERSFILE, got '%s'" % spec)
+        if isa not in isas:
+            isas.append(isa)
+        missing = [p for p in (jmh_path, peers_path) if not os.path.exists(p)]
+        if missing:
+            print("report: round %s of %s: %s not found, round left out" % (k, isa, " and ".join(missing)),
+                  file=sys.stderr)
+            continue
+        try:
+            with open(peers_path) as f:
+                round_peers = json.load(f)
+            round_rows = load_jmh("stream", jmh_path)
+        except ValueError as e:   # a run cut short: say so and leave the round out
+            print("report: round %s of %s unreadable (%s), round left out" % (k, isa, e), file=sys.stderr)
+            continue
+        rounds.setdefault(isa, []).append((k, round_rows, round_peers))
+
     md = ["# Flint benchmarks", ""]
     md.append("- Machine: %s" % machine())
     jvm = next((r["jvm"] for isa in isas for r in rows.get(isa, [])), None)
@@ -466,7 +627,8 @@ def main():
     summaries = {}
     body = []
     for isa in isas:
-        text, summaries[isa] = section(isa, rows.get(isa, []), labels.get(isa, []), peers.get(isa))
+        text, summaries[isa] = section(isa, rows.get(isa, []), labels.get(isa, []), peers.get(isa),
+                                         rounds.get(isa, []))
         body += [""] + text
     if len(isas) > 1:
         names = []

@@ -22,16 +22,27 @@
 # launcher and the tests use), the training-step GEMM shapes likewise, then square GEMM alone on the
 # default path (no Vector API module).
 #
+# Then, per instruction set, paired rounds of the memory-bound rows (ReLU 16M forward and backward,
+# softmax 4096x4096 forward and backward, and the 16M-float copy as the bandwidth witness): this
+# machine's memory bandwidth drifts by up to 2x over minutes, so a Flint figure and a PyTorch figure
+# measured minutes apart compare two bandwidths, not two kernels. Each round is a short JMH run of
+# those benchmarks alone (same JVM arguments as the Vector API run) followed at once by the peers for
+# those workloads alone (peers.sh --only); report.py takes, per row, the median over the rounds of
+# Flint's time / PyTorch's best in the same round. Rounds: 3 in quick, 5 in full.
+#
 # Environment:
 #   FLINT_BENCH_INCLUDE  JMH regex of benchmarks to run (default: all)
 #   FLINT_BENCH_ISAS     instruction sets to run, for example "avx2" (default: see above)
-#   FLINT_BENCH_PEERS=0  skip the NumPy/PyTorch baselines (peers.sh installs them when missing)
+#   FLINT_BENCH_PEERS=0  skip the NumPy/PyTorch baselines (peers.sh installs them when missing), and
+#                        with them the paired rounds
+#   FLINT_BENCH_STREAM_ROUNDS  paired rounds per instruction set (default 3 in quick, 5 in full; 0: none)
 #   FLINT_BENCH_BUILD=0  reuse benchmarks/target/benchmarks.jar instead of building
 #   MAVEN_ARGS           extra Maven arguments, for example -o to build offline
 #   FLINT_BENCH_COMMIT   the revision to print in the report (default: git rev-parse HEAD here)
 #
 # Results go to benchmarks/results/: jmh-ISA-{vector,shapes,default}-MODE.json, peers-ISA-MODE.json,
-# report-MODE.md, and the JMH logs.
+# the rounds' jmh-ISA-stream-rK-MODE.json and peers-ISA-stream-rK-MODE.json, report-MODE.md, and the
+# JMH logs.
 set -euo pipefail
 
 mode="${1:-quick}"
@@ -43,10 +54,36 @@ include="${FLINT_BENCH_INCLUDE:-dev.flint.benchmarks}"
 
 gemm_sizes="256,512,1024,2048"
 case "$mode" in
-  quick) jmh_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms) ;;
-  full)  jmh_opts=(-f 2 -wi 5 -i 5 -w 2s -r 2s); shape_opts=("${jmh_opts[@]}") ;;
+  quick) jmh_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms)
+         stream_opts=(-f 1 -wi 3 -i 3 -w 1s -r 1s); stream_rounds=3 ;;
+  full)  jmh_opts=(-f 2 -wi 5 -i 5 -w 2s -r 2s); shape_opts=("${jmh_opts[@]}")
+         stream_opts=(-f 1 -wi 3 -i 5 -w 1s -r 1s); stream_rounds=5 ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
+stream_rounds="${FLINT_BENCH_STREAM_ROUNDS:-$stream_rounds}"
+if ! [[ "$stream_rounds" =~ ^[0-9]+$ ]]; then
+  echo "run: FLINT_BENCH_STREAM_ROUNDS must be a number of rounds (0: none), got '$stream_rounds'" >&2
+  exit 2
+fi
+
+# The memory-bound rows the paired rounds time: the JMH benchmark and the peers' workload id, for
+# those FLINT_BENCH_INCLUDE matches. Softmax at 4096x4096 only (256x10 measures per-call overhead).
+stream_methods=()
+stream_ids=()
+while read -r method wid; do
+  if [[ "dev.flint.benchmarks.$method" =~ $include ]]; then
+    stream_methods+=("dev\\.flint\\.benchmarks\\.${method/./\\.}")
+    stream_ids+=("$wid")
+  fi
+done <<'ROWS'
+CopyBenchmark.copy copy/16777216
+ReluBenchmark.forward relu_fwd/16777216
+ReluBenchmark.backward relu_bwd/16777216
+SoftmaxBenchmark.forward softmax_fwd/4096x4096
+SoftmaxBenchmark.backward softmax_bwd/4096x4096
+ROWS
+stream_regex="^($(IFS='|'; echo "${stream_methods[*]}"))\$"
+stream_only="$(IFS=','; echo "${stream_ids[*]}")"
 
 if [ -n "${FLINT_BENCH_ISAS:-}" ]; then
   read -r -a isas <<< "$FLINT_BENCH_ISAS"
@@ -131,6 +168,25 @@ for isa in "${isas[@]}"; do
       || echo "run: [$isa] peer baselines failed (above); the report has Flint's figures only" >&2
   fi
   report_args+=(--peers "$isa=$peers_json")
+
+  # Paired rounds: Flint's memory-bound rows, then at once the peers' same rows, R times; a round's
+  # ratio compares two figures taken at (nearly) the same memory bandwidth. Never an earlier run's.
+  # Only where the peers ran above: rounds without them would pair nothing.
+  rm -f "$base"-stream-r*-"$mode".json "$results/peers-$isa"-stream-r*-"$mode".json
+  if [ "$stream_rounds" -gt 0 ] && [ -s "$peers_json" ] && [ "${#stream_ids[@]}" -gt 0 ]; then
+    for ((k = 1; k <= stream_rounds; k++)); do
+      stream_jmh="$base-stream-r$k-$mode.json"
+      stream_peers="$results/peers-$isa-stream-r$k-$mode.json"
+      echo "run: [$isa] paired round $k of $stream_rounds: Flint's memory-bound rows, then the peers' ($stream_only)" >&2
+      java -jar "$jar" "$stream_regex" "${stream_opts[@]}" -p backend=cpu -p shape=4096x4096 \
+        -jvmArgsAppend "--add-modules jdk.incubator.vector $jvm_isa" \
+        -rf json -rff "$stream_jmh" 2>&1 | progress "$base-stream-r$k-$mode.log" \
+        || echo "run: [$isa] round $k: this JMH run failed or matched nothing (log: $base-stream-r$k-$mode.log)" >&2
+      "$here/peers.sh" --only "$stream_only" "$mode" "$stream_peers" "$isa" \
+        || echo "run: [$isa] round $k: peer baselines failed (above); the report leaves this round out" >&2
+      report_args+=(--stream "$isa:$k=$stream_jmh,$stream_peers")
+    done
+  fi
 done
 
 py="$(command -v python3 || echo /usr/bin/python3)"
