@@ -382,10 +382,7 @@ final class VectorKernel implements Kernel {
                 int bi = g.bOff() + pc * ldb + jr;
                 int bStep = ldb;
                 if (nr < SHORT_NR) {
-                    for (int p = 0, src = bi, dst = 0; p < kc; p++, src += ldb, dst += SHORT_NR) {
-                        System.arraycopy(b, src, bp, dst, nr);
-                        Arrays.fill(bp, dst + nr, dst + SHORT_NR, 0f);
-                    }
+                    copyRowsPadded(b, bi, ldb, nr, kc, bp, SHORT_NR);
                     bs = bp;
                     bi = 0;
                     bStep = SHORT_NR;
@@ -404,12 +401,10 @@ final class VectorKernel implements Kernel {
     private static void packShortA(GemmArgs g, float[] ap, int i0, int mr, int pc, int kc) {
         float[] a = g.a();
         int lda = g.lda();
-        Arrays.fill(ap, 0, kc * SHORT, 0f);
         if (g.transA()) {
-            for (int p = 0, src = g.aOff() + pc * lda + i0, dst = 0; p < kc; p++, src += lda, dst += SHORT) {
-                System.arraycopy(a, src, ap, dst, mr);
-            }
+            copyRowsPadded(a, g.aOff() + pc * lda + i0, lda, mr, kc, ap, SHORT);
         } else {
+            Arrays.fill(ap, 0, kc * SHORT, 0f);
             transposeRows(a, g.aOff() + i0 * lda + pc, lda, mr, kc, ap, 0, SHORT);
         }
     }
@@ -423,9 +418,17 @@ final class VectorKernel implements Kernel {
             transposeRows(b, g.bOff() + j0 * ldb + pc, ldb, nr, kc, bp, 0, NARROW);
             return;
         }
-        for (int p = 0, src = g.bOff() + pc * ldb + j0, dst = 0; p < kc; p++, src += ldb, dst += NARROW) {
-            System.arraycopy(b, src, bp, dst, nr);
-            Arrays.fill(bp, dst + nr, dst + NARROW, 0f);
+        copyRowsPadded(b, g.bOff() + pc * ldb + j0, ldb, nr, kc, bp, NARROW);
+    }
+
+    /**
+     * dst[p * width + j] = src[s + p * ld + j] for j < cols, zero up to width, for p < rows: rows of
+     * a strided source into a dense, zero-padded panel.
+     */
+    private static void copyRowsPadded(float[] src, int s, int ld, int cols, int rows, float[] dst, int width) {
+        for (int p = 0, from = s, to = 0; p < rows; p++, from += ld, to += width) {
+            System.arraycopy(src, from, dst, to, cols);
+            Arrays.fill(dst, to + cols, to + width, 0f);
         }
     }
 
