@@ -106,7 +106,7 @@ def tile(mr, nv, mode):
 # forward tiles of the direct convolution: (output channels, vectors of positions); one per vector size
 CONV_FORWARD = [(8, 3), (6, 2)]
 # weight-gradient tiles: (output channels, kernel columns)
-CONV_WEIGHT = [(r, t) for r in (4, 2, 1) for t in (5, 4, 3, 2, 1)]
+CONV_WEIGHT = [(r, t) for r in (2, 1) for t in (5, 4, 3, 2, 1)]
 
 CONV_HEAD = '''package dev.flint.cpu.kernel;
 
@@ -126,8 +126,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code y[r][q] = sum over taps p of w(r, p) * x[base + off[p] + q]}, the weights packed
  *       {@code w[wi + p * MR + r]}; one fma chain per accumulator in tap order.</li>
  *   <li>{@code dw*}: R output channels x T adjacent kernel columns, a sum over positions in vector
- *       lanes across several images ({@code acc += dy(r, q) * x(q + t)}), then one lane reduction
- *       per weight.</li>
+ *       lanes across several images ({@code acc += dy(r, q) * x(q + t)}), kept in registers from the
+ *       first image to the last, then one lane reduction per weight.</li>
  * </ul>
  */
 final class ConvTiles {
@@ -141,13 +141,6 @@ final class ConvTiles {
     /** The sum of the L floats at {@code acc[at]}, in the Vector API's lane order. */
     static float sumLanes(float[] acc, int at) {
         return FloatVector.fromArray(S, acc, at).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@code acc[i] += lanes[i]} for {@code i < n} (a multiple of L). */
-    static void addLanes(float[] lanes, float[] acc, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector.fromArray(S, acc, i).add(FloatVector.fromArray(S, lanes, i)).intoArray(acc, i);
-        }
     }
 '''
 
@@ -183,14 +176,19 @@ def conv_forward(mr, nv):
 def conv_weight(rr, tt):
     lines = [""]
     lines.append("    /**")
-    lines.append("     * %d output channels x %d kernel columns, one image: {@code lanes[(r * %d + t) * L ...] =} the lanes of" % (rr, tt, tt))
-    lines.append("     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).")
+    lines.append("     * %d output channels x %d kernel columns over {@code images} images: {@code lanes[(r * %d + t) * L ...] =}" % (rr, tt, tt))
+    lines.append("     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}")
+    lines.append("     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.")
     lines.append("     */")
-    lines.append("    static void dw%dx%d(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {" % (rr, tt))
+    lines.append("    static void dw%dx%d(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,"
+                 % (rr, tt))
+    lines.append("                        int images, int len, float[] lanes) {")
     for r in range(rr):
         for t in range(tt):
             lines.append("        FloatVector a%d%d = FloatVector.zero(S);" % (r, t))
-    lines.append("        for (int q = 0; q < len; q += L) {")
+    # one flat loop: C2 (JDK 17) kept the accumulators boxed, about 10x slower, with a nested loop
+    lines.append("        int q = 0;")
+    lines.append("        for (int u = images * len; u > 0; u -= L) {")
     for r in range(rr):
         row = "dyAt + q" if r == 0 else ("dyAt + dyRow + q" if r == 1 else "dyAt + %d * dyRow + q" % r)
         lines.append("            FloatVector d%d = FloatVector.fromArray(S, dy, %s);" % (r, row))
@@ -199,6 +197,12 @@ def conv_weight(rr, tt):
         lines.append("            FloatVector x%d = FloatVector.fromArray(S, x, %s);" % (t, o))
         for r in range(rr):
             lines.append("            a%d%d = d%d.fma(x%d, a%d%d);" % (r, t, r, t, r, t))
+    lines.append("            q += L;")
+    lines.append("            if (q == len) {")
+    lines.append("                q = 0;")
+    lines.append("                dyAt += dyImage;")
+    lines.append("                xAt += xImage;")
+    lines.append("            }")
     lines.append("        }")
     for r in range(rr):
         for t in range(tt):

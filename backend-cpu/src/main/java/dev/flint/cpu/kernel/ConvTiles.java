@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code y[r][q] = sum over taps p of w(r, p) * x[base + off[p] + q]}, the weights packed
  *       {@code w[wi + p * MR + r]}; one fma chain per accumulator in tap order.</li>
  *   <li>{@code dw*}: R output channels x T adjacent kernel columns, a sum over positions in vector
- *       lanes across several images ({@code acc += dy(r, q) * x(q + t)}), then one lane reduction
- *       per weight.</li>
+ *       lanes across several images ({@code acc += dy(r, q) * x(q + t)}), kept in registers from the
+ *       first image to the last, then one lane reduction per weight.</li>
  * </ul>
  */
 final class ConvTiles {
@@ -31,13 +31,6 @@ final class ConvTiles {
     /** The sum of the L floats at {@code acc[at]}, in the Vector API's lane order. */
     static float sumLanes(float[] acc, int at) {
         return FloatVector.fromArray(S, acc, at).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@code acc[i] += lanes[i]} for {@code i < n} (a multiple of L). */
-    static void addLanes(float[] lanes, float[] acc, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector.fromArray(S, acc, i).add(FloatVector.fromArray(S, lanes, i)).intoArray(acc, i);
-        }
     }
 
     /** 8 output channels x 3 vectors of positions into {@code y[yAt + r * ldy + v * L]}. */
@@ -182,10 +175,12 @@ final class ConvTiles {
     }
 
     /**
-     * 4 output channels x 5 kernel columns, one image: {@code lanes[(r * 5 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 output channels x 5 kernel columns over {@code images} images: {@code lanes[(r * 5 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw4x5(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw2x5(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
@@ -196,267 +191,8 @@ final class ConvTiles {
         FloatVector a12 = FloatVector.zero(S);
         FloatVector a13 = FloatVector.zero(S);
         FloatVector a14 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a22 = FloatVector.zero(S);
-        FloatVector a23 = FloatVector.zero(S);
-        FloatVector a24 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
-        FloatVector a32 = FloatVector.zero(S);
-        FloatVector a33 = FloatVector.zero(S);
-        FloatVector a34 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
-            a01 = d0.fma(x1, a01);
-            a11 = d1.fma(x1, a11);
-            a21 = d2.fma(x1, a21);
-            a31 = d3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
-            a02 = d0.fma(x2, a02);
-            a12 = d1.fma(x2, a12);
-            a22 = d2.fma(x2, a22);
-            a32 = d3.fma(x2, a32);
-            FloatVector x3 = FloatVector.fromArray(S, x, xAt + q + 3);
-            a03 = d0.fma(x3, a03);
-            a13 = d1.fma(x3, a13);
-            a23 = d2.fma(x3, a23);
-            a33 = d3.fma(x3, a33);
-            FloatVector x4 = FloatVector.fromArray(S, x, xAt + q + 4);
-            a04 = d0.fma(x4, a04);
-            a14 = d1.fma(x4, a14);
-            a24 = d2.fma(x4, a24);
-            a34 = d3.fma(x4, a34);
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a03.intoArray(lanes, 3 * L);
-        a04.intoArray(lanes, 4 * L);
-        a10.intoArray(lanes, 5 * L);
-        a11.intoArray(lanes, 6 * L);
-        a12.intoArray(lanes, 7 * L);
-        a13.intoArray(lanes, 8 * L);
-        a14.intoArray(lanes, 9 * L);
-        a20.intoArray(lanes, 10 * L);
-        a21.intoArray(lanes, 11 * L);
-        a22.intoArray(lanes, 12 * L);
-        a23.intoArray(lanes, 13 * L);
-        a24.intoArray(lanes, 14 * L);
-        a30.intoArray(lanes, 15 * L);
-        a31.intoArray(lanes, 16 * L);
-        a32.intoArray(lanes, 17 * L);
-        a33.intoArray(lanes, 18 * L);
-        a34.intoArray(lanes, 19 * L);
-    }
-
-    /**
-     * 4 output channels x 4 kernel columns, one image: {@code lanes[(r * 4 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw4x4(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a02 = FloatVector.zero(S);
-        FloatVector a03 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a12 = FloatVector.zero(S);
-        FloatVector a13 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a22 = FloatVector.zero(S);
-        FloatVector a23 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
-        FloatVector a32 = FloatVector.zero(S);
-        FloatVector a33 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
-            a01 = d0.fma(x1, a01);
-            a11 = d1.fma(x1, a11);
-            a21 = d2.fma(x1, a21);
-            a31 = d3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
-            a02 = d0.fma(x2, a02);
-            a12 = d1.fma(x2, a12);
-            a22 = d2.fma(x2, a22);
-            a32 = d3.fma(x2, a32);
-            FloatVector x3 = FloatVector.fromArray(S, x, xAt + q + 3);
-            a03 = d0.fma(x3, a03);
-            a13 = d1.fma(x3, a13);
-            a23 = d2.fma(x3, a23);
-            a33 = d3.fma(x3, a33);
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a03.intoArray(lanes, 3 * L);
-        a10.intoArray(lanes, 4 * L);
-        a11.intoArray(lanes, 5 * L);
-        a12.intoArray(lanes, 6 * L);
-        a13.intoArray(lanes, 7 * L);
-        a20.intoArray(lanes, 8 * L);
-        a21.intoArray(lanes, 9 * L);
-        a22.intoArray(lanes, 10 * L);
-        a23.intoArray(lanes, 11 * L);
-        a30.intoArray(lanes, 12 * L);
-        a31.intoArray(lanes, 13 * L);
-        a32.intoArray(lanes, 14 * L);
-        a33.intoArray(lanes, 15 * L);
-    }
-
-    /**
-     * 4 output channels x 3 kernel columns, one image: {@code lanes[(r * 3 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw4x3(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a02 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a12 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a22 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
-        FloatVector a32 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
-            a01 = d0.fma(x1, a01);
-            a11 = d1.fma(x1, a11);
-            a21 = d2.fma(x1, a21);
-            a31 = d3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
-            a02 = d0.fma(x2, a02);
-            a12 = d1.fma(x2, a12);
-            a22 = d2.fma(x2, a22);
-            a32 = d3.fma(x2, a32);
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a10.intoArray(lanes, 3 * L);
-        a11.intoArray(lanes, 4 * L);
-        a12.intoArray(lanes, 5 * L);
-        a20.intoArray(lanes, 6 * L);
-        a21.intoArray(lanes, 7 * L);
-        a22.intoArray(lanes, 8 * L);
-        a30.intoArray(lanes, 9 * L);
-        a31.intoArray(lanes, 10 * L);
-        a32.intoArray(lanes, 11 * L);
-    }
-
-    /**
-     * 4 output channels x 2 kernel columns, one image: {@code lanes[(r * 2 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw4x2(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
-            a01 = d0.fma(x1, a01);
-            a11 = d1.fma(x1, a11);
-            a21 = d2.fma(x1, a21);
-            a31 = d3.fma(x1, a31);
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a10.intoArray(lanes, 2 * L);
-        a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L);
-        a21.intoArray(lanes, 5 * L);
-        a30.intoArray(lanes, 6 * L);
-        a31.intoArray(lanes, 7 * L);
-    }
-
-    /**
-     * 4 output channels x 1 kernel columns, one image: {@code lanes[(r * 1 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw4x1(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-        }
-        a00.intoArray(lanes, 0);
-        a10.intoArray(lanes, L);
-        a20.intoArray(lanes, 2 * L);
-        a30.intoArray(lanes, 3 * L);
-    }
-
-    /**
-     * 2 output channels x 5 kernel columns, one image: {@code lanes[(r * 5 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw2x5(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a02 = FloatVector.zero(S);
-        FloatVector a03 = FloatVector.zero(S);
-        FloatVector a04 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a12 = FloatVector.zero(S);
-        FloatVector a13 = FloatVector.zero(S);
-        FloatVector a14 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
@@ -474,6 +210,12 @@ final class ConvTiles {
             FloatVector x4 = FloatVector.fromArray(S, x, xAt + q + 4);
             a04 = d0.fma(x4, a04);
             a14 = d1.fma(x4, a14);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -488,10 +230,12 @@ final class ConvTiles {
     }
 
     /**
-     * 2 output channels x 4 kernel columns, one image: {@code lanes[(r * 4 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 output channels x 4 kernel columns over {@code images} images: {@code lanes[(r * 4 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw2x4(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw2x4(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
@@ -500,7 +244,8 @@ final class ConvTiles {
         FloatVector a11 = FloatVector.zero(S);
         FloatVector a12 = FloatVector.zero(S);
         FloatVector a13 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
@@ -515,6 +260,12 @@ final class ConvTiles {
             FloatVector x3 = FloatVector.fromArray(S, x, xAt + q + 3);
             a03 = d0.fma(x3, a03);
             a13 = d1.fma(x3, a13);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -527,17 +278,20 @@ final class ConvTiles {
     }
 
     /**
-     * 2 output channels x 3 kernel columns, one image: {@code lanes[(r * 3 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 output channels x 3 kernel columns over {@code images} images: {@code lanes[(r * 3 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw2x3(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw2x3(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S);
         FloatVector a11 = FloatVector.zero(S);
         FloatVector a12 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
@@ -549,6 +303,12 @@ final class ConvTiles {
             FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
             a02 = d0.fma(x2, a02);
             a12 = d1.fma(x2, a12);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -559,15 +319,18 @@ final class ConvTiles {
     }
 
     /**
-     * 2 output channels x 2 kernel columns, one image: {@code lanes[(r * 2 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 output channels x 2 kernel columns over {@code images} images: {@code lanes[(r * 2 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw2x2(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw2x2(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S);
         FloatVector a11 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
@@ -576,6 +339,12 @@ final class ConvTiles {
             FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
             a01 = d0.fma(x1, a01);
             a11 = d1.fma(x1, a11);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -584,34 +353,46 @@ final class ConvTiles {
     }
 
     /**
-     * 2 output channels x 1 kernel columns, one image: {@code lanes[(r * 1 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 output channels x 1 kernel columns over {@code images} images: {@code lanes[(r * 1 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw2x1(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw2x1(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
             a10 = d1.fma(x0, a10);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a10.intoArray(lanes, L);
     }
 
     /**
-     * 1 output channels x 5 kernel columns, one image: {@code lanes[(r * 5 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 5 kernel columns over {@code images} images: {@code lanes[(r * 5 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x5(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x5(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
         FloatVector a03 = FloatVector.zero(S);
         FloatVector a04 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
@@ -623,6 +404,12 @@ final class ConvTiles {
             a03 = d0.fma(x3, a03);
             FloatVector x4 = FloatVector.fromArray(S, x, xAt + q + 4);
             a04 = d0.fma(x4, a04);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -632,15 +419,18 @@ final class ConvTiles {
     }
 
     /**
-     * 1 output channels x 4 kernel columns, one image: {@code lanes[(r * 4 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 4 kernel columns over {@code images} images: {@code lanes[(r * 4 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x4(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x4(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
         FloatVector a03 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
@@ -650,6 +440,12 @@ final class ConvTiles {
             a02 = d0.fma(x2, a02);
             FloatVector x3 = FloatVector.fromArray(S, x, xAt + q + 3);
             a03 = d0.fma(x3, a03);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -658,14 +454,17 @@ final class ConvTiles {
     }
 
     /**
-     * 1 output channels x 3 kernel columns, one image: {@code lanes[(r * 3 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 3 kernel columns over {@code images} images: {@code lanes[(r * 3 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x3(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x3(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
@@ -673,6 +472,12 @@ final class ConvTiles {
             a01 = d0.fma(x1, a01);
             FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
             a02 = d0.fma(x2, a02);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -680,33 +485,51 @@ final class ConvTiles {
     }
 
     /**
-     * 1 output channels x 2 kernel columns, one image: {@code lanes[(r * 2 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 2 kernel columns over {@code images} images: {@code lanes[(r * 2 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x2(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x2(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
             FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
             a01 = d0.fma(x1, a01);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
     }
 
     /**
-     * 1 output channels x 1 kernel columns, one image: {@code lanes[(r * 1 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 1 kernel columns over {@code images} images: {@code lanes[(r * 1 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x1(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x1(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
     }

@@ -283,16 +283,10 @@ final class DirectConv {
         private void weightTile(int rows, int cols, float[] dyp, int dyAt, int dyImage, float[] xp, int xAt,
                                 int images, float[] out, int outAt) {
             float[] acc = Scratch.floats(Scratch.ACCUMULATOR, RW * TW * L);
-            float[] lanes = Scratch.floats(Scratch.LANES, RW * TW * L);
-            // RW channels at a time, then pairs, then one; image 0's lanes start the sums
+            // RW channels at a time, then one; every image's positions in one pass of registers
             for (int r = 0; r < rows; ) {
-                int take = rows - r >= RW ? RW : rows - r >= 2 ? 2 : 1;
-                weightLanes(take, cols, dyp, dyAt + r * positions, xp, xAt, acc);
-                for (int img = 1; img < images; img++) {
-                    weightLanes(take, cols, dyp, dyAt + img * dyImage + r * positions, xp, xAt + img * paddedImage,
-                            lanes);
-                    ConvTiles.addLanes(lanes, acc, take * cols * L);
-                }
+                int take = Math.min(RW, rows - r);
+                weightLanes(take, cols, dyp, dyAt + r * positions, dyImage, xp, xAt, images, acc);
                 reduce(acc, take, cols, out, outAt + r * taps);
                 r += take;
             }
@@ -307,26 +301,23 @@ final class DirectConv {
             }
         }
 
-        /** The lanes of one image's tile (rows x cols weights) into {@code acc[0 ..]}. */
-        private void weightLanes(int rows, int cols, float[] dyp, int dyAt, float[] xp, int xAt, float[] acc) {
+        /** The lanes of a tile (rows x cols weights) summed over the images into {@code acc[0 ..]}. */
+        private void weightLanes(int rows, int cols, float[] dyp, int dyAt, int dyImage, float[] xp, int xAt,
+                                 int images, float[] acc) {
             int len = positions;
             int dyRow = positions;
+            int xImage = paddedImage;
             switch (rows * 8 + cols) {
-                case 4 * 8 + 5 -> ConvTiles.dw4x5(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 4 * 8 + 4 -> ConvTiles.dw4x4(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 4 * 8 + 3 -> ConvTiles.dw4x3(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 4 * 8 + 2 -> ConvTiles.dw4x2(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 4 * 8 + 1 -> ConvTiles.dw4x1(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 5 -> ConvTiles.dw2x5(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 4 -> ConvTiles.dw2x4(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 3 -> ConvTiles.dw2x3(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 2 -> ConvTiles.dw2x2(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 1 -> ConvTiles.dw2x1(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 1 * 8 + 5 -> ConvTiles.dw1x5(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 1 * 8 + 4 -> ConvTiles.dw1x4(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 1 * 8 + 3 -> ConvTiles.dw1x3(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 1 * 8 + 2 -> ConvTiles.dw1x2(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                default -> ConvTiles.dw1x1(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 2 * 8 + 5 -> ConvTiles.dw2x5(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 2 * 8 + 4 -> ConvTiles.dw2x4(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 2 * 8 + 3 -> ConvTiles.dw2x3(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 2 * 8 + 2 -> ConvTiles.dw2x2(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 2 * 8 + 1 -> ConvTiles.dw2x1(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 1 * 8 + 5 -> ConvTiles.dw1x5(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 1 * 8 + 4 -> ConvTiles.dw1x4(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 1 * 8 + 3 -> ConvTiles.dw1x3(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 1 * 8 + 2 -> ConvTiles.dw1x2(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                default -> ConvTiles.dw1x1(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
             }
         }
     }
