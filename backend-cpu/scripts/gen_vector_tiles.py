@@ -103,8 +103,9 @@ def tile(mr, nv, mode):
     return lines
 
 
-# forward tiles of the direct convolution: (output channels, vectors of positions); one per vector size
-CONV_FORWARD = [(8, 3), (6, 2)]
+# forward tiles of the direct convolution: (output channels, vectors of positions); 8x3 and 6x4 for 32
+# vector registers (DirectConv picks, per layer, the one that computes least), 6x2 for 16
+CONV_FORWARD = [(8, 3), (6, 4), (6, 2)]
 # weight-gradient tiles: (output channels, kernel columns)
 CONV_WEIGHT = [(r, t) for r in (2, 1) for t in (5, 4, 3, 2, 1)]
 
@@ -147,13 +148,17 @@ final class ConvTiles {
 
 def conv_forward(mr, nv):
     lines = [""]
-    lines.append("    /** %d output channels x %d vectors of positions into {@code y[yAt + r * ldy + v * L]}. */" % (mr, nv))
-    lines.append("    static void fwd%dx%d(float[] w, int wi, float[] x, int base, int[] off, int taps, float[] y, int yAt,"
-                 " int ldy) {" % (mr, nv))
+    lines.append("    /**")
+    lines.append("     * %d output channels x %d vectors of positions into {@code y[yAt + r * ldy + v * L]}, over taps" % (mr, nv))
+    lines.append("     * {@code from <= p < to}; {@code wi} indexes tap {@code from}'s weights.")
+    lines.append("     */")
+    lines.append("    static void fwd%dx%d(float[] w, int wi, float[] x, int base, int[] off, int from, int to, float[] y,"
+                 % (mr, nv))
+    lines.append("                       int yAt, int ldy) {")
     for r in range(mr):
         for v in range(nv):
             lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (r, v))
-    lines.append("        for (int p = 0; p < taps; p++, wi += %d) {" % mr)
+    lines.append("        for (int p = from; p < to; p++, wi += %d) {" % mr)
     lines.append("            int xi = base + off[p];")
     for v in range(nv):
         o = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)

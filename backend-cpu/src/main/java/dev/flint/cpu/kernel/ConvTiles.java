@@ -33,8 +33,12 @@ final class ConvTiles {
         return FloatVector.fromArray(S, acc, at).reduceLanes(VectorOperators.ADD);
     }
 
-    /** 8 output channels x 3 vectors of positions into {@code y[yAt + r * ldy + v * L]}. */
-    static void fwd8x3(float[] w, int wi, float[] x, int base, int[] off, int taps, float[] y, int yAt, int ldy) {
+    /**
+     * 8 output channels x 3 vectors of positions into {@code y[yAt + r * ldy + v * L]}, over taps
+     * {@code from <= p < to}; {@code wi} indexes tap {@code from}'s weights.
+     */
+    static void fwd8x3(float[] w, int wi, float[] x, int base, int[] off, int from, int to, float[] y,
+                       int yAt, int ldy) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c02 = FloatVector.zero(S);
@@ -59,7 +63,7 @@ final class ConvTiles {
         FloatVector c70 = FloatVector.zero(S);
         FloatVector c71 = FloatVector.zero(S);
         FloatVector c72 = FloatVector.zero(S);
-        for (int p = 0; p < taps; p++, wi += 8) {
+        for (int p = from; p < to; p++, wi += 8) {
             int xi = base + off[p];
             FloatVector x0 = FloatVector.fromArray(S, x, xi);
             FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
@@ -123,8 +127,105 @@ final class ConvTiles {
         c72.intoArray(y, yAt + 7 * ldy + 2 * L);
     }
 
-    /** 6 output channels x 2 vectors of positions into {@code y[yAt + r * ldy + v * L]}. */
-    static void fwd6x2(float[] w, int wi, float[] x, int base, int[] off, int taps, float[] y, int yAt, int ldy) {
+    /**
+     * 6 output channels x 4 vectors of positions into {@code y[yAt + r * ldy + v * L]}, over taps
+     * {@code from <= p < to}; {@code wi} indexes tap {@code from}'s weights.
+     */
+    static void fwd6x4(float[] w, int wi, float[] x, int base, int[] off, int from, int to, float[] y,
+                       int yAt, int ldy) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        FloatVector c53 = FloatVector.zero(S);
+        for (int p = from; p < to; p++, wi += 6) {
+            int xi = base + off[p];
+            FloatVector x0 = FloatVector.fromArray(S, x, xi);
+            FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, x, xi + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, x, xi + 3 * L);
+            FloatVector w0 = FloatVector.broadcast(S, w[wi]);
+            c00 = w0.fma(x0, c00);
+            c01 = w0.fma(x1, c01);
+            c02 = w0.fma(x2, c02);
+            c03 = w0.fma(x3, c03);
+            FloatVector w1 = FloatVector.broadcast(S, w[wi + 1]);
+            c10 = w1.fma(x0, c10);
+            c11 = w1.fma(x1, c11);
+            c12 = w1.fma(x2, c12);
+            c13 = w1.fma(x3, c13);
+            FloatVector w2 = FloatVector.broadcast(S, w[wi + 2]);
+            c20 = w2.fma(x0, c20);
+            c21 = w2.fma(x1, c21);
+            c22 = w2.fma(x2, c22);
+            c23 = w2.fma(x3, c23);
+            FloatVector w3 = FloatVector.broadcast(S, w[wi + 3]);
+            c30 = w3.fma(x0, c30);
+            c31 = w3.fma(x1, c31);
+            c32 = w3.fma(x2, c32);
+            c33 = w3.fma(x3, c33);
+            FloatVector w4 = FloatVector.broadcast(S, w[wi + 4]);
+            c40 = w4.fma(x0, c40);
+            c41 = w4.fma(x1, c41);
+            c42 = w4.fma(x2, c42);
+            c43 = w4.fma(x3, c43);
+            FloatVector w5 = FloatVector.broadcast(S, w[wi + 5]);
+            c50 = w5.fma(x0, c50);
+            c51 = w5.fma(x1, c51);
+            c52 = w5.fma(x2, c52);
+            c53 = w5.fma(x3, c53);
+        }
+        c00.intoArray(y, yAt);
+        c01.intoArray(y, yAt + L);
+        c02.intoArray(y, yAt + 2 * L);
+        c03.intoArray(y, yAt + 3 * L);
+        c10.intoArray(y, yAt + ldy);
+        c11.intoArray(y, yAt + ldy + L);
+        c12.intoArray(y, yAt + ldy + 2 * L);
+        c13.intoArray(y, yAt + ldy + 3 * L);
+        c20.intoArray(y, yAt + 2 * ldy);
+        c21.intoArray(y, yAt + 2 * ldy + L);
+        c22.intoArray(y, yAt + 2 * ldy + 2 * L);
+        c23.intoArray(y, yAt + 2 * ldy + 3 * L);
+        c30.intoArray(y, yAt + 3 * ldy);
+        c31.intoArray(y, yAt + 3 * ldy + L);
+        c32.intoArray(y, yAt + 3 * ldy + 2 * L);
+        c33.intoArray(y, yAt + 3 * ldy + 3 * L);
+        c40.intoArray(y, yAt + 4 * ldy);
+        c41.intoArray(y, yAt + 4 * ldy + L);
+        c42.intoArray(y, yAt + 4 * ldy + 2 * L);
+        c43.intoArray(y, yAt + 4 * ldy + 3 * L);
+        c50.intoArray(y, yAt + 5 * ldy);
+        c51.intoArray(y, yAt + 5 * ldy + L);
+        c52.intoArray(y, yAt + 5 * ldy + 2 * L);
+        c53.intoArray(y, yAt + 5 * ldy + 3 * L);
+    }
+
+    /**
+     * 6 output channels x 2 vectors of positions into {@code y[yAt + r * ldy + v * L]}, over taps
+     * {@code from <= p < to}; {@code wi} indexes tap {@code from}'s weights.
+     */
+    static void fwd6x2(float[] w, int wi, float[] x, int base, int[] off, int from, int to, float[] y,
+                       int yAt, int ldy) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -137,7 +238,7 @@ final class ConvTiles {
         FloatVector c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S);
         FloatVector c51 = FloatVector.zero(S);
-        for (int p = 0; p < taps; p++, wi += 6) {
+        for (int p = from; p < to; p++, wi += 6) {
             int xi = base + off[p];
             FloatVector x0 = FloatVector.fromArray(S, x, xi);
             FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
