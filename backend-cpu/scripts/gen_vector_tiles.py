@@ -106,6 +106,8 @@ def tile(mr, nv, mode):
 # forward tiles of the direct convolution: (output channels, vectors of positions); 8x3 and 6x4 for 32
 # vector registers (DirectConv picks, per layer, the one that computes least), 6x2 for 16
 CONV_FORWARD = [(8, 3), (6, 4), (6, 2)]
+# forward tiles with output channels in the lanes: (vectors of channels, positions)
+CONV_CHANNELS = [(2, 6)]
 # weight-gradient tiles: (output channels, kernel columns)
 CONV_WEIGHT = [(r, t) for r in (2, 1) for t in (5, 4, 3, 2, 1)]
 
@@ -178,6 +180,41 @@ def conv_forward(mr, nv):
     return lines
 
 
+def conv_channels(vv, pp):
+    lines = [""]
+    lines.append("    /**")
+    lines.append("     * %d vectors of output channels x %d positions, channels in the lanes: {@code y[yAt + k * %d * L + v * L]} ="
+                 % (vv, pp, vv))
+    lines.append("     * the sum over taps {@code from <= p < to} of {@code w[wi' + v * L] * x[off[p] + pos[pAt + k]]}, the")
+    lines.append("     * weights packed {@code %d * L} per tap from {@code wi} (tap {@code from}); one fma chain per lane in tap order." % vv)
+    lines.append("     */")
+    lines.append("    static void fwdc%dx%d(float[] w, int wi, float[] x, int[] off, int from, int to, int[] pos, int pAt,"
+                 % (vv, pp))
+    lines.append("                        float[] y, int yAt) {")
+    for k in range(pp):
+        lines.append("        int p%d = pos[pAt%s];" % (k, "" if k == 0 else " + %d" % k))
+    for v in range(vv):
+        for k in range(pp):
+            lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (v, k))
+    lines.append("        for (int p = from; p < to; p++, wi += %s) {" % ("L" if vv == 1 else "%d * L" % vv))
+    lines.append("            int xi = off[p];")
+    for v in range(vv):
+        lines.append("            FloatVector w%d = FloatVector.fromArray(S, w, wi%s);"
+                     % (v, "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)))
+    for k in range(pp):
+        lines.append("            FloatVector b%d = FloatVector.broadcast(S, x[xi + p%d]);" % (k, k))
+        for v in range(vv):
+            lines.append("            c%d%d = w%d.fma(b%d, c%d%d);" % (v, k, v, k, v, k))
+    lines.append("        }")
+    for k in range(pp):
+        for v in range(vv):
+            i = k * vv + v
+            at = "yAt" if i == 0 else ("yAt + L" if i == 1 else "yAt + %d * L" % i)
+            lines.append("        c%d%d.intoArray(y, %s);" % (v, k, at))
+    lines.append("    }")
+    return lines
+
+
 def conv_weight(rr, tt):
     lines = [""]
     lines.append("    /**")
@@ -227,6 +264,8 @@ def main():
     body = [CONV_HEAD.rstrip("\n")]
     for mr, nv in CONV_FORWARD:
         body += conv_forward(mr, nv)
+    for vv, pp in CONV_CHANNELS:
+        body += conv_channels(vv, pp)
     for rr, tt in CONV_WEIGHT:
         body += conv_weight(rr, tt)
     body.append("}")

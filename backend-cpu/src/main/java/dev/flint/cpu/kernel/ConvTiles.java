@@ -276,6 +276,68 @@ final class ConvTiles {
     }
 
     /**
+     * 2 vectors of output channels x 6 positions, channels in the lanes: {@code y[yAt + k * 2 * L + v * L]} =
+     * the sum over taps {@code from <= p < to} of {@code w[wi' + v * L] * x[off[p] + pos[pAt + k]]}, the
+     * weights packed {@code 2 * L} per tap from {@code wi} (tap {@code from}); one fma chain per lane in tap order.
+     */
+    static void fwdc2x6(float[] w, int wi, float[] x, int[] off, int from, int to, int[] pos, int pAt,
+                        float[] y, int yAt) {
+        int p0 = pos[pAt];
+        int p1 = pos[pAt + 1];
+        int p2 = pos[pAt + 2];
+        int p3 = pos[pAt + 3];
+        int p4 = pos[pAt + 4];
+        int p5 = pos[pAt + 5];
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c04 = FloatVector.zero(S);
+        FloatVector c05 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c14 = FloatVector.zero(S);
+        FloatVector c15 = FloatVector.zero(S);
+        for (int p = from; p < to; p++, wi += 2 * L) {
+            int xi = off[p];
+            FloatVector w0 = FloatVector.fromArray(S, w, wi);
+            FloatVector w1 = FloatVector.fromArray(S, w, wi + L);
+            FloatVector b0 = FloatVector.broadcast(S, x[xi + p0]);
+            c00 = w0.fma(b0, c00);
+            c10 = w1.fma(b0, c10);
+            FloatVector b1 = FloatVector.broadcast(S, x[xi + p1]);
+            c01 = w0.fma(b1, c01);
+            c11 = w1.fma(b1, c11);
+            FloatVector b2 = FloatVector.broadcast(S, x[xi + p2]);
+            c02 = w0.fma(b2, c02);
+            c12 = w1.fma(b2, c12);
+            FloatVector b3 = FloatVector.broadcast(S, x[xi + p3]);
+            c03 = w0.fma(b3, c03);
+            c13 = w1.fma(b3, c13);
+            FloatVector b4 = FloatVector.broadcast(S, x[xi + p4]);
+            c04 = w0.fma(b4, c04);
+            c14 = w1.fma(b4, c14);
+            FloatVector b5 = FloatVector.broadcast(S, x[xi + p5]);
+            c05 = w0.fma(b5, c05);
+            c15 = w1.fma(b5, c15);
+        }
+        c00.intoArray(y, yAt);
+        c10.intoArray(y, yAt + L);
+        c01.intoArray(y, yAt + 2 * L);
+        c11.intoArray(y, yAt + 3 * L);
+        c02.intoArray(y, yAt + 4 * L);
+        c12.intoArray(y, yAt + 5 * L);
+        c03.intoArray(y, yAt + 6 * L);
+        c13.intoArray(y, yAt + 7 * L);
+        c04.intoArray(y, yAt + 8 * L);
+        c14.intoArray(y, yAt + 9 * L);
+        c05.intoArray(y, yAt + 10 * L);
+        c15.intoArray(y, yAt + 11 * L);
+    }
+
+    /**
      * 2 output channels x 5 kernel columns over {@code images} images: {@code lanes[(r * 5 + t) * L ...] =}
      * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
      * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.

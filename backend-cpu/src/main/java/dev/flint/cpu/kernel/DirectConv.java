@@ -39,6 +39,15 @@ final class DirectConv {
      */
     private static final int[][] TILES = WIDE ? new int[][] {{8, 3}, {6, 4}} : new int[][] {{6, 2}};
     /**
+     * The forward tiles with output channels in the lanes, vectors of channels x positions: 2 x 6 at
+     * 256 bits. They compute only the valid positions (the grid tiles also compute the {@code kw - 1}
+     * dropped columns of every row: LeNet conv2 computes 144 positions for 100), each input a broadcast,
+     * so a layer takes them when they compute fewer padded outputs than the grid tiles: LeNet conv2
+     * forward ran 210 us instead of 300 (Zen 5, UseAVX=2). At 512 bits a 1 x 12 tile, a load for every
+     * fma, ran slower than 8x3 there (184-275 us against 157-233), so none is used.
+     */
+    private static final int[][] LANE_TILES = WIDE ? new int[0][] : new int[][] {{2, 6}};
+    /**
      * Output channels per weight-gradient tile: 2 x 5 taps, 10 accumulators and 7 loads a step. At
      * 4 x 5 (20 accumulators, for 32 registers) C2 (JDK 17) stopped intrinsifying the tile's loads and
      * stores and it ran about 40x slower.
@@ -124,9 +133,11 @@ final class DirectConv {
         final int plane;
         /** Taps per output channel (inC * kh * kw). */
         final int taps;
-        /** Output channels per forward tile. */
+        /** Whether the forward tiles hold output channels in the lanes ({@link #LANE_TILES}). */
+        final boolean lanes;
+        /** Output channels per forward tile (a multiple of L with lanes). */
         final int mr;
-        /** Vectors of positions per forward tile. */
+        /** Vectors of positions per forward tile; positions per tile with lanes. */
         final int nv;
         /** Computed grid positions per output channel (outH rows of wp), rounded up to whole tiles. */
         final int positions;
@@ -156,9 +167,19 @@ final class DirectConv {
                     tile = t;
                 }
             }
+            boolean channelLanes = false;
+            for (int[] t : LANE_TILES) {
+                long cost = (long) roundUp(outC, t[0] * L) * roundUp(outH * outW, t[1]);
+                if (cost < least) {
+                    least = cost;
+                    tile = new int[] {t[0] * L, t[1]};
+                    channelLanes = true;
+                }
+            }
+            this.lanes = channelLanes;
             this.mr = tile[0];
             this.nv = tile[1];
-            this.positions = roundUp(outH * wp, nv * L);
+            this.positions = roundUp(outH * wp, (lanes ? 1 : nv) * L);
             // the last position reads tap (inC - 1, kh - 1, kw - 1): (kh - 1) * wp + positions covers
             // the last plane, so past it only the rounding of positions and kw - 1 more
             this.paddedImage = (inC - 1) * plane + (kh - 1) * wp + kw + positions;
@@ -210,15 +231,18 @@ final class DirectConv {
             return packed;
         }
 
+        /** Output positions of the lane tiles: tiles of {@code nv}, the last padded with the last position. */
+        private int lanePositions() {
+            return roundUp(outH * outW, nv);
+        }
+
         /**
-         * The taps a tile of positions [q, q + nv * L) needs, {@code [from, to)} packed as
-         * {@code from << 32 | to}: the kernel rows whose input rows meet the unpadded image for some grid
-         * row of the tile. The others read only zero padding, whose products add nothing (the sums start
+         * The taps a tile of output rows r0..r1 needs, {@code [from, to)} packed as
+         * {@code from << 32 | to}: the kernel rows whose input rows meet the unpadded image for some row
+         * of the tile. The others read only zero padding, whose products add nothing (the sums start
          * at +0), so leaving them out changes no bit.
          */
-        long tapRange(int q) {
-            int r0 = q / wp;
-            int r1 = Math.min(outH - 1, (q + nv * L - 1) / wp);
+        long tapRange(int r0, int r1) {
             int iLo = Math.max(0, padH - r1);
             int iHi = Math.min(kh - 1, padH + inH - 1 - r0);
             int perRow = inC * kw;
@@ -230,12 +254,17 @@ final class DirectConv {
 
         /** dst[n] = correlate(src[n]) (+ bias) for every image, images split over the threads. */
         void run(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
+            if (lanes) {
+                runLanes(batch, src, packed, bias, dst);
+                return;
+            }
             int[] off = offsets();
             int slivers = (outC + mr - 1) / mr;
             int tiles = positions / (nv * L);
             long[] ranges = new long[tiles];
             for (int t = 0; t < tiles; t++) {
-                ranges[t] = tapRange(t * nv * L);
+                int q = t * nv * L;
+                ranges[t] = tapRange(q / wp, Math.min(outH - 1, (q + nv * L - 1) / wp));
             }
             int inImage = inC * inH * inW;
             int outImage = outC * outH * outW;
@@ -258,6 +287,55 @@ final class DirectConv {
                     unpad(yp, bias, dst, n * outImage);
                 }
             });
+        }
+
+        /** {@link #run} with the lane tiles: channel blocks of mr x tiles of nv valid positions. */
+        private void runLanes(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
+            int[] off = offsets();
+            int valid = outH * outW;
+            int count = lanePositions();
+            int[] pos = new int[count];
+            for (int u = 0; u < count; u++) {
+                int v = Math.min(u, valid - 1);
+                pos[u] = v / outW * wp + v % outW;
+            }
+            int tiles = count / nv;
+            long[] ranges = new long[tiles];
+            for (int t = 0; t < tiles; t++) {
+                ranges[t] = tapRange(pos[t * nv] / wp, pos[t * nv + nv - 1] / wp);
+            }
+            int blocks = (outC + mr - 1) / mr;
+            int inImage = inC * inH * inW;
+            Parallel.forRange(0, batch, 1, (n0, n1) -> {
+                float[] xp = Scratch.floats(Scratch.COLUMNS, paddedImage);
+                float[] ys = Scratch.floats(Scratch.STAGING, blocks * count * mr);
+                Arrays.fill(xp, 0, paddedImage, 0f);
+                for (int n = n0; n < n1; n++) {
+                    pad(src, n * inImage, xp, 0);
+                    for (int b = 0; b < blocks; b++) {
+                        for (int t = 0; t < tiles; t++) {
+                            int from = (int) (ranges[t] >>> 32);
+                            int to = (int) ranges[t];
+                            int yAt = (b * count + t * nv) * mr;
+                            ConvTiles.fwdc2x6(packed, (b * taps + from) * mr, xp, off, from, to, pos, t * nv, ys, yAt);
+                        }
+                    }
+                    unpadLanes(ys, count, bias, dst, n * outC * valid);
+                }
+            });
+        }
+
+        /** The lane tiles' output {@code ys[(o / mr * count + u) * mr + o % mr]}, plus the bias, into one image. */
+        private void unpadLanes(float[] ys, int count, float[] bias, float[] dst, int at) {
+            int valid = outH * outW;
+            for (int o = 0; o < outC; o++) {
+                float b = bias == null ? 0f : bias[o];
+                int src = o / mr * count * mr + o % mr;
+                int out = at + o * valid;
+                for (int u = 0; u < valid; u++, src += mr) {
+                    dst[out + u] = ys[src] + b;
+                }
+            }
         }
 
         /** One tile of mr channels x nv vectors of positions over taps [from, to). */
