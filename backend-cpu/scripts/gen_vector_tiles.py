@@ -103,10 +103,13 @@ def tile(mr, nv, mode):
     return lines
 
 
-# forward tiles of the direct convolution: (output channels, vectors of positions); one per vector size
-CONV_FORWARD = [(8, 3), (6, 2)]
+# forward tiles of the direct convolution: (output channels, vectors of positions); 8x3 and 6x4 for 32
+# vector registers (DirectConv picks, per layer, the one that computes least), 6x2 for 16
+CONV_FORWARD = [(8, 3), (6, 4), (6, 2)]
+# forward tiles with output channels in the lanes: (vectors of channels, positions)
+CONV_CHANNELS = [(2, 6)]
 # weight-gradient tiles: (output channels, kernel columns)
-CONV_WEIGHT = [(r, t) for r in (4, 2, 1) for t in (5, 4, 3, 2, 1)]
+CONV_WEIGHT = [(r, t) for r in (2, 1) for t in (5, 4, 3, 2, 1)]
 
 CONV_HEAD = '''package dev.flint.cpu.kernel;
 
@@ -126,8 +129,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code y[r][q] = sum over taps p of w(r, p) * x[base + off[p] + q]}, the weights packed
  *       {@code w[wi + p * MR + r]}; one fma chain per accumulator in tap order.</li>
  *   <li>{@code dw*}: R output channels x T adjacent kernel columns, a sum over positions in vector
- *       lanes across several images ({@code acc += dy(r, q) * x(q + t)}), then one lane reduction
- *       per weight.</li>
+ *       lanes across several images ({@code acc += dy(r, q) * x(q + t)}), kept in registers from the
+ *       first image to the last, then one lane reduction per weight.</li>
  * </ul>
  */
 final class ConvTiles {
@@ -142,25 +145,22 @@ final class ConvTiles {
     static float sumLanes(float[] acc, int at) {
         return FloatVector.fromArray(S, acc, at).reduceLanes(VectorOperators.ADD);
     }
-
-    /** {@code acc[i] += lanes[i]} for {@code i < n} (a multiple of L). */
-    static void addLanes(float[] lanes, float[] acc, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector.fromArray(S, acc, i).add(FloatVector.fromArray(S, lanes, i)).intoArray(acc, i);
-        }
-    }
 '''
 
 
 def conv_forward(mr, nv):
     lines = [""]
-    lines.append("    /** %d output channels x %d vectors of positions into {@code y[yAt + r * ldy + v * L]}. */" % (mr, nv))
-    lines.append("    static void fwd%dx%d(float[] w, int wi, float[] x, int base, int[] off, int taps, float[] y, int yAt,"
-                 " int ldy) {" % (mr, nv))
+    lines.append("    /**")
+    lines.append("     * %d output channels x %d vectors of positions into {@code y[yAt + r * ldy + v * L]}, over taps" % (mr, nv))
+    lines.append("     * {@code from <= p < to}; {@code wi} indexes tap {@code from}'s weights.")
+    lines.append("     */")
+    lines.append("    static void fwd%dx%d(float[] w, int wi, float[] x, int base, int[] off, int from, int to, float[] y,"
+                 % (mr, nv))
+    lines.append("                       int yAt, int ldy) {")
     for r in range(mr):
         for v in range(nv):
             lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (r, v))
-    lines.append("        for (int p = 0; p < taps; p++, wi += %d) {" % mr)
+    lines.append("        for (int p = from; p < to; p++, wi += %d) {" % mr)
     lines.append("            int xi = base + off[p];")
     for v in range(nv):
         o = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
@@ -180,17 +180,57 @@ def conv_forward(mr, nv):
     return lines
 
 
+def conv_channels(vv, pp):
+    lines = [""]
+    lines.append("    /**")
+    lines.append("     * %d vectors of output channels x %d positions, channels in the lanes: {@code y[yAt + k * %d * L + v * L]} ="
+                 % (vv, pp, vv))
+    lines.append("     * the sum over taps {@code from <= p < to} of {@code w[wi' + v * L] * x[off[p] + pos[pAt + k]]}, the")
+    lines.append("     * weights packed {@code %d * L} per tap from {@code wi} (tap {@code from}); one fma chain per lane in tap order." % vv)
+    lines.append("     */")
+    lines.append("    static void fwdc%dx%d(float[] w, int wi, float[] x, int[] off, int from, int to, int[] pos, int pAt,"
+                 % (vv, pp))
+    lines.append("                        float[] y, int yAt) {")
+    for k in range(pp):
+        lines.append("        int p%d = pos[pAt%s];" % (k, "" if k == 0 else " + %d" % k))
+    for v in range(vv):
+        for k in range(pp):
+            lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (v, k))
+    lines.append("        for (int p = from; p < to; p++, wi += %s) {" % ("L" if vv == 1 else "%d * L" % vv))
+    lines.append("            int xi = off[p];")
+    for v in range(vv):
+        lines.append("            FloatVector w%d = FloatVector.fromArray(S, w, wi%s);"
+                     % (v, "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)))
+    for k in range(pp):
+        lines.append("            FloatVector b%d = FloatVector.broadcast(S, x[xi + p%d]);" % (k, k))
+        for v in range(vv):
+            lines.append("            c%d%d = w%d.fma(b%d, c%d%d);" % (v, k, v, k, v, k))
+    lines.append("        }")
+    for k in range(pp):
+        for v in range(vv):
+            i = k * vv + v
+            at = "yAt" if i == 0 else ("yAt + L" if i == 1 else "yAt + %d * L" % i)
+            lines.append("        c%d%d.intoArray(y, %s);" % (v, k, at))
+    lines.append("    }")
+    return lines
+
+
 def conv_weight(rr, tt):
     lines = [""]
     lines.append("    /**")
-    lines.append("     * %d output channels x %d kernel columns, one image: {@code lanes[(r * %d + t) * L ...] =} the lanes of" % (rr, tt, tt))
-    lines.append("     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).")
+    lines.append("     * %d output channels x %d kernel columns over {@code images} images: {@code lanes[(r * %d + t) * L ...] =}" % (rr, tt, tt))
+    lines.append("     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}")
+    lines.append("     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.")
     lines.append("     */")
-    lines.append("    static void dw%dx%d(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {" % (rr, tt))
+    lines.append("    static void dw%dx%d(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,"
+                 % (rr, tt))
+    lines.append("                        int images, int len, float[] lanes) {")
     for r in range(rr):
         for t in range(tt):
             lines.append("        FloatVector a%d%d = FloatVector.zero(S);" % (r, t))
-    lines.append("        for (int q = 0; q < len; q += L) {")
+    # one flat loop: C2 (JDK 17) kept the accumulators boxed, about 10x slower, with a nested loop
+    lines.append("        int q = 0;")
+    lines.append("        for (int u = images * len; u > 0; u -= L) {")
     for r in range(rr):
         row = "dyAt + q" if r == 0 else ("dyAt + dyRow + q" if r == 1 else "dyAt + %d * dyRow + q" % r)
         lines.append("            FloatVector d%d = FloatVector.fromArray(S, dy, %s);" % (r, row))
@@ -199,6 +239,12 @@ def conv_weight(rr, tt):
         lines.append("            FloatVector x%d = FloatVector.fromArray(S, x, %s);" % (t, o))
         for r in range(rr):
             lines.append("            a%d%d = d%d.fma(x%d, a%d%d);" % (r, t, r, t, r, t))
+    lines.append("            q += L;")
+    lines.append("            if (q == len) {")
+    lines.append("                q = 0;")
+    lines.append("                dyAt += dyImage;")
+    lines.append("                xAt += xImage;")
+    lines.append("            }")
     lines.append("        }")
     for r in range(rr):
         for t in range(tt):
@@ -218,6 +264,8 @@ def main():
     body = [CONV_HEAD.rstrip("\n")]
     for mr, nv in CONV_FORWARD:
         body += conv_forward(mr, nv)
+    for vv, pp in CONV_CHANNELS:
+        body += conv_channels(vv, pp)
     for rr, tt in CONV_WEIGHT:
         body += conv_weight(rr, tt)
     body.append("}")

@@ -148,7 +148,10 @@ final class VectorKernel implements Kernel {
     /**
      * {@code x W^T} with fewer rows than columns, on 512-bit tiles: as {@code C^T = W x^T}, the
      * larger operand is read in place by rows and only the smaller one is transposed into panels.
-     * 256-bit tiles must pack A either way, so they gain nothing. (C with few rows is not turned into
+     * Not at 256 bits (measured on Zen 5, UseAVX=2, with a 6 x 2 tile reading rows of W in place): NT
+     * 128x512x784 alone ran about 10% faster, but the MLP step that contains it 7-10% slower (2.45-2.55
+     * against 2.27-2.38 ms; likely cause: each thread then reads all of W, just written by the optimizer); rows
+     * of A in place without the swap were no faster than packing them. (C with few rows is not turned into
      * a narrow C^T: 10 x 256 x 128 with A transposed ran 8.2 us as it is and 11 us narrow, its 8 x 1
      * tiles paying a broadcast per fma.)
      */

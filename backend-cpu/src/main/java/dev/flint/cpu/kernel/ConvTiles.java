@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code y[r][q] = sum over taps p of w(r, p) * x[base + off[p] + q]}, the weights packed
  *       {@code w[wi + p * MR + r]}; one fma chain per accumulator in tap order.</li>
  *   <li>{@code dw*}: R output channels x T adjacent kernel columns, a sum over positions in vector
- *       lanes across several images ({@code acc += dy(r, q) * x(q + t)}), then one lane reduction
- *       per weight.</li>
+ *       lanes across several images ({@code acc += dy(r, q) * x(q + t)}), kept in registers from the
+ *       first image to the last, then one lane reduction per weight.</li>
  * </ul>
  */
 final class ConvTiles {
@@ -33,15 +33,12 @@ final class ConvTiles {
         return FloatVector.fromArray(S, acc, at).reduceLanes(VectorOperators.ADD);
     }
 
-    /** {@code acc[i] += lanes[i]} for {@code i < n} (a multiple of L). */
-    static void addLanes(float[] lanes, float[] acc, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector.fromArray(S, acc, i).add(FloatVector.fromArray(S, lanes, i)).intoArray(acc, i);
-        }
-    }
-
-    /** 8 output channels x 3 vectors of positions into {@code y[yAt + r * ldy + v * L]}. */
-    static void fwd8x3(float[] w, int wi, float[] x, int base, int[] off, int taps, float[] y, int yAt, int ldy) {
+    /**
+     * 8 output channels x 3 vectors of positions into {@code y[yAt + r * ldy + v * L]}, over taps
+     * {@code from <= p < to}; {@code wi} indexes tap {@code from}'s weights.
+     */
+    static void fwd8x3(float[] w, int wi, float[] x, int base, int[] off, int from, int to, float[] y,
+                       int yAt, int ldy) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c02 = FloatVector.zero(S);
@@ -66,7 +63,7 @@ final class ConvTiles {
         FloatVector c70 = FloatVector.zero(S);
         FloatVector c71 = FloatVector.zero(S);
         FloatVector c72 = FloatVector.zero(S);
-        for (int p = 0; p < taps; p++, wi += 8) {
+        for (int p = from; p < to; p++, wi += 8) {
             int xi = base + off[p];
             FloatVector x0 = FloatVector.fromArray(S, x, xi);
             FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
@@ -130,8 +127,105 @@ final class ConvTiles {
         c72.intoArray(y, yAt + 7 * ldy + 2 * L);
     }
 
-    /** 6 output channels x 2 vectors of positions into {@code y[yAt + r * ldy + v * L]}. */
-    static void fwd6x2(float[] w, int wi, float[] x, int base, int[] off, int taps, float[] y, int yAt, int ldy) {
+    /**
+     * 6 output channels x 4 vectors of positions into {@code y[yAt + r * ldy + v * L]}, over taps
+     * {@code from <= p < to}; {@code wi} indexes tap {@code from}'s weights.
+     */
+    static void fwd6x4(float[] w, int wi, float[] x, int base, int[] off, int from, int to, float[] y,
+                       int yAt, int ldy) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        FloatVector c53 = FloatVector.zero(S);
+        for (int p = from; p < to; p++, wi += 6) {
+            int xi = base + off[p];
+            FloatVector x0 = FloatVector.fromArray(S, x, xi);
+            FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, x, xi + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, x, xi + 3 * L);
+            FloatVector w0 = FloatVector.broadcast(S, w[wi]);
+            c00 = w0.fma(x0, c00);
+            c01 = w0.fma(x1, c01);
+            c02 = w0.fma(x2, c02);
+            c03 = w0.fma(x3, c03);
+            FloatVector w1 = FloatVector.broadcast(S, w[wi + 1]);
+            c10 = w1.fma(x0, c10);
+            c11 = w1.fma(x1, c11);
+            c12 = w1.fma(x2, c12);
+            c13 = w1.fma(x3, c13);
+            FloatVector w2 = FloatVector.broadcast(S, w[wi + 2]);
+            c20 = w2.fma(x0, c20);
+            c21 = w2.fma(x1, c21);
+            c22 = w2.fma(x2, c22);
+            c23 = w2.fma(x3, c23);
+            FloatVector w3 = FloatVector.broadcast(S, w[wi + 3]);
+            c30 = w3.fma(x0, c30);
+            c31 = w3.fma(x1, c31);
+            c32 = w3.fma(x2, c32);
+            c33 = w3.fma(x3, c33);
+            FloatVector w4 = FloatVector.broadcast(S, w[wi + 4]);
+            c40 = w4.fma(x0, c40);
+            c41 = w4.fma(x1, c41);
+            c42 = w4.fma(x2, c42);
+            c43 = w4.fma(x3, c43);
+            FloatVector w5 = FloatVector.broadcast(S, w[wi + 5]);
+            c50 = w5.fma(x0, c50);
+            c51 = w5.fma(x1, c51);
+            c52 = w5.fma(x2, c52);
+            c53 = w5.fma(x3, c53);
+        }
+        c00.intoArray(y, yAt);
+        c01.intoArray(y, yAt + L);
+        c02.intoArray(y, yAt + 2 * L);
+        c03.intoArray(y, yAt + 3 * L);
+        c10.intoArray(y, yAt + ldy);
+        c11.intoArray(y, yAt + ldy + L);
+        c12.intoArray(y, yAt + ldy + 2 * L);
+        c13.intoArray(y, yAt + ldy + 3 * L);
+        c20.intoArray(y, yAt + 2 * ldy);
+        c21.intoArray(y, yAt + 2 * ldy + L);
+        c22.intoArray(y, yAt + 2 * ldy + 2 * L);
+        c23.intoArray(y, yAt + 2 * ldy + 3 * L);
+        c30.intoArray(y, yAt + 3 * ldy);
+        c31.intoArray(y, yAt + 3 * ldy + L);
+        c32.intoArray(y, yAt + 3 * ldy + 2 * L);
+        c33.intoArray(y, yAt + 3 * ldy + 3 * L);
+        c40.intoArray(y, yAt + 4 * ldy);
+        c41.intoArray(y, yAt + 4 * ldy + L);
+        c42.intoArray(y, yAt + 4 * ldy + 2 * L);
+        c43.intoArray(y, yAt + 4 * ldy + 3 * L);
+        c50.intoArray(y, yAt + 5 * ldy);
+        c51.intoArray(y, yAt + 5 * ldy + L);
+        c52.intoArray(y, yAt + 5 * ldy + 2 * L);
+        c53.intoArray(y, yAt + 5 * ldy + 3 * L);
+    }
+
+    /**
+     * 6 output channels x 2 vectors of positions into {@code y[yAt + r * ldy + v * L]}, over taps
+     * {@code from <= p < to}; {@code wi} indexes tap {@code from}'s weights.
+     */
+    static void fwd6x2(float[] w, int wi, float[] x, int base, int[] off, int from, int to, float[] y,
+                       int yAt, int ldy) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -144,7 +238,7 @@ final class ConvTiles {
         FloatVector c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S);
         FloatVector c51 = FloatVector.zero(S);
-        for (int p = 0; p < taps; p++, wi += 6) {
+        for (int p = from; p < to; p++, wi += 6) {
             int xi = base + off[p];
             FloatVector x0 = FloatVector.fromArray(S, x, xi);
             FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
@@ -182,10 +276,74 @@ final class ConvTiles {
     }
 
     /**
-     * 4 output channels x 5 kernel columns, one image: {@code lanes[(r * 5 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 vectors of output channels x 6 positions, channels in the lanes: {@code y[yAt + k * 2 * L + v * L]} =
+     * the sum over taps {@code from <= p < to} of {@code w[wi' + v * L] * x[off[p] + pos[pAt + k]]}, the
+     * weights packed {@code 2 * L} per tap from {@code wi} (tap {@code from}); one fma chain per lane in tap order.
      */
-    static void dw4x5(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void fwdc2x6(float[] w, int wi, float[] x, int[] off, int from, int to, int[] pos, int pAt,
+                        float[] y, int yAt) {
+        int p0 = pos[pAt];
+        int p1 = pos[pAt + 1];
+        int p2 = pos[pAt + 2];
+        int p3 = pos[pAt + 3];
+        int p4 = pos[pAt + 4];
+        int p5 = pos[pAt + 5];
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c04 = FloatVector.zero(S);
+        FloatVector c05 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c14 = FloatVector.zero(S);
+        FloatVector c15 = FloatVector.zero(S);
+        for (int p = from; p < to; p++, wi += 2 * L) {
+            int xi = off[p];
+            FloatVector w0 = FloatVector.fromArray(S, w, wi);
+            FloatVector w1 = FloatVector.fromArray(S, w, wi + L);
+            FloatVector b0 = FloatVector.broadcast(S, x[xi + p0]);
+            c00 = w0.fma(b0, c00);
+            c10 = w1.fma(b0, c10);
+            FloatVector b1 = FloatVector.broadcast(S, x[xi + p1]);
+            c01 = w0.fma(b1, c01);
+            c11 = w1.fma(b1, c11);
+            FloatVector b2 = FloatVector.broadcast(S, x[xi + p2]);
+            c02 = w0.fma(b2, c02);
+            c12 = w1.fma(b2, c12);
+            FloatVector b3 = FloatVector.broadcast(S, x[xi + p3]);
+            c03 = w0.fma(b3, c03);
+            c13 = w1.fma(b3, c13);
+            FloatVector b4 = FloatVector.broadcast(S, x[xi + p4]);
+            c04 = w0.fma(b4, c04);
+            c14 = w1.fma(b4, c14);
+            FloatVector b5 = FloatVector.broadcast(S, x[xi + p5]);
+            c05 = w0.fma(b5, c05);
+            c15 = w1.fma(b5, c15);
+        }
+        c00.intoArray(y, yAt);
+        c10.intoArray(y, yAt + L);
+        c01.intoArray(y, yAt + 2 * L);
+        c11.intoArray(y, yAt + 3 * L);
+        c02.intoArray(y, yAt + 4 * L);
+        c12.intoArray(y, yAt + 5 * L);
+        c03.intoArray(y, yAt + 6 * L);
+        c13.intoArray(y, yAt + 7 * L);
+        c04.intoArray(y, yAt + 8 * L);
+        c14.intoArray(y, yAt + 9 * L);
+        c05.intoArray(y, yAt + 10 * L);
+        c15.intoArray(y, yAt + 11 * L);
+    }
+
+    /**
+     * 2 output channels x 5 kernel columns over {@code images} images: {@code lanes[(r * 5 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
+     */
+    static void dw2x5(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
@@ -196,267 +354,8 @@ final class ConvTiles {
         FloatVector a12 = FloatVector.zero(S);
         FloatVector a13 = FloatVector.zero(S);
         FloatVector a14 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a22 = FloatVector.zero(S);
-        FloatVector a23 = FloatVector.zero(S);
-        FloatVector a24 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
-        FloatVector a32 = FloatVector.zero(S);
-        FloatVector a33 = FloatVector.zero(S);
-        FloatVector a34 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
-            a01 = d0.fma(x1, a01);
-            a11 = d1.fma(x1, a11);
-            a21 = d2.fma(x1, a21);
-            a31 = d3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
-            a02 = d0.fma(x2, a02);
-            a12 = d1.fma(x2, a12);
-            a22 = d2.fma(x2, a22);
-            a32 = d3.fma(x2, a32);
-            FloatVector x3 = FloatVector.fromArray(S, x, xAt + q + 3);
-            a03 = d0.fma(x3, a03);
-            a13 = d1.fma(x3, a13);
-            a23 = d2.fma(x3, a23);
-            a33 = d3.fma(x3, a33);
-            FloatVector x4 = FloatVector.fromArray(S, x, xAt + q + 4);
-            a04 = d0.fma(x4, a04);
-            a14 = d1.fma(x4, a14);
-            a24 = d2.fma(x4, a24);
-            a34 = d3.fma(x4, a34);
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a03.intoArray(lanes, 3 * L);
-        a04.intoArray(lanes, 4 * L);
-        a10.intoArray(lanes, 5 * L);
-        a11.intoArray(lanes, 6 * L);
-        a12.intoArray(lanes, 7 * L);
-        a13.intoArray(lanes, 8 * L);
-        a14.intoArray(lanes, 9 * L);
-        a20.intoArray(lanes, 10 * L);
-        a21.intoArray(lanes, 11 * L);
-        a22.intoArray(lanes, 12 * L);
-        a23.intoArray(lanes, 13 * L);
-        a24.intoArray(lanes, 14 * L);
-        a30.intoArray(lanes, 15 * L);
-        a31.intoArray(lanes, 16 * L);
-        a32.intoArray(lanes, 17 * L);
-        a33.intoArray(lanes, 18 * L);
-        a34.intoArray(lanes, 19 * L);
-    }
-
-    /**
-     * 4 output channels x 4 kernel columns, one image: {@code lanes[(r * 4 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw4x4(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a02 = FloatVector.zero(S);
-        FloatVector a03 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a12 = FloatVector.zero(S);
-        FloatVector a13 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a22 = FloatVector.zero(S);
-        FloatVector a23 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
-        FloatVector a32 = FloatVector.zero(S);
-        FloatVector a33 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
-            a01 = d0.fma(x1, a01);
-            a11 = d1.fma(x1, a11);
-            a21 = d2.fma(x1, a21);
-            a31 = d3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
-            a02 = d0.fma(x2, a02);
-            a12 = d1.fma(x2, a12);
-            a22 = d2.fma(x2, a22);
-            a32 = d3.fma(x2, a32);
-            FloatVector x3 = FloatVector.fromArray(S, x, xAt + q + 3);
-            a03 = d0.fma(x3, a03);
-            a13 = d1.fma(x3, a13);
-            a23 = d2.fma(x3, a23);
-            a33 = d3.fma(x3, a33);
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a03.intoArray(lanes, 3 * L);
-        a10.intoArray(lanes, 4 * L);
-        a11.intoArray(lanes, 5 * L);
-        a12.intoArray(lanes, 6 * L);
-        a13.intoArray(lanes, 7 * L);
-        a20.intoArray(lanes, 8 * L);
-        a21.intoArray(lanes, 9 * L);
-        a22.intoArray(lanes, 10 * L);
-        a23.intoArray(lanes, 11 * L);
-        a30.intoArray(lanes, 12 * L);
-        a31.intoArray(lanes, 13 * L);
-        a32.intoArray(lanes, 14 * L);
-        a33.intoArray(lanes, 15 * L);
-    }
-
-    /**
-     * 4 output channels x 3 kernel columns, one image: {@code lanes[(r * 3 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw4x3(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a02 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a12 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a22 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
-        FloatVector a32 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
-            a01 = d0.fma(x1, a01);
-            a11 = d1.fma(x1, a11);
-            a21 = d2.fma(x1, a21);
-            a31 = d3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
-            a02 = d0.fma(x2, a02);
-            a12 = d1.fma(x2, a12);
-            a22 = d2.fma(x2, a22);
-            a32 = d3.fma(x2, a32);
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a10.intoArray(lanes, 3 * L);
-        a11.intoArray(lanes, 4 * L);
-        a12.intoArray(lanes, 5 * L);
-        a20.intoArray(lanes, 6 * L);
-        a21.intoArray(lanes, 7 * L);
-        a22.intoArray(lanes, 8 * L);
-        a30.intoArray(lanes, 9 * L);
-        a31.intoArray(lanes, 10 * L);
-        a32.intoArray(lanes, 11 * L);
-    }
-
-    /**
-     * 4 output channels x 2 kernel columns, one image: {@code lanes[(r * 2 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw4x2(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
-            a01 = d0.fma(x1, a01);
-            a11 = d1.fma(x1, a11);
-            a21 = d2.fma(x1, a21);
-            a31 = d3.fma(x1, a31);
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a10.intoArray(lanes, 2 * L);
-        a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L);
-        a21.intoArray(lanes, 5 * L);
-        a30.intoArray(lanes, 6 * L);
-        a31.intoArray(lanes, 7 * L);
-    }
-
-    /**
-     * 4 output channels x 1 kernel columns, one image: {@code lanes[(r * 1 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw4x1(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
-            FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
-            FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
-            FloatVector d2 = FloatVector.fromArray(S, dy, dyAt + 2 * dyRow + q);
-            FloatVector d3 = FloatVector.fromArray(S, dy, dyAt + 3 * dyRow + q);
-            FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
-            a00 = d0.fma(x0, a00);
-            a10 = d1.fma(x0, a10);
-            a20 = d2.fma(x0, a20);
-            a30 = d3.fma(x0, a30);
-        }
-        a00.intoArray(lanes, 0);
-        a10.intoArray(lanes, L);
-        a20.intoArray(lanes, 2 * L);
-        a30.intoArray(lanes, 3 * L);
-    }
-
-    /**
-     * 2 output channels x 5 kernel columns, one image: {@code lanes[(r * 5 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
-     */
-    static void dw2x5(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a02 = FloatVector.zero(S);
-        FloatVector a03 = FloatVector.zero(S);
-        FloatVector a04 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a12 = FloatVector.zero(S);
-        FloatVector a13 = FloatVector.zero(S);
-        FloatVector a14 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
@@ -474,6 +373,12 @@ final class ConvTiles {
             FloatVector x4 = FloatVector.fromArray(S, x, xAt + q + 4);
             a04 = d0.fma(x4, a04);
             a14 = d1.fma(x4, a14);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -488,10 +393,12 @@ final class ConvTiles {
     }
 
     /**
-     * 2 output channels x 4 kernel columns, one image: {@code lanes[(r * 4 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 output channels x 4 kernel columns over {@code images} images: {@code lanes[(r * 4 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw2x4(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw2x4(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
@@ -500,7 +407,8 @@ final class ConvTiles {
         FloatVector a11 = FloatVector.zero(S);
         FloatVector a12 = FloatVector.zero(S);
         FloatVector a13 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
@@ -515,6 +423,12 @@ final class ConvTiles {
             FloatVector x3 = FloatVector.fromArray(S, x, xAt + q + 3);
             a03 = d0.fma(x3, a03);
             a13 = d1.fma(x3, a13);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -527,17 +441,20 @@ final class ConvTiles {
     }
 
     /**
-     * 2 output channels x 3 kernel columns, one image: {@code lanes[(r * 3 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 output channels x 3 kernel columns over {@code images} images: {@code lanes[(r * 3 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw2x3(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw2x3(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S);
         FloatVector a11 = FloatVector.zero(S);
         FloatVector a12 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
@@ -549,6 +466,12 @@ final class ConvTiles {
             FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
             a02 = d0.fma(x2, a02);
             a12 = d1.fma(x2, a12);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -559,15 +482,18 @@ final class ConvTiles {
     }
 
     /**
-     * 2 output channels x 2 kernel columns, one image: {@code lanes[(r * 2 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 output channels x 2 kernel columns over {@code images} images: {@code lanes[(r * 2 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw2x2(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw2x2(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S);
         FloatVector a11 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
@@ -576,6 +502,12 @@ final class ConvTiles {
             FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
             a01 = d0.fma(x1, a01);
             a11 = d1.fma(x1, a11);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -584,34 +516,46 @@ final class ConvTiles {
     }
 
     /**
-     * 2 output channels x 1 kernel columns, one image: {@code lanes[(r * 1 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 2 output channels x 1 kernel columns over {@code images} images: {@code lanes[(r * 1 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw2x1(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw2x1(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector d1 = FloatVector.fromArray(S, dy, dyAt + dyRow + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
             a10 = d1.fma(x0, a10);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a10.intoArray(lanes, L);
     }
 
     /**
-     * 1 output channels x 5 kernel columns, one image: {@code lanes[(r * 5 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 5 kernel columns over {@code images} images: {@code lanes[(r * 5 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x5(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x5(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
         FloatVector a03 = FloatVector.zero(S);
         FloatVector a04 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
@@ -623,6 +567,12 @@ final class ConvTiles {
             a03 = d0.fma(x3, a03);
             FloatVector x4 = FloatVector.fromArray(S, x, xAt + q + 4);
             a04 = d0.fma(x4, a04);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -632,15 +582,18 @@ final class ConvTiles {
     }
 
     /**
-     * 1 output channels x 4 kernel columns, one image: {@code lanes[(r * 4 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 4 kernel columns over {@code images} images: {@code lanes[(r * 4 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x4(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x4(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
         FloatVector a03 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
@@ -650,6 +603,12 @@ final class ConvTiles {
             a02 = d0.fma(x2, a02);
             FloatVector x3 = FloatVector.fromArray(S, x, xAt + q + 3);
             a03 = d0.fma(x3, a03);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -658,14 +617,17 @@ final class ConvTiles {
     }
 
     /**
-     * 1 output channels x 3 kernel columns, one image: {@code lanes[(r * 3 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 3 kernel columns over {@code images} images: {@code lanes[(r * 3 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x3(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x3(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
@@ -673,6 +635,12 @@ final class ConvTiles {
             a01 = d0.fma(x1, a01);
             FloatVector x2 = FloatVector.fromArray(S, x, xAt + q + 2);
             a02 = d0.fma(x2, a02);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
@@ -680,33 +648,51 @@ final class ConvTiles {
     }
 
     /**
-     * 1 output channels x 2 kernel columns, one image: {@code lanes[(r * 2 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 2 kernel columns over {@code images} images: {@code lanes[(r * 2 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x2(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x2(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
             FloatVector x1 = FloatVector.fromArray(S, x, xAt + q + 1);
             a01 = d0.fma(x1, a01);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, L);
     }
 
     /**
-     * 1 output channels x 1 kernel columns, one image: {@code lanes[(r * 1 + t) * L ...] =} the lanes of
-     * the sum of {@code dy[dyAt + r * dyRow + q] * x[xAt + t + q]} over {@code q < len} (a multiple of L).
+     * 1 output channels x 1 kernel columns over {@code images} images: {@code lanes[(r * 1 + t) * L ...] =}
+     * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
+     * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.
      */
-    static void dw1x1(float[] dy, int dyAt, int dyRow, float[] x, int xAt, int len, float[] lanes) {
+    static void dw1x1(float[] dy, int dyAt, int dyRow, int dyImage, float[] x, int xAt, int xImage,
+                        int images, int len, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S);
-        for (int q = 0; q < len; q += L) {
+        int q = 0;
+        for (int u = images * len; u > 0; u -= L) {
             FloatVector d0 = FloatVector.fromArray(S, dy, dyAt + q);
             FloatVector x0 = FloatVector.fromArray(S, x, xAt + q);
             a00 = d0.fma(x0, a00);
+            q += L;
+            if (q == len) {
+                q = 0;
+                dyAt += dyImage;
+                xAt += xImage;
+            }
         }
         a00.intoArray(lanes, 0);
     }

@@ -31,10 +31,22 @@ import java.util.Arrays;
 final class DirectConv {
     private static final int L = ConvTiles.L;
     private static final boolean WIDE = L >= 16;
-    /** Output channels per forward tile: 8 with 32 vector registers, 6 with 16 (as the GEMM tiles). */
-    private static final int MR = WIDE ? 8 : 6;
-    /** Vectors of positions per forward tile. */
-    private static final int NV = WIDE ? 3 : 2;
+    /**
+     * The forward tiles, output channels x vectors of positions: 8x3 or 6x4 with 32 vector registers,
+     * whichever computes fewer padded outputs for the layer (LeNet's data gradient into 6 channels: 6x4,
+     * a third less than 8x3); 6x2 with 16 (as the GEMM tiles). At 256 bits 4x3 and 4x2 for 16 output
+     * channels computed 11% less but ran 30-75% slower than 6x2 (LeNet conv2 forward, Zen 5, UseAVX=2).
+     */
+    private static final int[][] TILES = WIDE ? new int[][] {{8, 3}, {6, 4}} : new int[][] {{6, 2}};
+    /**
+     * The forward tiles with output channels in the lanes, vectors of channels x positions: 2 x 6 at
+     * 256 bits. They compute only the valid positions (the grid tiles also compute the {@code kw - 1}
+     * dropped columns of every row: LeNet conv2 computes 144 positions for 100), each input a broadcast,
+     * so a layer takes them when they compute fewer padded outputs than the grid tiles: LeNet conv2
+     * forward ran 210 us instead of 300 (Zen 5, UseAVX=2). At 512 bits a 1 x 12 tile, a load for every
+     * fma, ran slower than 8x3 there (184-275 us against 157-233), so none is used.
+     */
+    private static final int[][] LANE_TILES = WIDE ? new int[0][] : new int[][] {{2, 6}};
     /**
      * Output channels per weight-gradient tile: 2 x 5 taps, 10 accumulators and 7 loads a step. At
      * 4 x 5 (20 accumulators, for 32 registers) C2 (JDK 17) stopped intrinsifying the tile's loads and
@@ -121,6 +133,12 @@ final class DirectConv {
         final int plane;
         /** Taps per output channel (inC * kh * kw). */
         final int taps;
+        /** Whether the forward tiles hold output channels in the lanes ({@link #LANE_TILES}). */
+        final boolean lanes;
+        /** Output channels per forward tile (a multiple of L with lanes). */
+        final int mr;
+        /** Vectors of positions per forward tile; positions per tile with lanes. */
+        final int nv;
         /** Computed grid positions per output channel (outH rows of wp), rounded up to whole tiles. */
         final int positions;
         /** Floats of one padded image, with room for the last vector's overrun past the last plane. */
@@ -140,18 +158,46 @@ final class DirectConv {
             this.wp = inW + 2 * padW;
             this.plane = (inH + 2 * padH) * wp;
             this.taps = inC * kh * kw;
-            this.positions = (outH * wp + NV * L - 1) / (NV * L) * (NV * L);
+            int[] tile = TILES[0];
+            long least = Long.MAX_VALUE;
+            for (int[] t : TILES) {
+                long cost = (long) roundUp(outC, t[0]) * roundUp(outH * wp, t[1] * L);
+                if (cost < least) {
+                    least = cost;
+                    tile = t;
+                }
+            }
+            boolean channelLanes = false;
+            for (int[] t : LANE_TILES) {
+                long cost = (long) roundUp(outC, t[0] * L) * roundUp(outH * outW, t[1]);
+                if (cost < least) {
+                    least = cost;
+                    tile = new int[] {t[0] * L, t[1]};
+                    channelLanes = true;
+                }
+            }
+            this.lanes = channelLanes;
+            this.mr = tile[0];
+            this.nv = tile[1];
+            this.positions = roundUp(outH * wp, (lanes ? 1 : nv) * L);
             // the last position reads tap (inC - 1, kh - 1, kw - 1): (kh - 1) * wp + positions covers
             // the last plane, so past it only the rounding of positions and kw - 1 more
             this.paddedImage = (inC - 1) * plane + (kh - 1) * wp + kw + positions;
         }
 
-        /** Offset of tap (c, i, j) in a padded image: {@code c * plane + i * wp + j}, in tap order. */
+        private static int roundUp(int n, int multiple) {
+            return (n + multiple - 1) / multiple * multiple;
+        }
+
+        /**
+         * Offset of each tap in a padded image, {@code c * plane + i * wp + j}, in the forward tiles' tap
+         * order (i, c, j): kernel row first, so the taps of the kernel rows a tile reads are one range.
+         */
         int[] offsets() {
             int[] off = Scratch.ints(Scratch.OFFSETS, taps);
             int p = 0;
-            for (int c = 0; c < inC; c++) {
-                for (int i = 0; i < kh; i++) {
+            for (int i = 0; i < kh; i++) {
+                for (int c = 0; c < inC; c++) {
                     for (int j = 0; j < kw; j++) {
                         off[p++] = c * plane + i * wp + j;
                     }
@@ -161,44 +207,81 @@ final class DirectConv {
         }
 
         /**
-         * The weights as MR-channel slivers {@code packed[s * MR * taps + p * MR + r]}, zero past outC.
-         * With {@code flipped}, the forward weight w (inC', outC', kh, kw) = (outC, inC, kh, kw) of this
-         * layer's transpose is read flipped in space: the data gradient's kernel.
+         * The weights as mr-channel slivers {@code packed[s * mr * taps + p * mr + r]} in tap order (i, c, j),
+         * zero past outC. With {@code flipped}, the forward weight w (inC', outC', kh, kw) = (outC, inC, kh, kw)
+         * of this layer's transpose is read flipped in space: the data gradient's kernel.
          */
         float[] packWeights(float[] w, boolean flipped) {
-            int slivers = (outC + MR - 1) / MR;
-            float[] packed = Scratch.floats(Scratch.WEIGHTS, slivers * MR * taps);
-            Arrays.fill(packed, 0, slivers * MR * taps, 0f);
+            int slivers = (outC + mr - 1) / mr;
+            float[] packed = Scratch.floats(Scratch.WEIGHTS, slivers * mr * taps);
+            Arrays.fill(packed, 0, slivers * mr * taps, 0f);
             int k2 = kh * kw;
             for (int o = 0; o < outC; o++) {
-                int base = o / MR * MR * taps + o % MR;
-                for (int c = 0; c < inC; c++) {
-                    for (int t = 0; t < k2; t++) {
-                        float v = flipped ? w[(c * outC + o) * k2 + (k2 - 1 - t)] : w[(o * inC + c) * k2 + t];
-                        packed[base + (c * k2 + t) * MR] = v;
+                int base = o / mr * mr * taps + o % mr;
+                for (int i = 0; i < kh; i++) {
+                    for (int c = 0; c < inC; c++) {
+                        for (int j = 0; j < kw; j++) {
+                            int t = i * kw + j;
+                            float v = flipped ? w[(c * outC + o) * k2 + (k2 - 1 - t)] : w[(o * inC + c) * k2 + t];
+                            packed[base + ((i * inC + c) * kw + j) * mr] = v;
+                        }
                     }
                 }
             }
             return packed;
         }
 
+        /** Output positions of the lane tiles: tiles of {@code nv}, the last padded with the last position. */
+        private int lanePositions() {
+            return roundUp(outH * outW, nv);
+        }
+
+        /**
+         * The taps a tile of output rows r0..r1 needs, {@code [from, to)} packed as
+         * {@code from << 32 | to}: the kernel rows whose input rows meet the unpadded image for some row
+         * of the tile. The others read only zero padding, whose products add nothing (the sums start
+         * at +0), so leaving them out changes no bit.
+         */
+        long tapRange(int r0, int r1) {
+            int iLo = Math.max(0, padH - r1);
+            int iHi = Math.min(kh - 1, padH + inH - 1 - r0);
+            int perRow = inC * kw;
+            if (iHi < iLo) {
+                return 0L;
+            }
+            return (long) (iLo * perRow) << 32 | (long) (iHi + 1) * perRow;
+        }
+
         /** dst[n] = correlate(src[n]) (+ bias) for every image, images split over the threads. */
         void run(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
+            if (lanes) {
+                runLanes(batch, src, packed, bias, dst);
+                return;
+            }
             int[] off = offsets();
-            int slivers = (outC + MR - 1) / MR;
+            int slivers = (outC + mr - 1) / mr;
+            int tiles = positions / (nv * L);
+            long[] ranges = new long[tiles];
+            for (int t = 0; t < tiles; t++) {
+                int q = t * nv * L;
+                ranges[t] = tapRange(q / wp, Math.min(outH - 1, (q + nv * L - 1) / wp));
+            }
             int inImage = inC * inH * inW;
             int outImage = outC * outH * outW;
             Parallel.forRange(0, batch, 1, (n0, n1) -> {
                 float[] xp = Scratch.floats(Scratch.COLUMNS, paddedImage);
-                float[] yp = Scratch.floats(Scratch.STAGING, slivers * MR * positions);
+                float[] yp = Scratch.floats(Scratch.STAGING, slivers * mr * positions);
                 // borders and the tail stay zero: every image writes the same interior
                 Arrays.fill(xp, 0, paddedImage, 0f);
                 for (int n = n0; n < n1; n++) {
                     pad(src, n * inImage, xp, 0);
                     for (int s = 0; s < slivers; s++) {
-                        int yRow = s * MR * positions;
-                        for (int q = 0; q < positions; q += NV * L) {
-                            forwardTile(packed, s * MR * taps, xp, q, off, yp, yRow + q);
+                        int yRow = s * mr * positions;
+                        for (int t = 0; t < tiles; t++) {
+                            int q = t * nv * L;
+                            int from = (int) (ranges[t] >>> 32);
+                            int to = (int) ranges[t];
+                            forwardTile(packed, (s * taps + from) * mr, xp, q, off, from, to, yp, yRow + q);
                         }
                     }
                     unpad(yp, bias, dst, n * outImage);
@@ -206,12 +289,62 @@ final class DirectConv {
             });
         }
 
-        /** One tile of MR channels x NV vectors of positions (a single tile method: see VectorKernel.tile). */
-        private void forwardTile(float[] w, int wi, float[] xp, int q, int[] off, float[] yp, int yAt) {
-            if (WIDE) {
-                ConvTiles.fwd8x3(w, wi, xp, q, off, taps, yp, yAt, positions);
-            } else {
-                ConvTiles.fwd6x2(w, wi, xp, q, off, taps, yp, yAt, positions);
+        /** {@link #run} with the lane tiles: channel blocks of mr x tiles of nv valid positions. */
+        private void runLanes(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
+            int[] off = offsets();
+            int valid = outH * outW;
+            int count = lanePositions();
+            int[] pos = new int[count];
+            for (int u = 0; u < count; u++) {
+                int v = Math.min(u, valid - 1);
+                pos[u] = v / outW * wp + v % outW;
+            }
+            int tiles = count / nv;
+            long[] ranges = new long[tiles];
+            for (int t = 0; t < tiles; t++) {
+                ranges[t] = tapRange(pos[t * nv] / wp, pos[t * nv + nv - 1] / wp);
+            }
+            int blocks = (outC + mr - 1) / mr;
+            int inImage = inC * inH * inW;
+            Parallel.forRange(0, batch, 1, (n0, n1) -> {
+                float[] xp = Scratch.floats(Scratch.COLUMNS, paddedImage);
+                float[] ys = Scratch.floats(Scratch.STAGING, blocks * count * mr);
+                Arrays.fill(xp, 0, paddedImage, 0f);
+                for (int n = n0; n < n1; n++) {
+                    pad(src, n * inImage, xp, 0);
+                    for (int b = 0; b < blocks; b++) {
+                        for (int t = 0; t < tiles; t++) {
+                            int from = (int) (ranges[t] >>> 32);
+                            int to = (int) ranges[t];
+                            int yAt = (b * count + t * nv) * mr;
+                            ConvTiles.fwdc2x6(packed, (b * taps + from) * mr, xp, off, from, to, pos, t * nv, ys, yAt);
+                        }
+                    }
+                    unpadLanes(ys, count, bias, dst, n * outC * valid);
+                }
+            });
+        }
+
+        /** The lane tiles' output {@code ys[(o / mr * count + u) * mr + o % mr]}, plus the bias, into one image. */
+        private void unpadLanes(float[] ys, int count, float[] bias, float[] dst, int at) {
+            int valid = outH * outW;
+            for (int o = 0; o < outC; o++) {
+                float b = bias == null ? 0f : bias[o];
+                int src = o / mr * count * mr + o % mr;
+                int out = at + o * valid;
+                for (int u = 0; u < valid; u++, src += mr) {
+                    dst[out + u] = ys[src] + b;
+                }
+            }
+        }
+
+        /** One tile of mr channels x nv vectors of positions over taps [from, to). */
+        private void forwardTile(float[] w, int wi, float[] xp, int q, int[] off, int from, int to, float[] yp,
+                                 int yAt) {
+            switch (mr * 8 + nv) {
+                case 8 * 8 + 3 -> ConvTiles.fwd8x3(w, wi, xp, q, off, from, to, yp, yAt, positions);
+                case 6 * 8 + 4 -> ConvTiles.fwd6x4(w, wi, xp, q, off, from, to, yp, yAt, positions);
+                default -> ConvTiles.fwd6x2(w, wi, xp, q, off, from, to, yp, yAt, positions);
             }
         }
 
@@ -283,16 +416,10 @@ final class DirectConv {
         private void weightTile(int rows, int cols, float[] dyp, int dyAt, int dyImage, float[] xp, int xAt,
                                 int images, float[] out, int outAt) {
             float[] acc = Scratch.floats(Scratch.ACCUMULATOR, RW * TW * L);
-            float[] lanes = Scratch.floats(Scratch.LANES, RW * TW * L);
-            // RW channels at a time, then pairs, then one; image 0's lanes start the sums
+            // RW channels at a time, then one; every image's positions in one pass of registers
             for (int r = 0; r < rows; ) {
-                int take = rows - r >= RW ? RW : rows - r >= 2 ? 2 : 1;
-                weightLanes(take, cols, dyp, dyAt + r * positions, xp, xAt, acc);
-                for (int img = 1; img < images; img++) {
-                    weightLanes(take, cols, dyp, dyAt + img * dyImage + r * positions, xp, xAt + img * paddedImage,
-                            lanes);
-                    ConvTiles.addLanes(lanes, acc, take * cols * L);
-                }
+                int take = Math.min(RW, rows - r);
+                weightLanes(take, cols, dyp, dyAt + r * positions, dyImage, xp, xAt, images, acc);
                 reduce(acc, take, cols, out, outAt + r * taps);
                 r += take;
             }
@@ -307,26 +434,23 @@ final class DirectConv {
             }
         }
 
-        /** The lanes of one image's tile (rows x cols weights) into {@code acc[0 ..]}. */
-        private void weightLanes(int rows, int cols, float[] dyp, int dyAt, float[] xp, int xAt, float[] acc) {
+        /** The lanes of a tile (rows x cols weights) summed over the images into {@code acc[0 ..]}. */
+        private void weightLanes(int rows, int cols, float[] dyp, int dyAt, int dyImage, float[] xp, int xAt,
+                                 int images, float[] acc) {
             int len = positions;
             int dyRow = positions;
+            int xImage = paddedImage;
             switch (rows * 8 + cols) {
-                case 4 * 8 + 5 -> ConvTiles.dw4x5(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 4 * 8 + 4 -> ConvTiles.dw4x4(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 4 * 8 + 3 -> ConvTiles.dw4x3(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 4 * 8 + 2 -> ConvTiles.dw4x2(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 4 * 8 + 1 -> ConvTiles.dw4x1(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 5 -> ConvTiles.dw2x5(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 4 -> ConvTiles.dw2x4(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 3 -> ConvTiles.dw2x3(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 2 -> ConvTiles.dw2x2(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 2 * 8 + 1 -> ConvTiles.dw2x1(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 1 * 8 + 5 -> ConvTiles.dw1x5(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 1 * 8 + 4 -> ConvTiles.dw1x4(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 1 * 8 + 3 -> ConvTiles.dw1x3(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                case 1 * 8 + 2 -> ConvTiles.dw1x2(dyp, dyAt, dyRow, xp, xAt, len, acc);
-                default -> ConvTiles.dw1x1(dyp, dyAt, dyRow, xp, xAt, len, acc);
+                case 2 * 8 + 5 -> ConvTiles.dw2x5(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 2 * 8 + 4 -> ConvTiles.dw2x4(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 2 * 8 + 3 -> ConvTiles.dw2x3(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 2 * 8 + 2 -> ConvTiles.dw2x2(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 2 * 8 + 1 -> ConvTiles.dw2x1(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 1 * 8 + 5 -> ConvTiles.dw1x5(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 1 * 8 + 4 -> ConvTiles.dw1x4(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 1 * 8 + 3 -> ConvTiles.dw1x3(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                case 1 * 8 + 2 -> ConvTiles.dw1x2(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
+                default -> ConvTiles.dw1x1(dyp, dyAt, dyRow, dyImage, xp, xAt, xImage, images, len, acc);
             }
         }
     }

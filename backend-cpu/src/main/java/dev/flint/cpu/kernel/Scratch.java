@@ -16,12 +16,11 @@ final class Scratch {
     static final int ACCUMULATOR = 2;
     static final int STAGING = 3;
     static final int WEIGHTS = 4;
-    static final int LANES = 5;
     /** Blocks of the Vector API loops that run exp over a buffer first ({@link VectorExp}, {@link VectorGelu}). */
-    static final int BLOCKS = 6;
+    static final int BLOCKS = 5;
     /** The int slot: convolution tap offsets. */
     static final int OFFSETS = 0;
-    private static final int SLOTS = 7;
+    private static final int SLOTS = 6;
 
     private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[SLOTS][]);

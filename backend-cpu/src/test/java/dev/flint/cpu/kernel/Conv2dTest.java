@@ -128,6 +128,10 @@ class Conv2dTest {
             new ConvGeometry(11, 3, 9, 13, 17, 3, 3, 1, 1, 1, 1),
             new ConvGeometry(2, 5, 12, 9, 10, 7, 4, 1, 1, 3, 0),
             new ConvGeometry(1, 2, 6, 5, 3, 2, 3, 1, 1, 1, 2),
+            // two or three images per weight-gradient slice, summed in one pass of the registers
+            new ConvGeometry(20, 2, 7, 6, 3, 3, 3, 1, 1, 0, 1),
+            // at 256 bits output channels in the lanes: two blocks of 16, the second partial, padding rows skipped
+            new ConvGeometry(5, 2, 8, 12, 30, 3, 7, 1, 1, 1, 2),
         };
         for (ConvGeometry g : geometries) {
             assertEquals(FloatMath.VECTOR, Conv2d.direct(g), "direct path taken for " + g);
