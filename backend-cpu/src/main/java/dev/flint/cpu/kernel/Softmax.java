@@ -23,6 +23,14 @@ public final class Softmax {
             return;   // empty rows: nothing to normalize
         }
         Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
+            if (!log && shortRows(cols)) {
+                shiftedExp(x, y, r0, r1, cols);
+                for (int r = r0; r < r1; r++) {
+                    int off = r * cols;
+                    FloatMath.scale(y, off, cols, (float) (1.0 / rowSum(y, off, cols)));
+                }
+                return;
+            }
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;
                 float max = rowMax(x, off, cols);
@@ -68,10 +76,15 @@ public final class Softmax {
     public static void crossEntropyForward(float[] logits, int[] labels, float[] probs, float[] losses, int rows,
                                            int classes) {
         Parallel.forRange(0, rows, grain(classes), (r0, r1) -> {
+            boolean shortRows = shortRows(classes) && probs != logits;
+            if (shortRows) {
+                shiftedExp(logits, probs, r0, r1, classes);
+            }
             for (int r = r0; r < r1; r++) {
                 int off = r * classes;
                 float max = rowMax(logits, off, classes);
-                double sum = FloatMath.expShiftSum(logits, off, probs, off, classes, max);
+                double sum = shortRows ? rowSum(probs, off, classes)
+                        : FloatMath.expShiftSum(logits, off, probs, off, classes, max);
                 // loss = log(sum) + max - x[label], kept in double so a confident right answer gives ~0, not noise.
                 losses[r] = (float) (Math.log(sum) + max - logits[off + labels[r]]);
                 FloatMath.scale(probs, off, classes, (float) (1.0 / sum));
@@ -96,6 +109,40 @@ public final class Softmax {
 
     private static float rowMax(float[] x, int off, int n) {
         return FloatMath.max(x, off, n);
+    }
+
+    /**
+     * Rows shorter than a vector (a 10-class head) take {@link #shiftedExp}: the per-row path ran every
+     * exponential of such a row in scalar code (no whole vector fits), about 100 ns a row.
+     */
+    private static boolean shortRows(int cols) {
+        return FloatMath.VECTOR && cols < VectorExp.lanes();
+    }
+
+    /**
+     * {@code y[i] = exp(x[i] - max of i's row)} for the rows [r0, r1) of {@code cols} each: the shifted
+     * values first, then one exponential over the whole block with every element in the vector lanes
+     * ({@link VectorExp#expEveryLane}), so that an element's bits do not depend on which chunk of rows a
+     * thread took. x may be y.
+     */
+    static void shiftedExp(float[] x, float[] y, int r0, int r1, int cols) {
+        for (int r = r0; r < r1; r++) {
+            int off = r * cols;
+            float max = rowMax(x, off, cols);
+            for (int c = 0; c < cols; c++) {
+                y[off + c] = x[off + c] - max;
+            }
+        }
+        VectorExp.expEveryLane(y, r0 * cols, y, r0 * cols, (r1 - r0) * cols);
+    }
+
+    /** A row's sum in double, one element at a time. */
+    private static double rowSum(float[] y, int off, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += y[off + i];
+        }
+        return sum;
     }
 
     /** Rows per chunk so that a chunk holds a few thousand exponentials. */

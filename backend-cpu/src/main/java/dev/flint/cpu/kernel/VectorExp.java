@@ -1,5 +1,6 @@
 package dev.flint.cpu.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -158,6 +159,25 @@ final class VectorExp {
             sum += a[off + i];
         }
         return sum;
+    }
+
+    /**
+     * {@code y[yOff + i] = e^x[xOff + i]} for {@code i < n}, every element through the vector lanes: blocks
+     * are copied to an aligned, zero-padded scratch block first, so no element takes the scalar head or
+     * tail, and an element's bits depend on its value alone, not on where the range starts or ends (the
+     * scalar exponential can differ from the lanes in the last bit near underflow). x may be y.
+     */
+    static void expEveryLane(float[] x, int xOff, float[] y, int yOff, int n) {
+        int len = S.length();
+        float[] block = Scratch.floats(Scratch.BLOCKS, ALIGNED_INDEX + SUM_BLOCK);
+        for (int b = 0; b < n; b += SUM_BLOCK) {
+            int m = Math.min(SUM_BLOCK, n - b);
+            int padded = (m + len - 1) / len * len;
+            System.arraycopy(x, xOff + b, block, ALIGNED_INDEX, m);
+            Arrays.fill(block, ALIGNED_INDEX + m, ALIGNED_INDEX + padded, 0f);
+            expShifted(block, ALIGNED_INDEX, 0f, block, ALIGNED_INDEX, padded);
+            System.arraycopy(block, ALIGNED_INDEX, y, yOff + b, m);
+        }
     }
 
     /** {@code y[i] = e^x[i]} for {@code from <= i < to}. */

@@ -1,10 +1,62 @@
 package dev.flint.cpu.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class SoftmaxTest {
+
+    @Test
+    void rowsShorterThanAVectorGetTheSameBitsWhateverTheirChunk() {
+        // rows under one vector run their exponentials as one block (Softmax.shortRows), every element in
+        // the vector lanes; each element must come out as when its row is computed alone, so that the
+        // chunks the threads take change nothing: -inf, huge and NaN logits included
+        Assumptions.assumeTrue(FloatMath.VECTOR, "the block path needs the Vector API");
+        Random rnd = new Random(13);
+        for (int cols = 1; cols <= 17; cols++) {
+            int rows = 37;
+            float[] x = new float[rows * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (rnd.nextFloat() - 0.5f) * (i % 7 == 0 ? 400f : 8f);
+            }
+            x[0] = Float.NEGATIVE_INFINITY;
+            x[x.length - 1] = Float.NaN;
+            int[] labels = new int[rows];
+            float[] expected = new float[x.length];
+            float[] expectedLoss = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                int off = r * cols;
+                labels[r] = rnd.nextInt(cols);
+                float max = FloatMath.max(x, off, cols);
+                double sum;
+                if (cols < VectorExp.lanes()) {
+                    Softmax.shiftedExp(x, expected, r, r + 1, cols);
+                    sum = 0;
+                    for (int c = 0; c < cols; c++) {
+                        sum += expected[off + c];
+                    }
+                } else {
+                    sum = FloatMath.expShiftSum(x, off, expected, off, cols, max);
+                }
+                FloatMath.scale(expected, off, cols, (float) (1.0 / sum));
+                expectedLoss[r] = (float) (Math.log(sum) + max - x[off + labels[r]]);
+            }
+            float[] y = new float[x.length];
+            Softmax.forward(false, x, y, rows, cols);
+            assertArrayEquals(expected, y, "softmax, " + cols + " columns");
+            float[] inPlace = x.clone();
+            Softmax.forward(false, inPlace, inPlace, rows, cols);
+            assertArrayEquals(expected, inPlace, "softmax in place, " + cols + " columns");
+            float[] probs = new float[x.length];
+            float[] losses = new float[rows];
+            Softmax.crossEntropyForward(x, labels, probs, losses, rows, cols);
+            assertArrayEquals(expected, probs, "cross-entropy probabilities, " + cols + " columns");
+            assertArrayEquals(expectedLoss, losses, "cross-entropy losses, " + cols + " columns");
+        }
+    }
 
     @Test
     void hugeLogitsStayFinite() {
