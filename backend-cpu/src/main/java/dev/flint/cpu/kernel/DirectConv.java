@@ -16,12 +16,16 @@ import java.util.Arrays;
  * vector load, and a register tile of output channels x positions is a GEMM tile whose B rows are the
  * padded image at those offsets. The columns {@code ow >= outW} of the grid are computed and dropped
  * ({@code (kw - 1) / wp} of the work: 29% for LeNet's 14-wide second layer, 12% for the first).
+ * Each layer takes the tile that computes the fewest padded outputs ({@code TILES}; at 256 bits also
+ * a tile with output channels in the lanes that computes only valid positions, {@code LANE_TILES}),
+ * and the taps are ordered kernel row first, so that a tile leaves out the kernel rows that read
+ * only the zero padding for all its positions (adding nothing: sums start at +0).
  * <pre>
  *   forward:         y = sum over taps of w(o, tap) * x(tap + q), plus the bias
  *   backward data:   the forward of dy padded by (k - 1 - pad) with the kernel flipped and its two
  *                    channel axes swapped
- *   backward weight: dw(o, tap) = sum over images and q of dy(o, q) * x(tap + q), in vector lanes,
- *                    dy zero on the dropped columns
+ *   backward weight: dw(o, tap) = sum over images and q of dy(o, q) * x(tap + q), in vector lanes
+ *                    kept in registers across a batch slice's images, dy zero on the dropped columns
  * </pre>
  *
  * <p>Every output element is one fma chain in a fixed order (taps; or images and lanes for the weight
