@@ -11,11 +11,12 @@ Each --jmh is ISA:LABEL=FILE: the instruction set the JVM ran with and the JVM p
 run, the default run); each --peers is ISA=FILE. Sections follow the order of first mention.
 
 Each --stream is ISA:K=JMHFILE,PEERSFILE, round K of run.sh's paired rounds: a JMH run of the
-memory-bound rows (ReLU 16M, softmax 4096x4096, the 16M-float copy) and, right after it, the peers'
-same rows. This machine's memory bandwidth drifts by up to 2x over minutes, so for those rows the
-report compares figures of one round only: per round Flint's time / PyTorch's best time, and the row's
-ratio and status are the median of those ratios over the rounds (its times the medians over rounds).
-Without round files the rows keep the main run's figures.
+paired rows (the memory-bound ReLU 16M, softmax 4096x4096 and 16M-float copy; GEMM 1024, conv2 and
+the training steps) and, right after it, the peers' same rows. This machine's memory bandwidth and
+speed drift by up to 2x over minutes, so for those rows the report compares figures of one round only:
+per round Flint's time / PyTorch's best time, and the row's ratio and status are the median of those
+ratios over the rounds (its times the medians over rounds); GEMM 1024's OpenBLAS target and the MLP
+step's target likewise. Without round files the rows keep the main run's figures.
 Derived figures: GFLOP/s for GEMM (2 n^3) and conv2d (2 N O OH OW I KH KW, backward twice that),
 GB/s for the memory-bound ops (minimum traffic: softmax and ReLU forward 8 bytes per element, backward
 12), ms per training step, and bytes allocated per operation from JMH's gc profiler
@@ -231,7 +232,7 @@ def peer_config(r):
 
 
 def paired_rows(rounds):
-    """The memory-bound rows of run.sh's paired rounds, {workload: figures}: per round Flint's time and
+    """The rows of run.sh's paired rounds, {workload: figures}: per round Flint's time and
     PyTorch's best of that round (rounds without both are left out), and over the rounds the median
     of the per-round ratios and the median times. rounds: [(K, JMH rows, peers JSON or None)]."""
     paired = {}
@@ -283,6 +284,8 @@ def paired_table(paired, rows, peers, fast):
             cell = "%s / %s = %.2fx" % (fmt_time(x["flint"]), fmt_time(x["torch"]), x["ratio"])
             if x["bytes"] and w.startswith("copy/"):
                 cell += " (%.1f / %.1f GB/s)" % (x["bytes"] / x["flint"] / 1e9, x["bytes"] / x["torch"] / 1e9)
+            if x["numpy"] and w.startswith("gemm/"):
+                cell += " (OpenBLAS %s)" % fmt_time(x["numpy"])
             cells.append(cell)
         cells.append("**%.2fx** of %d rounds" % (p["ratio"], len(p["rounds"])))
         f = find(rows, w, fast)
@@ -342,8 +345,12 @@ def peers_table(rows, peers, labels, shapes, paired=None):
             flint = fmt_time(p["flint"])
             if p["bytes"]:
                 flint += " (%s)" % derived({"workload": w, "seconds": p["flint"], "bytes": p["bytes"]})
-            # the rounds run the fast (first) path's JVM arguments
-            cells += [flint + " (paired)"] + ["—"] * (len(labels) - 1)
+            # the rounds run the fast (first) path's JVM arguments; the other paths keep the main run's figure
+            cells.append(flint + " (paired)")
+            for l in labels[1:]:
+                r = find(rows, w, l)
+                cells.append(("%s (%s)" % (fmt_time(r["seconds"]), derived(r)) if derived(r) else fmt_time(
+                    r["seconds"])) if r else "—")
             cells.append(fmt_time(p["numpy"]) + " (paired)" if p["numpy"] else "—")
             cells.append("%s (%s) (paired)" % (fmt_time(p["torch"]), p["torch_config"]))
             cells.append("%.2fx paired: median of %d back-to-back rounds (%s)" % (
@@ -412,7 +419,15 @@ def targets(rows, peers, fast, default, paired=None, rounds=()):
         g = find(rows, "gemm/%d" % n, fast)
         ob = peer_best(peers, "gemm/%d" % n, "numpy")
         name = "GEMM %d (%s) >= 90%% of OpenBLAS" % (n, fast)
-        if g and ob:
+        p = paired.get("gemm/%d" % n)
+        shares = [x["numpy"] / x["flint"] for x in p["rounds"] if x["numpy"]] if p else []
+        if shares:
+            # OpenBLAS's time / Flint's in each round, median over the rounds
+            share = statistics.median(shares)
+            line(name, share >= 0.9, "%.1f vs %.1f GFLOP/s = %.0f%%, paired: median of %d back-to-back rounds (%s)" % (
+                2 * n ** 3 / p["flint"] / 1e9, 2 * n ** 3 / p["numpy"] / 1e9, 100 * share, len(shares),
+                ", ".join("%.0f%%" % (100 * x) for x in shares)))
+        elif g and ob:
             ratio = ob["seconds"] / g["seconds"]
             line(name, ratio >= 0.9, "%.1f vs %.1f GFLOP/s = %.0f%%" % (
                 2 * n ** 3 / g["seconds"] / 1e9, 2 * n ** 3 / ob["seconds"] / 1e9, 100 * ratio))
@@ -447,7 +462,7 @@ def targets(rows, peers, fast, default, paired=None, rounds=()):
         if checked:
             line(name, not missed, "%d of %d within%s%s" % (
                 checked - len(missed), checked, "; missed: " + ", ".join(missed) if missed else "",
-                "; %d memory-bound row%s by the paired ratio (median of back-to-back rounds)" % (
+                "; %d row%s by the paired ratio (median of back-to-back rounds)" % (
                     npaired, "s" if npaired > 1 else "") if npaired else ""))
         else:
             line(name, None, "—")
@@ -457,7 +472,12 @@ def targets(rows, peers, fast, default, paired=None, rounds=()):
     t = peer_best(peers, "mlp_step", "torch")
     for variant, suffix in (("mlp_step", ""), ("mlp_step_spi", " (primitive-level floor)")):
         f = find(rows, variant, fast)
-        if f and t:
+        if variant in paired:
+            p = paired[variant]
+            line("MLP step <= 0.85x PyTorch" + suffix, p["ratio"] <= 0.85,
+                 "%s vs %s = %.2fx, paired: median of %d back-to-back rounds (%s)" % (
+                     fmt_time(p["flint"]), fmt_time(p["torch"]), p["ratio"], len(p["rounds"]), fmt_rounds(p)))
+        elif f and t:
             ratio = f["seconds"] / t["seconds"]
             line("MLP step <= 0.85x PyTorch" + suffix, ratio <= 0.85,
                  "%s vs %s = %.2fx" % (fmt_time(f["seconds"]), fmt_time(t["seconds"]), ratio))
@@ -529,11 +549,11 @@ def section(isa, rows, labels, peers, rounds=()):
         paired = paired_rows(rounds)
         md += ["", "### Flint beside its peers (CPU)", ""] + peers_table(rows, peers, labels, False, paired)
         if paired:
-            md += ["", "### Memory-bound rows in paired rounds (%s path)" % fast, ""] + \
+            md += ["", "### Rows in paired rounds (%s path)" % fast, ""] + \
                 paired_table(paired, rows, peers, fast)
         elif rounds:
-            md += ["", "Paired rounds: %d given, none with both Flint's and PyTorch's figures; the memory-bound "
-                   "rows above are the main run's." % len(rounds)]
+            md += ["", "Paired rounds: %d given, none with both Flint's and PyTorch's figures; the rows above "
+                   "are the main run's." % len(rounds)]
         if any(is_shape(r["workload"]) for r in rows):
             md += ["", "### The GEMMs of the training steps (OPS:MxNxK, W stored (out, in))", ""] + \
                 peers_table(rows, peers, labels, True)
@@ -547,7 +567,7 @@ def main():
     parser.add_argument("--jmh", action="append", default=[], help="ISA:LABEL=FILE, JMH JSON (repeatable)")
     parser.add_argument("--peers", action="append", default=[], help="ISA=FILE, peers.py JSON (repeatable)")
     parser.add_argument("--stream", action="append", default=[],
-                        help="ISA:K=JMHFILE,PEERSFILE, paired round K of the memory-bound rows (repeatable)")
+                        help="ISA:K=JMHFILE,PEERSFILE, paired round K of the drifting rows (repeatable)")
     parser.add_argument("--command", default="", help="the command that produced the results")
     parser.add_argument("--out", help="write Markdown here as well as to standard output")
     parser.add_argument("--commit", default="", help="the source revision measured")

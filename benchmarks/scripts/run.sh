@@ -22,13 +22,17 @@
 # launcher and the tests use), the training-step GEMM shapes likewise, then square GEMM alone on the
 # default path (no Vector API module).
 #
-# Then, per instruction set, paired rounds of the memory-bound rows (ReLU 16M forward and backward,
-# softmax 4096x4096 forward and backward, and the 16M-float copy as the bandwidth witness): this
-# machine's memory bandwidth drifts by up to 2x over minutes, so a Flint figure and a PyTorch figure
-# measured minutes apart compare two bandwidths, not two kernels. Each round is a short JMH run of
-# those benchmarks alone (same JVM arguments as the Vector API run) followed at once by the peers for
-# those workloads alone (peers.sh --only); report.py takes, per row, the median over the rounds of
-# Flint's time / PyTorch's best in the same round. Rounds: 3 in quick, 5 in full.
+# Then, per instruction set, paired rounds of the rows whose verdict the machine's drift decides: the
+# memory-bound rows (ReLU 16M forward and backward, softmax 4096x4096 forward and backward, and the
+# 16M-float copy as the bandwidth witness) and the compute rows that moved most between runs (GEMM
+# 1024, LeNet's conv2 forward and backward, the MLP and CNN training steps). This machine's memory
+# bandwidth and its speed drift by up to 2x over minutes (PyTorch's AVX2 MLP step took 2.86, 2.21 and
+# 3.28 ms in three runs of one day), so a Flint figure and a PyTorch figure measured minutes apart
+# compare two machines, not two kernels. Each round is a short JMH run of those benchmarks alone (same
+# JVM arguments as the Vector API run, five warm-up iterations as the training steps need) followed
+# at once by the peers for those workloads alone (peers.sh --only); report.py takes, per row, the
+# median over the rounds of Flint's time / PyTorch's best in the same round (and for GEMM 1024 of
+# OpenBLAS's time / Flint's). Rounds: 3 in quick, 5 in full.
 #
 # Environment:
 #   FLINT_BENCH_INCLUDE  JMH regex of benchmarks to run (default: all)
@@ -55,9 +59,9 @@ include="${FLINT_BENCH_INCLUDE:-dev.flint.benchmarks}"
 gemm_sizes="256,512,1024,2048"
 case "$mode" in
   quick) jmh_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms)
-         stream_opts=(-f 1 -wi 3 -i 3 -w 1s -r 1s); stream_rounds=3 ;;
+         stream_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); stream_rounds=3 ;;
   full)  jmh_opts=(-f 2 -wi 5 -i 5 -w 2s -r 2s); shape_opts=("${jmh_opts[@]}")
-         stream_opts=(-f 1 -wi 3 -i 5 -w 1s -r 1s); stream_rounds=5 ;;
+         stream_opts=(-f 1 -wi 5 -i 5 -w 1s -r 1s); stream_rounds=5 ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 stream_rounds="${FLINT_BENCH_STREAM_ROUNDS:-$stream_rounds}"
@@ -66,8 +70,9 @@ if ! [[ "$stream_rounds" =~ ^[0-9]+$ ]]; then
   exit 2
 fi
 
-# The memory-bound rows the paired rounds time: the JMH benchmark and the peers' workload id, for
-# those FLINT_BENCH_INCLUDE matches. Softmax at 4096x4096 only (256x10 measures per-call overhead).
+# The rows the paired rounds time: the JMH benchmark and the peers' workload id, for those
+# FLINT_BENCH_INCLUDE matches. Softmax at 4096x4096 only (256x10 measures per-call overhead); the
+# parameters below pick one case of each benchmark (JMH ignores a parameter a benchmark lacks).
 stream_methods=()
 stream_ids=()
 while read -r method wid; do
@@ -81,6 +86,11 @@ ReluBenchmark.forward relu_fwd/16777216
 ReluBenchmark.backward relu_bwd/16777216
 SoftmaxBenchmark.forward softmax_fwd/4096x4096
 SoftmaxBenchmark.backward softmax_bwd/4096x4096
+GemmBenchmark.gemm gemm/1024
+Conv2dBenchmark.forward conv_fwd/conv2
+Conv2dBenchmark.backward conv_bwd/conv2
+MlpStepBenchmark.step mlp_step
+CnnStepBenchmark.step cnn_step
 ROWS
 stream_regex="^($(IFS='|'; echo "${stream_methods[*]}"))\$"
 stream_only="$(IFS=','; echo "${stream_ids[*]}")"
@@ -169,16 +179,17 @@ for isa in "${isas[@]}"; do
   fi
   report_args+=(--peers "$isa=$peers_json")
 
-  # Paired rounds: Flint's memory-bound rows, then at once the peers' same rows, R times; a round's
-  # ratio compares two figures taken at (nearly) the same memory bandwidth. Never an earlier run's.
+  # Paired rounds: Flint's paired rows, then at once the peers' same rows, R times; a round's ratio
+  # compares two figures taken at (nearly) the same speed of the machine. Never an earlier run's.
   # Only where the peers ran above: rounds without them would pair nothing.
   rm -f "$base"-stream-r*-"$mode".json "$results/peers-$isa"-stream-r*-"$mode".json
   if [ "$stream_rounds" -gt 0 ] && [ -s "$peers_json" ] && [ "${#stream_ids[@]}" -gt 0 ]; then
     for ((k = 1; k <= stream_rounds; k++)); do
       stream_jmh="$base-stream-r$k-$mode.json"
       stream_peers="$results/peers-$isa-stream-r$k-$mode.json"
-      echo "run: [$isa] paired round $k of $stream_rounds: Flint's memory-bound rows, then the peers' ($stream_only)" >&2
-      java -jar "$jar" "$stream_regex" "${stream_opts[@]}" -p backend=cpu -p shape=4096x4096 \
+      echo "run: [$isa] paired round $k of $stream_rounds: Flint's rows, then the peers' ($stream_only)" >&2
+      java -jar "$jar" "$stream_regex" "${stream_opts[@]}" -p backend=cpu -p shape=4096x4096 -p n=1024 \
+        -p layer=conv2 \
         -jvmArgsAppend "--add-modules jdk.incubator.vector $jvm_isa" \
         -rf json -rff "$stream_jmh" 2>&1 | progress "$base-stream-r$k-$mode.log" \
         || echo "run: [$isa] round $k: this JMH run failed or matched nothing (log: $base-stream-r$k-$mode.log)" >&2
