@@ -21,7 +21,9 @@ TILES = [(8, 3, "c"), (8, 3, "r"), (6, 2, "c"),
          # the narrow products (C at most 16 columns wide): one vector at 512 bits, two at 256
          (8, 1, "c"), (8, 1, "r"), (6, 2, "r"),
          # C with 9 or 10 rows at 512 bits (the weight gradient of a 10-class head): no padded rows
-         (10, 2, "c")]
+         (10, 2, "c"),
+         # 256 bits on JDK 25 and later, whose C2 spills two of the 6 x 2 tile's accumulators
+         (5, 2, "c"), (5, 2, "r")]
 
 HEAD = '''package dev.flint.cpu.gemm;
 
