@@ -1,8 +1,8 @@
 package dev.flint.cpu.gemm;
 
+import dev.flint.cpu.kernel.LaneSums;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -513,7 +513,7 @@ final class VectorKernel implements Kernel {
                 for (; p + L <= k; p += L) {
                     acc0 = FloatVector.fromArray(S, row, rowOff + p).fma(FloatVector.fromArray(S, b, bRow + p), acc0);
                 }
-                float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+                float sum = LaneSums.sum(acc0.add(acc1).add(acc2.add(acc3)));
                 for (; p < k; p++) {
                     sum = Math.fma(row[rowOff + p], b[bRow + p], sum);
                 }

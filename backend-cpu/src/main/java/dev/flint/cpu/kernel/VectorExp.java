@@ -153,7 +153,7 @@ final class VectorExp {
             for (; i < blockEnd; i += len) {
                 acc = acc.add(FloatVector.fromArray(S, a, off + i));
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += LaneSums.sum(acc);
         }
         for (; i < n; i++) {
             sum += a[off + i];
@@ -335,7 +335,7 @@ final class VectorExp {
                     s3 = FloatVector.fromArray(S, a, at + 3 * len).fma(FloatVector.fromArray(S, b, at + 3 * len), s3);
                 }
             }
-            sum += s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            sum += LaneSums.sum(s0.add(s1).add(s2.add(s3)));
         }
         for (; i < n; i++) {
             sum += b == null ? a[off + i] : (double) a[off + i] * b[off + i];
@@ -359,7 +359,7 @@ final class VectorExp {
                 FloatVector d = FloatVector.fromArray(S, x, off + i).sub(m);
                 acc = d.fma(d, acc);
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += LaneSums.sum(acc);
         }
         for (; i < n; i++) {
             float d = x[off + i] - m;
@@ -407,8 +407,8 @@ final class VectorExp {
                 accG = accG.add(g);
                 accGx = g.fma(xhat, accGx);
             }
-            gSum += accG.reduceLanes(VectorOperators.ADD);
-            gxSum += accGx.reduceLanes(VectorOperators.ADD);
+            gSum += LaneSums.sum(accG);
+            gxSum += LaneSums.sum(accGx);
         }
         for (; c < n; c++) {
             float g = dy[off + c] * w[c];
