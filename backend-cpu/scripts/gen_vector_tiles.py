@@ -115,6 +115,7 @@ CONV_WEIGHT = [(r, t) for r in (2, 1) for t in (5, 4, 3, 2, 1)]
 
 CONV_HEAD = '''package dev.flint.cpu.kernel;
 
+import dev.flint.cpu.gemm.LaneSums;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 

@@ -1,6 +1,5 @@
 package dev.flint.cpu.gemm;
 
-import dev.flint.cpu.kernel.LaneSums;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

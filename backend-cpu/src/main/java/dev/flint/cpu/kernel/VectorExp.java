@@ -1,5 +1,6 @@
 package dev.flint.cpu.kernel;
 
+import dev.flint.cpu.gemm.LaneSums;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;

@@ -1,4 +1,4 @@
-package dev.flint.cpu.kernel;
+package dev.flint.cpu.gemm;
 
 import jdk.incubator.vector.FloatVector;
 
