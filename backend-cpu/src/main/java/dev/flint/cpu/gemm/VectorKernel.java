@@ -2,7 +2,6 @@ package dev.flint.cpu.gemm;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The tile is chosen per vector width and register count: 8 x 3 vectors (24 accumulators) where
  * vectors are 512 bits (32 registers), 6 x 2 vectors (12 accumulators) on 256-bit machines (16
- * registers), so that neither spills; both run at the fma peak on Zen 5 when the data is in L1
- * (about 220 and 110 GFLOP/s per core). Loop order: an A sliver (MR x kc) stays in L1 while the B
+ * registers), so that neither spills on JDK 17; both run at the fma peak on Zen 5 when the data is in
+ * L1 (about 220 and 110 GFLOP/s per core). On JDK 25 the 256-bit tile is 5 x 2 ({@link #FIVE_ROWS}).
+ * Loop order: an A sliver (MR x kc) stays in L1 while the B
  * slivers of the panel stream by.
  *
  * <p>Packing is a copy, and where the source is stored the other way round a transpose (about one
@@ -40,8 +40,18 @@ final class VectorKernel implements Kernel {
     private static final int L = VectorTiles.L;
     /** 512-bit vectors: 32 registers, so the larger tile. */
     private static final boolean WIDE = L >= 16;
+    /**
+     * At 256 bits, the 5 x 2 tile instead of 6 x 2: on JDK 25 C2 keeps two of the 6 x 2 tile's twelve
+     * accumulators on the stack (it loads several broadcasts ahead and runs out of the sixteen ymm
+     * registers), and GEMM 1024 ran at half speed (Zen 5 at -XX:UseAVX=2: 81-90 GFLOP/s on JDK 25,
+     * 170-182 on JDK 17 for the same code); 5 x 2 keeps ten accumulators and ran 133-136 there,
+     * but 124-140 on JDK 17, where 6 x 2 is kept. JDK 18-24 were not measured and keep 6 x 2. The
+     * system property {@code flint.cpu.gemm.fiveRowTile} (true or false) overrides the choice
+     * (tests run both tiles on JDK 17).
+     */
+    static final boolean FIVE_ROWS = !WIDE && fiveRowTile();
     /** Rows of the register tile. */
-    static final int MR = WIDE ? 8 : 6;
+    static final int MR = WIDE ? 8 : FIVE_ROWS ? 5 : 6;
     /** Vectors across the register tile. */
     private static final int NV = WIDE ? 3 : 2;
     /** Columns of the register tile. */
@@ -51,8 +61,11 @@ final class VectorKernel implements Kernel {
      * written once per 512 steps of k. Measured on Zen 5: 512 beats 256 by about 8%.
      */
     static final int KC = 512;
-    /** Rows of a packed A block (a multiple of both tile heights): 96 x 512 floats, 192 KiB, in L2. */
-    static final int MC = 96;
+    /**
+     * Rows of a packed A block, whole tile slivers: 96 x 512 floats (192 KiB, in L2) for the 8- and
+     * 6-row tiles, 95 for the 5-row one.
+     */
+    static final int MC = 96 / MR * MR;
     /**
      * Up to this many rows of C, a product with B transposed is done as dot products of rows of A
      * and rows of B (both contiguous along k): packing B would transpose all of it, which costs
@@ -101,6 +114,17 @@ final class VectorKernel implements Kernel {
             () -> new float[][] {new float[0], new float[0], new float[MR * NR]});
 
     private VectorKernel() {
+    }
+
+    private static boolean fiveRowTile() {
+        String prop = System.getProperty("flint.cpu.gemm.fiveRowTile");
+        if (prop == null) {
+            return Runtime.version().feature() >= 25;
+        }
+        if (!prop.equals("true") && !prop.equals("false")) {
+            throw new IllegalArgumentException("flint.cpu.gemm.fiveRowTile must be true or false, got '" + prop + "'");
+        }
+        return Boolean.parseBoolean(prop);
     }
 
     /**
@@ -285,7 +309,9 @@ final class VectorKernel implements Kernel {
      */
     private static void tile(float[] a, int ai, int aStep, boolean rows, int lda, float[] b, int bi, int bStep,
                              int kc, float[] t, int ti, int ldt) {
-        if (!WIDE) {
+        if (FIVE_ROWS) {
+            VectorTiles.c5x2(a, ai, aStep, b, bi, bStep, kc, t, ti, ldt);
+        } else if (!WIDE) {
             VectorTiles.c6x2(a, ai, aStep, b, bi, bStep, kc, t, ti, ldt);
         } else if (rows) {
             VectorTiles.r8x3(a, ai, lda, b, bi, bStep, kc, t, ti, ldt);
@@ -331,7 +357,13 @@ final class VectorKernel implements Kernel {
                     ai = g.aOff() + row * lda + pc;
                     rows = true;
                 }
-                if (!WIDE) {
+                if (FIVE_ROWS) {
+                    if (rows) {
+                        VectorTiles.r5x2(as, ai, lda, bp, 0, NARROW, kc, t, 0, NARROW);
+                    } else {
+                        VectorTiles.c5x2(as, ai, aStep, bp, 0, NARROW, kc, t, 0, NARROW);
+                    }
+                } else if (!WIDE) {
                     if (rows) {
                         VectorTiles.r6x2(as, ai, lda, bp, 0, NARROW, kc, t, 0, NARROW);
                     } else {
@@ -480,7 +512,7 @@ final class VectorKernel implements Kernel {
                 for (; p + L <= k; p += L) {
                     acc0 = FloatVector.fromArray(S, row, rowOff + p).fma(FloatVector.fromArray(S, b, bRow + p), acc0);
                 }
-                float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+                float sum = LaneSums.sum(acc0.add(acc1).add(acc2.add(acc3)));
                 for (; p < k; p++) {
                     sum = Math.fma(row[rowOff + p], b[bRow + p], sum);
                 }

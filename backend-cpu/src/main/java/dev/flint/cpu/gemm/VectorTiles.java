@@ -483,4 +483,94 @@ final class VectorTiles {
         c90.intoArray(t, ti + 9 * ldt);
         c91.intoArray(t, ti + 9 * ldt + L);
     }
+
+    /** 5 x 2 vectors, A(r, p) = a[ai + p * aStep + r]; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */
+    static void c5x2(float[] a, int ai, int aStep, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++, ai += aStep, bi += bStep) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+        }
+        c00.intoArray(t, ti);
+        c01.intoArray(t, ti + L);
+        c10.intoArray(t, ti + ldt);
+        c11.intoArray(t, ti + ldt + L);
+        c20.intoArray(t, ti + 2 * ldt);
+        c21.intoArray(t, ti + 2 * ldt + L);
+        c30.intoArray(t, ti + 3 * ldt);
+        c31.intoArray(t, ti + 3 * ldt + L);
+        c40.intoArray(t, ti + 4 * ldt);
+        c41.intoArray(t, ti + 4 * ldt + L);
+    }
+
+    /** 5 x 2 vectors, A(r, p) = a[ai + r * lda + p]; accumulator (r, v) goes to {@code t[ti + r * ldt + v * L]}. */
+    static void r5x2(float[] a, int ai, int lda, float[] b, int bi, int bStep, int kc, float[] t, int ti, int ldt) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        int o1 = 1 * lda;
+        int o2 = 2 * lda;
+        int o3 = 3 * lda;
+        int o4 = 4 * lda;
+        for (int p = 0; p < kc; p++, ai += 1, bi += bStep) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + o1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + o2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + o3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + o4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+        }
+        c00.intoArray(t, ti);
+        c01.intoArray(t, ti + L);
+        c10.intoArray(t, ti + ldt);
+        c11.intoArray(t, ti + ldt + L);
+        c20.intoArray(t, ti + 2 * ldt);
+        c21.intoArray(t, ti + 2 * ldt + L);
+        c30.intoArray(t, ti + 3 * ldt);
+        c31.intoArray(t, ti + 3 * ldt + L);
+        c40.intoArray(t, ti + 4 * ldt);
+        c41.intoArray(t, ti + 4 * ldt + L);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.flint.cpu.kernel;
 
+import dev.flint.cpu.gemm.LaneSums;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -153,7 +154,7 @@ final class VectorExp {
             for (; i < blockEnd; i += len) {
                 acc = acc.add(FloatVector.fromArray(S, a, off + i));
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += LaneSums.sum(acc);
         }
         for (; i < n; i++) {
             sum += a[off + i];
@@ -335,7 +336,7 @@ final class VectorExp {
                     s3 = FloatVector.fromArray(S, a, at + 3 * len).fma(FloatVector.fromArray(S, b, at + 3 * len), s3);
                 }
             }
-            sum += s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            sum += LaneSums.sum(s0.add(s1).add(s2.add(s3)));
         }
         for (; i < n; i++) {
             sum += b == null ? a[off + i] : (double) a[off + i] * b[off + i];
@@ -359,7 +360,7 @@ final class VectorExp {
                 FloatVector d = FloatVector.fromArray(S, x, off + i).sub(m);
                 acc = d.fma(d, acc);
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += LaneSums.sum(acc);
         }
         for (; i < n; i++) {
             float d = x[off + i] - m;
@@ -407,8 +408,8 @@ final class VectorExp {
                 accG = accG.add(g);
                 accGx = g.fma(xhat, accGx);
             }
-            gSum += accG.reduceLanes(VectorOperators.ADD);
-            gxSum += accGx.reduceLanes(VectorOperators.ADD);
+            gSum += LaneSums.sum(accG);
+            gxSum += LaneSums.sum(accGx);
         }
         for (; c < n; c++) {
             float g = dy[off + c] * w[c];
