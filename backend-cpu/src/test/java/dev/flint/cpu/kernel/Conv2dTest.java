@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.flint.backend.ConvGeometry;
+import dev.flint.cpu.parallel.Parallel;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -149,11 +150,21 @@ class Conv2dTest {
     void lenetConv2ForwardTakesImagesInTheLanesAndMatchesTheReference() {
         // LeNet's second layer at batch 64: the grid computes 144 positions for 100, the lanes none extra
         ConvGeometry g = new ConvGeometry(64, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0);
-        if (FloatMath.VECTOR) {
-            assertEquals(wide(), DirectConv.batchLanes(g, false, null), "forward with images in the lanes");
-            assertEquals(false, DirectConv.batchLanes(g, true, null), "data gradient on the grid");
+        int threads = Parallel.threads();
+        try {
+            // four groups of 16 images share out evenly over 1, 2 or 4 threads, not over 3 or 8
+            for (int t : FloatMath.VECTOR ? new int[] {1, 2, 3, 4, 8} : new int[0]) {
+                Parallel.setThreads(t);
+                boolean even = t != 3 && t != 8;
+                assertEquals(wide() && even, DirectConv.batchLanes(g, false, null),
+                        "forward with images in the lanes, " + t + " threads");
+                assertEquals(false, DirectConv.batchLanes(g, true, null), "data gradient on the grid, " + t + " threads");
+            }
+            Parallel.setThreads(2);
+            checkAll(g, true);
+        } finally {
+            Parallel.setThreads(threads);
         }
-        checkAll(g, true);
     }
 
     @Test
