@@ -107,7 +107,7 @@ def tile(mr, nv, mode):
 
 # forward tiles of the direct convolution: (output channels, vectors of positions); 8x3 and 6x4 for 32
 # vector registers (DirectConv picks, per layer, the one that computes least), 6x2 for 16
-CONV_FORWARD = [(8, 3), (6, 4), (6, 2)]
+CONV_FORWARD = [(8, 3), (6, 4), (6, 2), (4, 5)]
 # forward tiles with output channels in the lanes: (vectors of channels, positions)
 CONV_CHANNELS = [(2, 6)]
 # weight-gradient tiles: (output channels, kernel columns)

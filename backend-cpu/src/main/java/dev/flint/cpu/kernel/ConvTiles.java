@@ -276,6 +276,86 @@ final class ConvTiles {
     }
 
     /**
+     * 4 output channels x 5 vectors of positions into {@code y[yAt + r * ldy + v * L]}, over taps
+     * {@code from <= p < to}; {@code wi} indexes tap {@code from}'s weights.
+     */
+    static void fwd4x5(float[] w, int wi, float[] x, int base, int[] off, int from, int to, float[] y,
+                       int yAt, int ldy) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c04 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c14 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c23 = FloatVector.zero(S);
+        FloatVector c24 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c33 = FloatVector.zero(S);
+        FloatVector c34 = FloatVector.zero(S);
+        for (int p = from; p < to; p++, wi += 4) {
+            int xi = base + off[p];
+            FloatVector x0 = FloatVector.fromArray(S, x, xi);
+            FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, x, xi + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, x, xi + 3 * L);
+            FloatVector x4 = FloatVector.fromArray(S, x, xi + 4 * L);
+            FloatVector w0 = FloatVector.broadcast(S, w[wi]);
+            c00 = w0.fma(x0, c00);
+            c01 = w0.fma(x1, c01);
+            c02 = w0.fma(x2, c02);
+            c03 = w0.fma(x3, c03);
+            c04 = w0.fma(x4, c04);
+            FloatVector w1 = FloatVector.broadcast(S, w[wi + 1]);
+            c10 = w1.fma(x0, c10);
+            c11 = w1.fma(x1, c11);
+            c12 = w1.fma(x2, c12);
+            c13 = w1.fma(x3, c13);
+            c14 = w1.fma(x4, c14);
+            FloatVector w2 = FloatVector.broadcast(S, w[wi + 2]);
+            c20 = w2.fma(x0, c20);
+            c21 = w2.fma(x1, c21);
+            c22 = w2.fma(x2, c22);
+            c23 = w2.fma(x3, c23);
+            c24 = w2.fma(x4, c24);
+            FloatVector w3 = FloatVector.broadcast(S, w[wi + 3]);
+            c30 = w3.fma(x0, c30);
+            c31 = w3.fma(x1, c31);
+            c32 = w3.fma(x2, c32);
+            c33 = w3.fma(x3, c33);
+            c34 = w3.fma(x4, c34);
+        }
+        c00.intoArray(y, yAt);
+        c01.intoArray(y, yAt + L);
+        c02.intoArray(y, yAt + 2 * L);
+        c03.intoArray(y, yAt + 3 * L);
+        c04.intoArray(y, yAt + 4 * L);
+        c10.intoArray(y, yAt + ldy);
+        c11.intoArray(y, yAt + ldy + L);
+        c12.intoArray(y, yAt + ldy + 2 * L);
+        c13.intoArray(y, yAt + ldy + 3 * L);
+        c14.intoArray(y, yAt + ldy + 4 * L);
+        c20.intoArray(y, yAt + 2 * ldy);
+        c21.intoArray(y, yAt + 2 * ldy + L);
+        c22.intoArray(y, yAt + 2 * ldy + 2 * L);
+        c23.intoArray(y, yAt + 2 * ldy + 3 * L);
+        c24.intoArray(y, yAt + 2 * ldy + 4 * L);
+        c30.intoArray(y, yAt + 3 * ldy);
+        c31.intoArray(y, yAt + 3 * ldy + L);
+        c32.intoArray(y, yAt + 3 * ldy + 2 * L);
+        c33.intoArray(y, yAt + 3 * ldy + 3 * L);
+        c34.intoArray(y, yAt + 3 * ldy + 4 * L);
+    }
+
+    /**
      * 2 vectors of output channels x 6 positions, channels in the lanes: {@code y[yAt + k * 2 * L + v * L]} =
      * the sum over taps {@code from <= p < to} of {@code w[wi' + v * L] * x[off[p] + pos[pAt + k]]}, the
      * weights packed {@code 2 * L} per tap from {@code wi} (tap {@code from}); one fma chain per lane in tap order.

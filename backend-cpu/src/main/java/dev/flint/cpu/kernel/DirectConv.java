@@ -3,6 +3,8 @@ package dev.flint.cpu.kernel;
 import dev.flint.backend.ConvGeometry;
 import dev.flint.cpu.parallel.Parallel;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * Stride-1 convolution without im2col, on the Vector API ({@link ConvTiles}); {@link Conv2d} uses it
@@ -20,6 +22,14 @@ import java.util.Arrays;
  * a tile with output channels in the lanes that computes only valid positions, {@code LANE_TILES}),
  * and the taps are ordered kernel row first, so that a tile leaves out the kernel rows that read
  * only the zero padding for all its positions (adding nothing: sums start at +0).
+ *
+ * <p>At 512 bits a batch of at least one vector of images can instead put the images in the lanes
+ * ({@code BATCH_TILES}): L images are interleaved into one padded grid ({@code x[(c * plane + q) * L +
+ * image]}, a gather per position), consecutive positions of an output row are then L floats apart, so
+ * the same forward tiles compute channels x positions of one row for L images at once, with no
+ * dropped columns; a scatter per (channel, position) writes the row back into the images. Each output
+ * element is the same fma chain in the same tap order as on the grid, so both layouts give the same
+ * bits.
  * <pre>
  *   forward:         y = sum over taps of w(o, tap) * x(tap + q), plus the bias
  *   backward data:   the forward of dy padded by (k - 1 - pad) with the kernel flipped and its two
@@ -52,6 +62,24 @@ final class DirectConv {
      */
     private static final int[][] LANE_TILES = WIDE ? new int[0][] : new int[][] {{2, 6}};
     /**
+     * The forward tiles with images in the lanes, output channels x positions of a row (each position
+     * one vector of L images): at 512 bits only, where the grid tiles' dropped columns cost most (LeNet
+     * conv2 forward computes 144 grid positions for 100). 4 x 5 covers its 16 channels and 10-wide rows
+     * exactly. Not tried at 256 bits, where the channel-lane tile already computes only valid positions.
+     */
+    private static final int[][] BATCH_TILES = WIDE ? new int[][] {{4, 5}, {6, 4}, {8, 3}} : new int[0][];
+    /**
+     * The cost of moving one element into or out of the interleaved layout (a share of a gather or a
+     * scatter), in units of one vector fma of the tiles. Measured on Zen 5 (LeNet conv2 forward, batch
+     * 64, perf): the gathers and scatters took about 28% of the time, the tiles' 960K vector fmas 40%,
+     * for 178K elements moved: about 2 fmas an element. With it, LeNet's conv2 forward takes the lanes
+     * (1.32M against the grid's 1.38M; measured 150-160 against 180-200 us, alternating), its data
+     * gradient keeps the grid (2.51M against 2.46M; measured even, 210-250 us either way), conv1's
+     * forward keeps the grid (0.54M against 1.17M), conv1's data gradient into one channel takes the
+     * lanes (2.7M against 3.2M; measured 316-360 against 341-392 us).
+     */
+    private static final int MOVE_COST = 2;
+    /**
      * Output channels per weight-gradient tile: 2 x 5 taps, 10 accumulators and 7 loads a step. At
      * 4 x 5 (20 accumulators, for 32 registers) C2 (JDK 17) stopped intrinsifying the tile's loads and
      * stores and it ran about 40x slower.
@@ -81,24 +109,54 @@ final class DirectConv {
 
     /** {@code y = conv2d(x, w) + bias}; bias may be null. */
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
-        Layer layer = new Layer(g.inChannels(), g.inH(), g.inW(), g.padH(), g.padW(), g.kernelH(), g.kernelW(),
-                g.outChannels());
+        forward(g, x, w, bias, y, null);
+    }
+
+    /**
+     * {@link #forward(ConvGeometry, float[], float[], float[], float[])} with the batch-lane layout forced
+     * on or off (null: chosen by cost); tests use it to compare the two layouts bit for bit.
+     */
+    static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, Boolean batchLanes) {
+        Layer layer = forwardLayer(g, batchLanes);
         float[] packed = layer.packWeights(w, false);
         layer.run(g.batch(), x, packed, bias, y);
     }
 
+    /**
+     * Whether the forward (or, with {@code data}, the data gradient) of this geometry runs with images
+     * in the lanes, chosen by cost when {@code force} is null. Tests use it to check the path taken.
+     */
+    static boolean batchLanes(ConvGeometry g, boolean data, Boolean force) {
+        return (data ? dataLayer(g, force) : forwardLayer(g, force)).batchLanes;
+    }
+
+    /** The correlation the forward computes. */
+    private static Layer forwardLayer(ConvGeometry g, Boolean batchLanes) {
+        return new Layer(g.inChannels(), g.inH(), g.inW(), g.padH(), g.padW(), g.kernelH(), g.kernelW(),
+                g.outChannels(), g.batch(), batchLanes);
+    }
+
+    /** The correlation the data gradient computes: dy padded by k - 1 - pad, into the input's channels. */
+    private static Layer dataLayer(ConvGeometry g, Boolean batchLanes) {
+        return new Layer(g.outChannels(), g.outH(), g.outW(), g.kernelH() - 1 - g.padH(), g.kernelW() - 1 - g.padW(),
+                g.kernelH(), g.kernelW(), g.inChannels(), g.batch(), batchLanes);
+    }
+
     /** {@code dx} = the gradient with respect to the input: dy correlated with the flipped kernel. */
     static void backwardData(ConvGeometry g, float[] dy, float[] w, float[] dx) {
-        Layer layer = new Layer(g.outChannels(), g.outH(), g.outW(), g.kernelH() - 1 - g.padH(),
-                g.kernelW() - 1 - g.padW(), g.kernelH(), g.kernelW(), g.inChannels());
+        backwardData(g, dy, w, dx, null);
+    }
+
+    /** {@link #backwardData(ConvGeometry, float[], float[], float[])} with the batch-lane layout forced (or null). */
+    static void backwardData(ConvGeometry g, float[] dy, float[] w, float[] dx, Boolean batchLanes) {
+        Layer layer = dataLayer(g, batchLanes);
         float[] packed = layer.packWeights(w, true);
         layer.run(g.batch(), dy, packed, null, dx);
     }
 
     /** {@code dw} = the gradient with respect to the weight, summed over the batch. */
     static void backwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw) {
-        Layer layer = new Layer(g.inChannels(), g.inH(), g.inW(), g.padH(), g.padW(), g.kernelH(), g.kernelW(),
-                g.outChannels());
+        Layer layer = forwardLayer(g, false);
         int taps = layer.taps;
         int weightSize = g.outChannels() * taps;
         int slices = Math.min(g.batch(), Conv2d.WEIGHT_GROUPS);
@@ -139,16 +197,23 @@ final class DirectConv {
         final int taps;
         /** Whether the forward tiles hold output channels in the lanes ({@link #LANE_TILES}). */
         final boolean lanes;
+        /** Whether the forward tiles hold images in the lanes ({@link #BATCH_TILES}). */
+        final boolean batchLanes;
         /** Output channels per forward tile (a multiple of L with lanes). */
         final int mr;
-        /** Vectors of positions per forward tile; positions per tile with lanes. */
+        /** Vectors of positions per forward tile; positions per tile with lanes or batch lanes. */
         final int nv;
         /** Computed grid positions per output channel (outH rows of wp), rounded up to whole tiles. */
         final int positions;
         /** Floats of one padded image, with room for the last vector's overrun past the last plane. */
         final int paddedImage;
 
-        Layer(int inC, int inH, int inW, int padH, int padW, int kh, int kw, int outC) {
+        /**
+         * The layer's geometry and the forward tile it takes. {@code batchLanes} forces the batch-lane
+         * layout on (where a tile exists) or off; null chooses by cost, which may depend on the thread
+         * count (the layouts give the same bits).
+         */
+        Layer(int inC, int inH, int inW, int padH, int padW, int kh, int kw, int outC, int batch, Boolean batchLanes) {
             this.inC = inC;
             this.inH = inH;
             this.inW = inW;
@@ -180,6 +245,29 @@ final class DirectConv {
                     channelLanes = true;
                 }
             }
+            // images in the lanes: rows of outW positions rounded up to the tile, channels to its rows,
+            // the batch to whole vectors, plus the gather and scatter of every input and output element
+            int groups = (batch + L - 1) / L;
+            long moved = (long) batch * (inC * inH * inW + outC * outH * outW) * MOVE_COST;
+            long gridCost = least / L * batch * taps;
+            int[] batchTile = null;
+            long batchLeast = Long.MAX_VALUE;
+            for (int[] t : BATCH_TILES) {
+                long cost = (long) groups * roundUp(outC, t[0]) * outH * roundUp(outW, t[1]) * taps + moved;
+                if (cost < batchLeast) {
+                    batchLeast = cost;
+                    batchTile = t;
+                }
+            }
+            int threads = Parallel.threads();
+            // one image group per chunk of work: groups must share out evenly over the threads
+            boolean balanced = groups >= threads && (groups % threads == 0 || groups >= 4 * threads);
+            boolean useBatch = batchTile != null && !channelLanes
+                    && (batchLanes != null ? batchLanes : balanced && batchLeast < gridCost);
+            if (useBatch) {
+                tile = batchTile;
+            }
+            this.batchLanes = useBatch;
             this.lanes = channelLanes;
             this.mr = tile[0];
             this.nv = tile[1];
@@ -258,6 +346,10 @@ final class DirectConv {
 
         /** dst[n] = correlate(src[n]) (+ bias) for every image, images split over the threads. */
         void run(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
+            if (batchLanes) {
+                runBatch(batch, src, packed, bias, dst);
+                return;
+            }
             if (lanes) {
                 runLanes(batch, src, packed, bias, dst);
                 return;
@@ -285,12 +377,109 @@ final class DirectConv {
                             int q = t * nv * L;
                             int from = (int) (ranges[t] >>> 32);
                             int to = (int) ranges[t];
-                            forwardTile(packed, (s * taps + from) * mr, xp, q, off, from, to, yp, yRow + q);
+                            forwardTile(packed, (s * taps + from) * mr, xp, q, off, from, to, yp, yRow + q, positions);
                         }
                     }
                     unpad(yp, bias, dst, n * outImage);
                 }
             });
+        }
+
+        /**
+         * {@link #run} with images in the lanes: groups of L images split over the threads; each group
+         * gathered into one interleaved grid, then per output row tiles of mr channels x nv positions
+         * into a row buffer {@code ys[o * ldy + ow * L + image]}, scattered into the images.
+         */
+        private void runBatch(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
+            int[] base = offsets();
+            int[] off = new int[taps];
+            for (int p = 0; p < taps; p++) {
+                off[p] = base[p] * L;
+            }
+            long[] ranges = new long[outH];
+            for (int r = 0; r < outH; r++) {
+                ranges[r] = tapRange(r, r);
+            }
+            int inImage = inC * inH * inW;
+            int outImage = outC * outH * outW;
+            int groups = (batch + L - 1) / L;
+            // index maps of a whole group, and of the last one, whose lanes past the batch point at its
+            // first image: JDK 25 bounds-checks the lanes a mask leaves out too
+            int last = batch - (groups - 1) * L;
+            int[] gather = new int[2 * L];
+            int[] scatter = new int[2 * L];
+            for (int lane = 0; lane < L; lane++) {
+                gather[lane] = lane * inImage;
+                scatter[lane] = lane * outImage;
+                gather[L + lane] = lane < last ? lane * inImage : 0;
+                scatter[L + lane] = lane < last ? lane * outImage : 0;
+            }
+            int slivers = (outC + mr - 1) / mr;
+            int ldy = roundUp(outW, nv) * L;
+            // the last tile of the last row reads up to roundUp(outW, nv) - outW positions past the last plane
+            int groupSize = (inC * plane + nv) * L;
+            Parallel.forRange(0, groups, 1, (g0, g1) -> {
+                float[] xg = Scratch.floats(Scratch.COLUMNS, groupSize);
+                float[] ys = Scratch.floats(Scratch.STAGING, slivers * mr * ldy);
+                Arrays.fill(xg, 0, groupSize, 0f);
+                for (int g = g0; g < g1; g++) {
+                    int images = Math.min(L, batch - g * L);
+                    VectorMask<Float> valid = ConvTiles.S.indexInRange(0, images);
+                    int map = images == L ? 0 : L;
+                    interleave(src, g * L * inImage, gather, map, valid, xg);
+                    for (int oh = 0; oh < outH; oh++) {
+                        int from = (int) (ranges[oh] >>> 32);
+                        int to = (int) ranges[oh];
+                        for (int s = 0; s < slivers; s++) {
+                            for (int ow = 0; ow < outW; ow += nv) {
+                                forwardTile(packed, (s * taps + from) * mr, xg, (oh * wp + ow) * L, off, from, to,
+                                        ys, s * mr * ldy + ow * L, ldy);
+                            }
+                        }
+                        deinterleave(ys, ldy, bias, dst, g * L * outImage + oh * outW, scatter, map, valid);
+                    }
+                }
+            });
+        }
+
+        /**
+         * The images at {@code src[at + gather[map + lane]]} (lanes in {@code valid}; the others read as
+         * zero) into the interior of the interleaved grid {@code xg[(c * plane + q) * L + lane]}, whose
+         * borders stay zero.
+         */
+        private void interleave(float[] src, int at, int[] gather, int map, VectorMask<Float> valid, float[] xg) {
+            boolean full = valid.allTrue();
+            for (int c = 0; c < inC; c++) {
+                for (int i = 0; i < inH; i++) {
+                    int from = at + (c * inH + i) * inW;
+                    int to = (c * plane + (i + padH) * wp + padW) * L;
+                    for (int j = 0; j < inW; j++, to += L) {
+                        FloatVector v = full ? FloatVector.fromArray(ConvTiles.S, src, from + j, gather, map)
+                                : FloatVector.fromArray(ConvTiles.S, src, from + j, gather, map, valid);
+                        v.intoArray(xg, to);
+                    }
+                }
+            }
+        }
+
+        /** One output row of the group's images from {@code ys[o * ldy + ow * L + lane]}, plus the bias. */
+        private void deinterleave(float[] ys, int ldy, float[] bias, float[] dst, int at, int[] scatter, int map,
+                                  VectorMask<Float> valid) {
+            boolean full = valid.allTrue();
+            for (int o = 0; o < outC; o++) {
+                int out = at + o * outH * outW;
+                for (int ow = 0; ow < outW; ow++) {
+                    FloatVector v = FloatVector.fromArray(ConvTiles.S, ys, o * ldy + ow * L);
+                    if (bias != null) {
+                        v = v.add(bias[o]);
+                    }
+                    if (full) {
+                        v.intoArray(dst, out + ow, scatter, map);
+                    } else {
+                        v.intoArray(dst, out + ow, scatter, map, valid);
+                    }
+                }
+            }
         }
 
         /** {@link #run} with the lane tiles: channel blocks of mr x tiles of nv valid positions. */
@@ -342,13 +531,14 @@ final class DirectConv {
             }
         }
 
-        /** One tile of mr channels x nv vectors of positions over taps [from, to). */
+        /** One tile of mr channels x nv vectors of positions over taps [from, to), rows of y ldy apart. */
         private void forwardTile(float[] w, int wi, float[] xp, int q, int[] off, int from, int to, float[] yp,
-                                 int yAt) {
+                                 int yAt, int ldy) {
             switch (mr * 8 + nv) {
-                case 8 * 8 + 3 -> ConvTiles.fwd8x3(w, wi, xp, q, off, from, to, yp, yAt, positions);
-                case 6 * 8 + 4 -> ConvTiles.fwd6x4(w, wi, xp, q, off, from, to, yp, yAt, positions);
-                default -> ConvTiles.fwd6x2(w, wi, xp, q, off, from, to, yp, yAt, positions);
+                case 8 * 8 + 3 -> ConvTiles.fwd8x3(w, wi, xp, q, off, from, to, yp, yAt, ldy);
+                case 6 * 8 + 4 -> ConvTiles.fwd6x4(w, wi, xp, q, off, from, to, yp, yAt, ldy);
+                case 4 * 8 + 5 -> ConvTiles.fwd4x5(w, wi, xp, q, off, from, to, yp, yAt, ldy);
+                default -> ConvTiles.fwd6x2(w, wi, xp, q, off, from, to, yp, yAt, ldy);
             }
         }
 

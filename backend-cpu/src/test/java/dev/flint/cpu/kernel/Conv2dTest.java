@@ -1,8 +1,10 @@
 package dev.flint.cpu.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.flint.backend.ConvGeometry;
+import dev.flint.cpu.parallel.Parallel;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -137,5 +139,85 @@ class Conv2dTest {
             assertEquals(FloatMath.VECTOR, Conv2d.direct(g), "direct path taken for " + g);
             checkAll(g, true);
         }
+    }
+
+    /** 512-bit vectors: where the direct convolution can put images in the lanes. */
+    private static boolean wide() {
+        return FloatMath.VECTOR && ConvTiles.L >= 16;
+    }
+
+    @Test
+    void lenetConv2ForwardTakesImagesInTheLanesAndMatchesTheReference() {
+        // LeNet's second layer at batch 64: the grid computes 144 positions for 100, the lanes none extra
+        ConvGeometry g = new ConvGeometry(64, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0);
+        int threads = Parallel.threads();
+        try {
+            // four groups of 16 images share out evenly over 1, 2 or 4 threads, not over 3 or 8
+            for (int t : FloatMath.VECTOR ? new int[] {1, 2, 3, 4, 8} : new int[0]) {
+                Parallel.setThreads(t);
+                boolean even = t != 3 && t != 8;
+                assertEquals(wide() && even, DirectConv.batchLanes(g, false, null),
+                        "forward with images in the lanes, " + t + " threads");
+                assertEquals(false, DirectConv.batchLanes(g, true, null), "data gradient on the grid, " + t + " threads");
+            }
+            Parallel.setThreads(2);
+            checkAll(g, true);
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    @Test
+    void imagesInTheLanesGiveTheGridsBitsForEveryBatchAndTile() {
+        if (!FloatMath.VECTOR) {
+            return;
+        }
+        // partial image groups (3, 20, 37 images), channel counts that leave partial tiles, rows that
+        // are not whole tiles, padding (rows of taps skipped), kernels wider than tall, one channel out
+        ConvGeometry[] geometries = {
+            new ConvGeometry(3, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0),
+            new ConvGeometry(20, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0),
+            new ConvGeometry(37, 3, 9, 13, 7, 3, 3, 1, 1, 1, 1),
+            new ConvGeometry(16, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2),
+            new ConvGeometry(17, 5, 12, 9, 10, 7, 4, 1, 1, 3, 0),
+            new ConvGeometry(18, 2, 6, 5, 1, 2, 3, 1, 1, 1, 2),
+        };
+        for (ConvGeometry g : geometries) {
+            for (boolean data : new boolean[] {false, true}) {
+                assertEquals(wide(), DirectConv.batchLanes(g, data, true), "lanes forced for " + g);
+                assertEquals(false, DirectConv.batchLanes(g, data, false), "grid forced for " + g);
+            }
+            float[] x = random(g.inputSize());
+            float[] w = random(g.weightSize());
+            float[] bias = random(g.outChannels());
+            float[] dy = random(g.outputSize());
+            float[] lanes = random(g.outputSize());   // stale contents must be overwritten
+            float[] grid = new float[g.outputSize()];
+            DirectConv.forward(g, x, w, bias, lanes, true);
+            DirectConv.forward(g, x, w, bias, grid, false);
+            assertArrayEquals(grid, lanes, "forward " + g);
+            DirectConv.forward(g, x, w, null, lanes, true);
+            DirectConv.forward(g, x, w, null, grid, false);
+            assertArrayEquals(grid, lanes, "forward without bias " + g);
+            float[] dxLanes = random(g.inputSize());
+            float[] dxGrid = new float[g.inputSize()];
+            DirectConv.backwardData(g, dy, w, dxLanes, true);
+            DirectConv.backwardData(g, dy, w, dxGrid, false);
+            assertArrayEquals(dxGrid, dxLanes, "backward data " + g);
+        }
+        // and against the double-precision reference with the lanes forced
+        ConvGeometry g = new ConvGeometry(21, 3, 9, 13, 7, 3, 3, 1, 1, 1, 1);
+        float[] x = random(g.inputSize());
+        float[] w = random(g.weightSize());
+        float[] bias = random(g.outChannels());
+        double[] y = new double[g.outputSize()];
+        direct(g, (xi, wi, yi) -> y[yi] += (double) x[xi] * w[wi]);
+        int outHw = g.outH() * g.outW();
+        for (int i = 0; i < y.length; i++) {
+            y[i] += bias[(i / outHw) % g.outChannels()];
+        }
+        float[] got = new float[g.outputSize()];
+        DirectConv.forward(g, x, w, bias, got, true);
+        assertClose(y, got, "forward with images in the lanes " + g);
     }
 }
