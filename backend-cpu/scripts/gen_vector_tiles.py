@@ -13,6 +13,14 @@ SRC = os.path.join(os.path.dirname(__file__), "..", "src", "main", "java", "dev"
 OUT = os.path.join(SRC, "gemm", "VectorTiles.java")
 CONV_OUT = os.path.join(SRC, "kernel", "ConvTiles.java")
 
+# Tiles whose loop indexes A and B by p instead of advancing ai and bi: r8x1 keeps 8 row offsets, the
+# two arrays, kc and two running indices in registers, which is more than x86's general registers
+# hold, and C2 kept bi in a vector register and on the stack, a chain of moves and a store-to-load
+# forward on every step (about 12 cycles a step for 8 fmas). Indexed by p, the only value carried
+# from step to step is p: 64 x 10 x 84 with B transposed, its 8 tiles 1.70 -> 1.17 us (Zen 5). The
+# other tiles keep running indices: r8x3 ran 2-5% slower indexed by p, r6x2 and r5x2 within 3%.
+P_INDEXED = {(8, 1, "r")}
+
 # (rows of the tile, vectors across it, how A is read). One width per vector size: a narrow edge
 # sliver is zero-padded to the full width instead of having a tile of its own, because every tile
 # method runs as slow Java code (C1 does not intrinsify the Vector API) until it has been called
@@ -48,7 +56,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       without packing; MR bounds checks per step, which 24 fmas a step (512-bit vectors) absorb.</li>
  * </ul>
  * Running indices instead of {@code p * stride} keep the loop free of multiplies (measured on Zen 5:
- * 6 x 2 at 256 bits 95 -> 110 GFLOP/s per core, the fma peak).
+ * 6 x 2 at 256 bits 95 -> 110 GFLOP/s per core, the fma peak), except in r8x1, whose loop indexes A and
+ * B by p: with running indices C2 ran out of general registers there and carried bi through the stack.
  */
 final class VectorTiles {
 
@@ -76,21 +85,29 @@ def tile(mr, nv, mode):
     for r in range(mr):
         for v in range(nv):
             lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (r, v))
+    indexed = (mr, nv, mode) in P_INDEXED
     if mode == "r":
         for r in range(1, mr):
             lines.append("        int o%d = %d * lda;" % (r, r))
         step = "1"
     else:
         step = "aStep"
-    lines.append("        for (int p = 0; p < kc; p++, ai += %s, bi += bStep) {" % step)
+    if indexed:
+        assert mode == "r"
+        lines.append("        for (int p = 0; p < kc; p++) {")
+        lines.append("            int bp = bi + p * bStep;")
+        bvar, avar = "bp", "ai + p"
+    else:
+        lines.append("        for (int p = 0; p < kc; p++, ai += %s, bi += bStep) {" % step)
+        bvar, avar = "bi", "ai"
     for v in range(nv):
         off = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
-        lines.append("            FloatVector b%d = FloatVector.fromArray(S, b, bi%s);" % (v, off))
+        lines.append("            FloatVector b%d = FloatVector.fromArray(S, b, %s%s);" % (v, bvar, off))
     for r in range(mr):
         if mode == "c":
             idx = "ai" if r == 0 else "ai + %d" % r
         else:
-            idx = "ai" if r == 0 else "ai + o%d" % r
+            idx = avar if r == 0 else "%s + o%d" % (avar, r)
         lines.append("            FloatVector a%d = FloatVector.broadcast(S, a[%s]);" % (r, idx))
         for v in range(nv):
             lines.append("            c%d%d = a%d.fma(b%d, c%d%d);" % (r, v, r, v, r, v))

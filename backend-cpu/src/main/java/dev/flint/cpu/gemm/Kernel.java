@@ -32,10 +32,20 @@ interface Kernel {
     boolean prefersRowSplit(GemmArgs g);
 
     /**
-     * Whether this call is better computed as its transpose ({@link GemmArgs#swapped}), decided on the
-     * call's shape alone, before the threads split it.
+     * Whether threads should split this call's C by columns even where each thread gets only one or
+     * two column blocks (the split's default then is by rows): where a row split would make every
+     * thread copy (transpose) far more than a column split.
      */
-    default boolean swapsOperands(GemmArgs g) {
+    default boolean splitsColumns(GemmArgs g, int threads) {
+        return false;
+    }
+
+    /**
+     * Whether this call is better computed as its transpose ({@link GemmArgs#swapped}) when split
+     * over this many threads; decided before the threads split it. The swapped call computes every
+     * element with the same bits, so the choice may depend on the thread count.
+     */
+    default boolean swapsOperands(GemmArgs g, int threads) {
         return false;
     }
 

@@ -79,30 +79,31 @@ public final class Sgemm {
         }
         GemmArgs call = new GemmArgs(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                 false);
-        // decided on the shape alone, so every thread count computes the same transpose
-        run(kernel, kernel.swapsOperands(call) ? call.swapped() : call);
+        int threads = (long) m * n * k < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+        // a swapped call computes every element with the same bits, so the choice may depend on the
+        // thread count
+        run(kernel, kernel.swapsOperands(call, threads) ? call.swapped() : call, threads);
     }
 
     /** Splits one validated call into output blocks over the threads. */
-    private static void run(Kernel kernel, GemmArgs g) {
+    private static void run(Kernel kernel, GemmArgs g, int threads) {
         int m = g.m();
         int n = g.n();
-        long work = (long) m * n * g.k();
-        if (work < PARALLEL_MIN_WORK || Parallel.threads() == 1) {
+        if (threads == 1) {
             kernel.compute(g, 0, m, 0, n);
             return;
         }
         // Each thread gets whole output blocks, so no two threads ever write the same element and
         // per-element arithmetic does not depend on the split. Splitting columns makes every thread
         // pack all of A, splitting rows all of B: the kernel's preference when that side gives every
-        // thread several blocks, else columns when they do, else whichever side has more blocks.
-        int threads = Parallel.threads();
+        // thread several blocks, else columns when they do, else whichever side has more blocks;
+        // columns whatever the counts where the kernel says a row split would copy more.
         int colAlign = kernel.columnAlign();
         int colUnits = (n + colAlign - 1) / colAlign;
         int rowAlign = kernel.rowAlign();
         int rowUnits = (m + rowAlign - 1) / rowAlign;
         boolean rows = kernel.prefersRowSplit(g) ? rowUnits >= 4 * threads || rowUnits > colUnits
-                : colUnits < 4 * threads && rowUnits > colUnits;
+                : !kernel.splitsColumns(g, threads) && colUnits < 4 * threads && rowUnits > colUnits;
         if (!rows) {
             // the direction is chosen on whole panels, the boundaries on the kernel's finer split unit
             int splitAlign = kernel.columnSplitAlign();

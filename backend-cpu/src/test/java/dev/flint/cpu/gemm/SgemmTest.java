@@ -275,10 +275,11 @@ class SgemmTest {
             // {m, n, k}: wide and narrow panels, C written as its transpose (m < n), edge slivers,
             // more than one kc block, few rows (B in place), narrow C (at most 16 columns, or rows:
             // computed as its transpose), 9 or 10 rows (the short tile), tiles stored straight into C
-            // (alpha 1, one kc block)
+            // (alpha 1, one kc block); x W^T computed as its transpose on one thread and split by columns
+            // on two (128 x 256, 64 x 84)
             int[][] shapes = {{128, 512, 300}, {512, 128, 300}, {64, 120, 400}, {37, 101, 1100}, {20, 300, 70},
                 {100, 700, 600}, {9, 33, 17}, {64, 10, 84}, {10, 84, 64}, {100, 16, 600}, {16, 200, 30},
-                {13, 13, 40}, {128, 256, 10}, {9, 100, 600}, {10, 256, 128}};
+                {13, 13, 40}, {128, 256, 10}, {9, 100, 600}, {10, 256, 128}, {128, 256, 300}, {64, 84, 120}};
             for (float alpha : new float[] {1.5f, 1f}) {
                 for (int[] s : shapes) {
                     int m = s[0];
