@@ -10,9 +10,10 @@ section per instruction set, with the targets of issues 13 and 5 marked met or m
 Each --jmh is ISA:LABEL=FILE: the instruction set the JVM ran with and the JVM path (the Vector API
 run, the default run); each --peers is ISA=FILE. Sections follow the order of first mention.
 
-Each --stream is ISA:K=JMHFILE,PEERSFILE, round K of run.sh's paired rounds: a JMH run of the
-paired rows (the memory-bound ReLU 16M, softmax 4096x4096 and 16M-float copy; GEMM 1024, conv2 and
-the training steps) and, right after it, the peers' same rows. This machine's memory bandwidth and
+Each --stream is ISA:K=JMHFILE[+JMHFILE...],PEERSFILE, round K of run.sh's paired rounds: a JMH run of
+the paired rows (the memory-bound ReLU 16M, softmax 4096x4096 and 16M-float copy; GEMM 1024, conv2 and
+the training steps; in a second file, the training-step GEMM shapes) and, right after it, the peers'
+same rows. This machine's memory bandwidth and
 speed drift by up to 2x over minutes, so for those rows the report compares figures of one round only:
 per round Flint's time / PyTorch's best time, and the row's ratio and status are the median of those
 ratios over the rounds (its times the medians over rounds); GEMM 1024's OpenBLAS target and the MLP
@@ -556,7 +557,7 @@ def section(isa, rows, labels, peers, rounds=()):
                    "are the main run's." % len(rounds)]
         if any(is_shape(r["workload"]) for r in rows):
             md += ["", "### The GEMMs of the training steps (OPS:MxNxK, W stored (out, in))", ""] + \
-                peers_table(rows, peers, labels, True)
+                peers_table(rows, peers, labels, True, paired)
         table, summary = targets(rows, peers, fast, default, paired, rounds)
         md += ["", "### Targets (ratios within this one run)", ""] + table
     return md, summary
@@ -605,18 +606,24 @@ def main():
         isa = isa or "native"
         jmh_path, _, peers_path = files.rpartition(",")
         if not k or not jmh_path or not peers_path:
-            parser.error("--stream takes ISA:K=JMHFILE,PEERSFILE, got '%s'" % spec)
+            parser.error("--stream takes ISA:K=JMHFILE[+JMHFILE...],PEERSFILE, got '%s'" % spec)
         if isa not in isas:
             isas.append(isa)
-        missing = [p for p in (jmh_path, peers_path) if not os.path.exists(p)]
+        jmh_paths = jmh_path.split("+")
+        missing = [p for p in jmh_paths[:1] + [peers_path] if not os.path.exists(p)]
         if missing:
             print("report: round %s of %s: %s not found, round left out" % (k, isa, " and ".join(missing)),
                   file=sys.stderr)
             continue
+        for p in jmh_paths[1:]:
+            if not os.path.exists(p):
+                print("report: round %s of %s: %s not found, its rows left out of the round" % (k, isa, p),
+                      file=sys.stderr)
+        jmh_paths = [p for p in jmh_paths if os.path.exists(p)]
         try:
             with open(peers_path) as f:
                 round_peers = json.load(f)
-            round_rows = load_jmh("stream", jmh_path)
+            round_rows = [r for p in jmh_paths for r in load_jmh("stream", p)]
         except ValueError as e:   # a run cut short: say so and leave the round out
             print("report: round %s of %s unreadable (%s), round left out" % (k, isa, e), file=sys.stderr)
             continue

@@ -25,7 +25,8 @@
 # Then, per instruction set, paired rounds of the rows whose verdict the machine's drift decides: the
 # memory-bound rows (ReLU 16M forward and backward, softmax 4096x4096 forward and backward, and the
 # 16M-float copy as the bandwidth witness) and the compute rows that moved most between runs (GEMM
-# 1024, LeNet's conv2 forward and backward, the MLP and CNN training steps). This machine's memory
+# 1024, LeNet's conv2 forward and backward, the MLP and CNN training steps; in a JMH run of their own,
+# the 17 training-step GEMM shapes). This machine's memory
 # bandwidth and its speed drift by up to 2x over minutes (PyTorch's AVX2 MLP step took 2.86, 2.21 and
 # 3.28 ms in three runs of one day), so a Flint figure and a PyTorch figure measured minutes apart
 # compare two machines, not two kernels. Each round is a short JMH run of those benchmarks alone (same
@@ -45,7 +46,8 @@
 #   FLINT_BENCH_COMMIT   the revision to print in the report (default: git rev-parse HEAD here)
 #
 # Results go to benchmarks/results/: jmh-ISA-{vector,shapes,default}-MODE.json, peers-ISA-MODE.json,
-# the rounds' jmh-ISA-stream-rK-MODE.json and peers-ISA-stream-rK-MODE.json, report-MODE.md, and the
+# the rounds' jmh-ISA-stream-rK-MODE.json, jmh-ISA-stream-shapes-rK-MODE.json and
+# peers-ISA-stream-rK-MODE.json, report-MODE.md, and the
 # JMH logs.
 set -euo pipefail
 
@@ -93,6 +95,12 @@ MlpStepBenchmark.step mlp_step
 CnnStepBenchmark.step cnn_step
 ROWS
 stream_regex="^($(IFS='|'; echo "${stream_methods[*]}"))\$"
+# The training-step GEMM shapes are paired too, where they run at all: 2-500 us calls whose main-run
+# figures moved 20-35% between runs with unchanged code.
+pair_shapes=0
+if [[ "dev.flint.benchmarks.GemmShapeBenchmark" =~ $include ]]; then
+  pair_shapes=1
+fi
 stream_only="$(IFS=','; echo "${stream_ids[*]}")"
 
 if [ -n "${FLINT_BENCH_ISAS:-}" ]; then
@@ -182,18 +190,32 @@ for isa in "${isas[@]}"; do
   # Paired rounds: Flint's paired rows, then at once the peers' same rows, R times; a round's ratio
   # compares two figures taken at (nearly) the same speed of the machine. Never an earlier run's.
   # Only where the peers ran above: rounds without them would pair nothing.
-  rm -f "$base"-stream-r*-"$mode".json "$results/peers-$isa"-stream-r*-"$mode".json
+  rm -f "$base"-stream-r*-"$mode".json "$base"-stream-shapes-r*-"$mode".json \
+    "$results/peers-$isa"-stream-r*-"$mode".json
   if [ "$stream_rounds" -gt 0 ] && [ -s "$peers_json" ] && [ "${#stream_ids[@]}" -gt 0 ]; then
     for ((k = 1; k <= stream_rounds; k++)); do
       stream_jmh="$base-stream-r$k-$mode.json"
       stream_peers="$results/peers-$isa-stream-r$k-$mode.json"
+      round_only="$stream_only"
       echo "run: [$isa] paired round $k of $stream_rounds: Flint's rows, then the peers' ($stream_only)" >&2
       java -jar "$jar" "$stream_regex" "${stream_opts[@]}" -p backend=cpu -p shape=4096x4096 -p n=1024 \
         -p layer=conv2 \
         -jvmArgsAppend "--add-modules jdk.incubator.vector $jvm_isa" \
         -rf json -rff "$stream_jmh" 2>&1 | progress "$base-stream-r$k-$mode.log" \
         || echo "run: [$isa] round $k: this JMH run failed or matched nothing (log: $base-stream-r$k-$mode.log)" >&2
-      "$here/peers.sh" --only "$stream_only" "$mode" "$stream_peers" "$isa" \
+      if [ "$pair_shapes" = 1 ]; then
+        # The training-step GEMM shapes in the same round (their own JMH run: SoftmaxBenchmark's
+        # shape parameter above would not parse as a GEMM shape), with the main run's options.
+        stream_shapes="$base-stream-shapes-r$k-$mode.json"
+        echo "run: [$isa] paired round $k of $stream_rounds: the training steps' GEMM shapes" >&2
+        java -jar "$jar" 'dev.flint.benchmarks.GemmShapeBenchmark' "${shape_opts[@]}" -p backend=cpu \
+          -jvmArgsAppend "--add-modules jdk.incubator.vector $jvm_isa" \
+          -rf json -rff "$stream_shapes" 2>&1 | progress "$base-stream-shapes-r$k-$mode.log" \
+          || echo "run: [$isa] round $k: the shapes' JMH run failed (log: $base-stream-shapes-r$k-$mode.log)" >&2
+        stream_jmh="$stream_jmh+$stream_shapes"
+        round_only="$round_only,gemm/NN:,gemm/NT:,gemm/TN:"
+      fi
+      "$here/peers.sh" --only "$round_only" "$mode" "$stream_peers" "$isa" \
         || echo "run: [$isa] round $k: peer baselines failed (above); the report leaves this round out" >&2
       report_args+=(--stream "$isa:$k=$stream_jmh,$stream_peers")
     done

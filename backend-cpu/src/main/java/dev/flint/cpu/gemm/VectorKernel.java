@@ -24,9 +24,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>A transposed (op(A)'s column p holds a tile's rows side by side) is read in place;</li>
  *   <li>with 512-bit tiles, a row-major A is read in place when the panel is narrow (its packing
- *       would serve few B slivers), and a product with B transposed and fewer rows than columns
- *       ({@code x W^T} of a linear layer) is computed as its transpose {@code C^T = W x^T}, so that
- *       the smaller operand is the one transposed (128 x 512 x 784: 100K elements instead of 500K);</li>
+ *       would serve few B slivers);</li>
+ *   <li>a product with B transposed ({@code x W^T} of a linear layer) is split between threads by
+ *       columns, so that each thread transposes only its own rows of W ({@link #splitsColumns}); with
+ *       512-bit tiles, where x has fewer rows than each thread's share of W, it is computed as its
+ *       transpose {@code C^T = W x^T} instead, so that the smaller operand is the one transposed
+ *       (128 x 512 x 784 on two threads: 100K elements a thread instead of 200K; {@link #swapsOperands});</li>
  *   <li>B is read in place when C has only a few rows.</li>
  * </ul>
  *
