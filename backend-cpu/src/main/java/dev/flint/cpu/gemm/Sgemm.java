@@ -79,7 +79,8 @@ public final class Sgemm {
         }
         GemmArgs call = new GemmArgs(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                 false);
-        int threads = (long) m * n * k < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+        // inside a parallel region (a batch of products split by matrix) the call runs on its thread alone
+        int threads = (long) m * n * k < PARALLEL_MIN_WORK || Parallel.inside() ? 1 : Parallel.threads();
         // a swapped call computes every element with the same bits, so the choice may depend on the
         // thread count
         run(kernel, kernel.swapsOperands(call, threads) ? call.swapped() : call, threads);
