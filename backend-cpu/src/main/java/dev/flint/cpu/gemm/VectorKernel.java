@@ -262,22 +262,43 @@ final class VectorKernel implements Kernel {
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             int fullCols = nc / NR * NR;
+            // Straight into C, a ragged last sliver becomes a whole one ending at the block's last
+            // column: its first columns are computed again with the same bits and stored again, in
+            // place of a zero-padded tile parked in t and copied (see shiftedEdges).
+            int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - NR : -1;
             for (int pc = 0; pc < k; pc += kcLimit) {
                 int kc = Math.min(kcLimit, k - pc);
                 boolean first = pc == 0;
                 if (!directB) {
-                    packB(g, bp, pc, kc, jc, nc);
-                } else if (fullCols < nc) {
-                    packB(g, bp, pc, kc, jc + fullCols, nc - fullCols);
+                    if (edgeCol >= 0) {
+                        packB(g, bp, 0, pc, kc, jc, fullCols);
+                        packB(g, bp, fullCols * kc, pc, kc, edgeCol, NR);
+                    } else {
+                        packB(g, bp, 0, pc, kc, jc, nc);
+                    }
+                } else if (fullCols < nc && edgeCol < 0) {
+                    packB(g, bp, 0, pc, kc, jc + fullCols, nc - fullCols);
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
+                    int fullRows = mc / MR * MR;
+                    // the same for a ragged last sliver of rows: a whole one ending at the block's last row
+                    int edgeRow = shiftedEdges(straight, mc, fullRows) ? ic + mc - MR : -1;
                     if (packA) {
-                        packA(g, ap, ic, mc, pc, kc);
+                        if (edgeRow >= 0) {
+                            packA(g, ap, 0, ic, fullRows, pc, kc);
+                            packA(g, ap, fullRows * kc, edgeRow, MR, pc, kc);
+                        } else {
+                            packA(g, ap, 0, ic, mc, pc, kc);
+                        }
                     }
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = Math.min(MR, mc - ir);
                         int row = ic + ir;
+                        if (mr < MR && edgeRow >= 0) {
+                            mr = MR;
+                            row = edgeRow;
+                        }
                         // how this sliver of A is read: packed (aStep MR), transposed A in place
                         // (aStep lda), or rows in place; a short edge sliver is always packed
                         float[] as = ap;
@@ -285,7 +306,7 @@ final class VectorKernel implements Kernel {
                         int aStep = MR;
                         boolean rows = false;
                         if (!packA && mr < MR) {
-                            packA(g, ap, row, mr, pc, kc);
+                            packA(g, ap, 0, row, mr, pc, kc);
                         } else if (g.transA()) {
                             as = a;
                             ai = g.aOff() + pc * lda + row;
@@ -297,13 +318,18 @@ final class VectorKernel implements Kernel {
                         }
                         for (int jr = 0; jr < nc; jr += NR) {
                             int nr = Math.min(NR, nc - jr);
+                            int col = jc + jr;
+                            if (nr < NR && edgeCol >= 0) {
+                                nr = NR;
+                                col = edgeCol;
+                            }
                             float[] bs = bp;
                             int bi = jr * kc;
                             int bStep = NR;
                             if (directB) {
-                                if (jr < fullCols) {
+                                if (nr == NR) {
                                     bs = b;
-                                    bi = g.bOff() + pc * ldb + jc + jr;
+                                    bi = g.bOff() + pc * ldb + col;
                                     bStep = ldb;
                                 } else {
                                     bi = 0;
@@ -311,16 +337,27 @@ final class VectorKernel implements Kernel {
                             }
                             // a narrow edge sliver is packed zero-padded to NR: the one tile covers it
                             if (straight && mr == MR && nr == NR) {
-                                tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, c, g.cIndex(row, jc + jr), ldc);
+                                tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, c, g.cIndex(row, col), ldc);
                             } else {
                                 tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t, 0, NR);
-                                update(g, t, NR, row, mr, jc + jr, nr, first);
+                                update(g, t, NR, row, mr, col, nr, first);
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Whether a block of {@code size} rows or columns, {@code full} of them in whole slivers, has its
+     * ragged last sliver shifted back to a whole one: only for a call stored straight into C (one k
+     * block, alpha 1, beta 0), where storing an element twice with the same bits changes nothing (an
+     * update that adds would add it twice), and only in a block at least one sliver wide, so that the
+     * shifted sliver stays inside it and inside this thread's share of C.
+     */
+    private static boolean shiftedEdges(boolean straight, int size, int full) {
+        return straight && full < size && full > 0;
     }
 
     /**
@@ -369,7 +406,7 @@ final class VectorKernel implements Kernel {
                 int aStep = lda;
                 boolean rows = false;
                 if (mr < MR) {
-                    packA(g, ap, row, mr, pc, kc);
+                    packA(g, ap, 0, row, mr, pc, kc);
                     as = ap;
                     ai = 0;
                     aStep = MR;
@@ -567,14 +604,14 @@ final class VectorKernel implements Kernel {
         return (x + multiple - 1) / multiple * multiple;
     }
 
-    /** bp holds NR-wide slivers: bp[jr * kc + p * NR + j] = op(B)[pc + p, jc + jr + j], zero past n. */
-    private static void packB(GemmArgs g, float[] bp, int pc, int kc, int jc, int nc) {
+    /** bp holds NR-wide slivers from {@code at}: bp[at + jr * kc + p * NR + j] = op(B)[pc + p, jc + jr + j], zero past n. */
+    private static void packB(GemmArgs g, float[] bp, int at, int pc, int kc, int jc, int nc) {
         float[] b = g.b();
         int ldb = g.ldb();
         int bOff = g.bOff();
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
-            int dst = jr * kc;
+            int dst = at + jr * kc;
             if (!g.transB()) {
                 int src = bOff + pc * ldb + jc + jr;
                 if (nr == NR) {
@@ -631,14 +668,14 @@ final class VectorKernel implements Kernel {
         }
     }
 
-    /** ap holds MR-tall slivers: ap[ir * kc + p * MR + r] = op(A)[ic + ir + r, pc + p], zero past m. */
-    private static void packA(GemmArgs g, float[] ap, int ic, int mc, int pc, int kc) {
+    /** ap holds MR-tall slivers from {@code at}: ap[at + ir * kc + p * MR + r] = op(A)[ic + ir + r, pc + p], zero past m. */
+    private static void packA(GemmArgs g, float[] ap, int at, int ic, int mc, int pc, int kc) {
         float[] a = g.a();
         int lda = g.lda();
         int aOff = g.aOff();
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int dst = ir * kc;
+            int dst = at + ir * kc;
             if (mr < MR) {
                 Arrays.fill(ap, dst, dst + kc * MR, 0f);
             }
