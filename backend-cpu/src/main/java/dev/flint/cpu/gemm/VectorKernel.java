@@ -496,8 +496,14 @@ final class VectorKernel implements Kernel {
             }
             for (int jr = j0; jr < j1; jr += SHORT_NR) {
                 int nr = Math.min(SHORT_NR, j1 - jr);
+                int col = jr;
+                if (nr < SHORT_NR && shiftedEdges(straight, j1 - j0, (j1 - j0) / SHORT_NR * SHORT_NR)) {
+                    // as in compute: the ragged last sliver becomes a whole one ending at the last column
+                    nr = SHORT_NR;
+                    col = j1 - SHORT_NR;
+                }
                 float[] bs = b;
-                int bi = g.bOff() + pc * ldb + jr;
+                int bi = g.bOff() + pc * ldb + col;
                 int bStep = ldb;
                 if (nr < SHORT_NR) {
                     copyRowsPadded(b, bi, ldb, nr, kc, bp, SHORT_NR);
@@ -506,10 +512,10 @@ final class VectorKernel implements Kernel {
                     bStep = SHORT_NR;
                 }
                 if (straight && mr == SHORT && nr == SHORT_NR) {
-                    VectorTiles.c10x2(as, ai, aStep, bs, bi, bStep, kc, g.c(), g.cIndex(i0, jr), g.ldc());
+                    VectorTiles.c10x2(as, ai, aStep, bs, bi, bStep, kc, g.c(), g.cIndex(i0, col), g.ldc());
                 } else {
                     VectorTiles.c10x2(as, ai, aStep, bs, bi, bStep, kc, t, 0, SHORT_NR);
-                    update(g, t, SHORT_NR, i0, mr, jr, nr, pc == 0);
+                    update(g, t, SHORT_NR, i0, mr, col, nr, pc == 0);
                 }
             }
         }

@@ -329,10 +329,12 @@ class SgemmTest {
         try {
             // ragged columns at both widths (48- and 32-wide slivers), ragged rows for 8-, 6- and 5-row
             // tiles, both at once, a block just one sliver wide, B in place (few rows), more than MC rows;
-            // narrow C of 10, 16, 5 and 1 columns, with a ragged last tile and split between threads
+            // narrow C of 10, 16, 5 and 1 columns, with a ragged last tile and split between threads; the
+            // short tile's 9 or 10 rows
             int[][] shapes = {{128, 256, 10}, {64, 84, 10}, {84, 120, 64}, {64, 120, 84}, {13, 50, 30}, {9, 49, 7},
                 {100, 401, 77}, {30, 70, 200}, {200, 100, 12}, {128, 784, 128}, {41, 33, 5}, {64, 10, 84},
-                {128, 10, 256}, {37, 16, 19}, {45, 5, 40}, {100, 1, 30}, {1000, 12, 300}};
+                {128, 10, 256}, {37, 16, 19}, {45, 5, 40}, {100, 1, 30}, {1000, 12, 300}, {10, 84, 64}, {9, 50, 20},
+                {10, 1000, 30}};
             int tail = 40;
             for (int[] s : shapes) {
                 int m = s[0];
