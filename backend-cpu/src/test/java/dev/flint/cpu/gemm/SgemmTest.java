@@ -313,6 +313,66 @@ class SgemmTest {
         }
     }
 
+    /**
+     * Stored straight into C (alpha 1, beta 0, one kc block), a ragged last sliver of rows or columns
+     * is shifted back to a whole one, so that its first elements are computed and stored twice, and a
+     * narrow C (at most 16 columns, rows back to back) is stored in whole vectors that spill onto the
+     * next rows before those are stored. Every element must end with the bits that the update path
+     * (beta 1 over C = -0, which adds t to -0 and so keeps it exactly) gives, on one and two threads,
+     * and nothing outside C's window (row padding, the array's tail) may change.
+     */
+    @Test
+    void straightEdgesGiveTheBitsOfTheUpdatePath() {
+        Kernel vector = VectorSupport.vectorKernelIfAvailable();
+        org.junit.jupiter.api.Assumptions.assumeTrue(vector != null, "no Vector API kernel in this JVM");
+        int before = Parallel.threads();
+        try {
+            // ragged columns at both widths (48- and 32-wide slivers), ragged rows for 8-, 6- and 5-row
+            // tiles, both at once, a block just one sliver wide, B in place (few rows), more than MC rows;
+            // narrow C of 10, 16, 5 and 1 columns, with a ragged last tile and split between threads; the
+            // short tile's 9 or 10 rows
+            int[][] shapes = {{128, 256, 10}, {64, 84, 10}, {84, 120, 64}, {64, 120, 84}, {13, 50, 30}, {9, 49, 7},
+                {100, 401, 77}, {30, 70, 200}, {200, 100, 12}, {128, 784, 128}, {41, 33, 5}, {64, 10, 84},
+                {128, 10, 256}, {37, 16, 19}, {45, 5, 40}, {100, 1, 30}, {1000, 12, 300}, {10, 84, 64}, {9, 50, 20},
+                {10, 1000, 30}};
+            int tail = 40;
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                float[] a = random(m * k, 31);
+                float[] b = random(k * n, 32);
+                float[] at = transpose(a, m, k);
+                float[] bt = transpose(b, k, n);
+                for (int pad : new int[] {0, 3}) {
+                    int ldc = n + pad;
+                    for (int threads = 1; threads <= 2; threads++) {
+                        Parallel.setThreads(threads);
+                        for (int tr = 0; tr < 4; tr++) {
+                            boolean ta = (tr & 1) != 0;
+                            boolean tb = (tr & 2) != 0;
+                            float[] straight = new float[m * ldc + tail];
+                            java.util.Arrays.fill(straight, Float.NaN);
+                            float[] updated = straight.clone();
+                            for (int i = 0; i < m; i++) {
+                                java.util.Arrays.fill(updated, i * ldc, i * ldc + n, -0f);
+                            }
+                            Sgemm.gemm(vector, ta, tb, m, n, k, 1f, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0,
+                                    tb ? k : n, 0f, straight, 0, ldc);
+                            Sgemm.gemm(vector, ta, tb, m, n, k, 1f, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0,
+                                    tb ? k : n, 1f, updated, 0, ldc);
+                            assertArrayEquals(updated, straight, m + " x " + n + " x " + k + " transA=" + ta
+                                    + " transB=" + tb + " ldc=" + ldc + " on " + threads
+                                    + " threads (NaN: outside C's window)");
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
     private static float[] transpose(float[] x, int rows, int cols) {
         float[] t = new float[x.length];
         for (int r = 0; r < rows; r++) {
