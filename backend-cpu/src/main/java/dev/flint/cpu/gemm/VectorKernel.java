@@ -36,6 +36,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Per C element the arithmetic is a chain of fmas in k order, then one alpha/beta update per kc
  * block, whatever the tile, the way A or B is read or the side it sits on; so the result depends
  * neither on how C was split between threads nor on these choices.
+ *
+ * <p>Where that update would change nothing (one kc block, alpha 1, beta 0), tiles are stored straight
+ * into C, and so are the edges: a ragged last sliver of rows or columns is shifted back to a whole
+ * one that recomputes a few elements with the same bits ({@link #shiftedEdges}), and a narrow C whose
+ * rows are back to back takes whole vectors per row that spill onto rows stored later
+ * ({@link #overlapsRows}). Elsewhere a tile goes through a buffer and {@link #update}.
  */
 final class VectorKernel implements Kernel {
 
