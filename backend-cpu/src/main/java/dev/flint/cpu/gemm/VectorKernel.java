@@ -278,7 +278,11 @@ final class VectorKernel implements Kernel {
                 if (!directB) {
                     if (edgeCol >= 0) {
                         packB(g, bp, 0, pc, kc, jc, fullCols);
-                        packB(g, bp, fullCols * kc, pc, kc, edgeCol, NR);
+                        if (g.transB()) {
+                            packShiftedEdge(g, bp, fullCols * kc, pc, kc, jc + fullCols, nc - fullCols);
+                        } else {
+                            packB(g, bp, fullCols * kc, pc, kc, edgeCol, NR);
+                        }
                     } else {
                         packB(g, bp, 0, pc, kc, jc, nc);
                     }
@@ -674,6 +678,25 @@ final class VectorKernel implements Kernel {
                 transposeRows(b, bOff + (jc + jr) * ldb + pc, ldb, nr, kc, bp, dst, NR);
             }
         }
+    }
+
+    /**
+     * The shifted last sliver of a transposed B (see {@link #shiftedEdges}), packed at {@code at} right
+     * after the last whole sliver: its first NR - r columns are that sliver's last ones, copied row by
+     * row, and only its r new columns (from {@code col}) are transposed from B. Transposing all NR cost
+     * NR - r rows of B more than the zero-padded sliver did: NT:64x120x400 on two threads 38.1-39.6 us
+     * without the shift, 43.8-44.3 with all NR transposed, 38.4-40.2 with this copy (Zen 5, 512 bits,
+     * the three interleaved in one JVM). Each row's copy is whole vectors: the lanes past the old
+     * sliver's row land on the new columns, which the transpose then overwrites.
+     */
+    private static void packShiftedEdge(GemmArgs g, float[] bp, int at, int pc, int kc, int col, int r) {
+        int from = at - NR * kc + r;
+        for (int p = 0, d = at; p < kc; p++, from += NR, d += NR) {
+            for (int v = 0; v < NR; v += L) {
+                FloatVector.fromArray(S, bp, from + v).intoArray(bp, d + v);
+            }
+        }
+        transposeRows(g.b(), g.bOff() + col * g.ldb() + pc, g.ldb(), r, kc, bp, at + NR - r, NR);
     }
 
     /**
