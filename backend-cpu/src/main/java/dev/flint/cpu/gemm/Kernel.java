@@ -49,6 +49,15 @@ interface Kernel {
         return false;
     }
 
+    /**
+     * Below this many multiply-adds a call runs on the calling thread: handing half of it to a second
+     * thread costs about a microsecond (the fork, the join and the wait), which a call this small does
+     * not win back. Kernels that take longer per multiply-add amortize it sooner.
+     */
+    default long parallelMinWork() {
+        return 1L << 18;
+    }
+
     /** A short name for the log line and the probe. */
     String name();
 }

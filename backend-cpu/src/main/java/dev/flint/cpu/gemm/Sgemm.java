@@ -14,8 +14,8 @@ import java.util.Arrays;
  * <p>Two kernels sit behind it, chosen once per JVM and logged in one line: a Vector API kernel
  * (register-blocked fma micro-kernel, several times faster) when the JVM runs with
  * {@code --add-modules jdk.incubator.vector}, else a plain-Java kernel that C2 auto-vectorizes.
- * {@code -Dflint.cpu.vector=false} forces the plain one. Small calls (under
- * {@link #PARALLEL_MIN_WORK} multiply-adds) run on the calling thread.
+ * {@code -Dflint.cpu.vector=false} forces the plain one. Small calls (under the kernel's
+ * {@link Kernel#parallelMinWork()} multiply-adds) run on the calling thread.
  *
  * <p>The work is split over {@link Parallel} by output blocks only (never along k), and the
  * summation order of every element of C is fixed by k alone, so results are bitwise identical for
@@ -23,15 +23,6 @@ import java.util.Arrays;
  * their results agree to rounding, not bit for bit.
  */
 public final class Sgemm {
-
-    /**
-     * Below this many multiply-adds a call runs on the calling thread: a fork costs more. Measured on
-     * Zen 5 (JMH GemmShapeBenchmark, alternating runs, us): at 2^20 the CNN head's 645K-multiply-add
-     * products ran on one thread; at 2^19 TN:84x120x64 10.5-11.5 -> 8.4-9.7 at 512 bits and 21.4 ->
-     * 16.0-17.3 at 256, NT:64x84x120 29.0 -> 22.7-23.1 at 256; 327K (128 x 256 x 10) gained nothing
-     * from a second thread.
-     */
-    static final long PARALLEL_MIN_WORK = 1L << 19;
 
     private Sgemm() {
     }
@@ -80,7 +71,7 @@ public final class Sgemm {
         GemmArgs call = new GemmArgs(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                 false);
         // inside a parallel region (a batch of products split by matrix) the call runs on its thread alone
-        int threads = (long) m * n * k < PARALLEL_MIN_WORK || Parallel.inside() ? 1 : Parallel.threads();
+        int threads = (long) m * n * k < kernel.parallelMinWork() || Parallel.inside() ? 1 : Parallel.threads();
         // a swapped call computes every element with the same bits, so the choice may depend on the
         // thread count
         run(kernel, kernel.swapsOperands(call, threads) ? call.swapped() : call, threads);

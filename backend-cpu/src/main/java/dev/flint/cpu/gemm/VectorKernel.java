@@ -218,6 +218,19 @@ final class VectorKernel implements Kernel {
         return g.transB() && g.m() <= DOT_ROWS;
     }
 
+    /**
+     * 2^19 multiply-adds with 512-bit tiles, 2^18 with 256-bit ones, which take twice as long for the
+     * same work. Measured on Zen 5 with the thresholds interleaved in one JVM (median us, two threads
+     * available): at 256 bits NN:128x256x10 8.94 -> 5.72, NT:128x10x256 11.43 -> 6.81, TN:10x256x128
+     * 7.76 -> 4.50 with a second thread; at 512 bits TN:10x256x128 lost with it (3.41 -> 3.94) and
+     * NN:128x256x10 gained nothing, while the 645K-multiply-add products of the CNN head lose 30-60% on
+     * one thread at either width (TN:84x120x64 6.32 -> 8.56 at 512 bits, 7.91 -> 14.05 at 256).
+     */
+    @Override
+    public long parallelMinWork() {
+        return WIDE ? 1L << 19 : 1L << 18;
+    }
+
     @Override
     public String name() {
         return "Vector API";
