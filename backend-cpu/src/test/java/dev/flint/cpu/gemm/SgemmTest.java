@@ -282,13 +282,10 @@ class SgemmTest {
                 {13, 13, 40}, {128, 256, 10}, {9, 100, 600}, {10, 256, 128}, {128, 256, 300}, {64, 84, 120}};
             for (float alpha : new float[] {1.5f, 1f}) {
                 for (int[] s : shapes) {
-                    int m = s[0];
-                    int n = s[1];
-                    int k = s[2];
-                    float[] a = random(m * k, 21);
-                    float[] b = random(k * n, 22);
-                    float[] at = transpose(a, m, k);
-                    float[] bt = transpose(b, k, n);
+                    Operands op = Operands.of(s, 21);
+                    int m = op.m();
+                    int n = op.n();
+                    int k = op.k();
                     float[] want = null;
                     for (int threads = 1; threads <= 2; threads++) {
                         Parallel.setThreads(threads);
@@ -296,8 +293,7 @@ class SgemmTest {
                             boolean ta = (tr & 1) != 0;
                             boolean tb = (tr & 2) != 0;
                             float[] c = new float[m * n];
-                            Sgemm.gemm(vector, ta, tb, m, n, k, alpha, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0,
-                                    tb ? k : n, 0f, c, 0, n);
+                            op.gemm(vector, ta, tb, alpha, 0f, c, n);
                             if (want == null) {
                                 want = c;
                             } else {
@@ -337,13 +333,10 @@ class SgemmTest {
                 {10, 1000, 30}};
             int tail = 40;
             for (int[] s : shapes) {
-                int m = s[0];
-                int n = s[1];
-                int k = s[2];
-                float[] a = random(m * k, 31);
-                float[] b = random(k * n, 32);
-                float[] at = transpose(a, m, k);
-                float[] bt = transpose(b, k, n);
+                Operands op = Operands.of(s, 31);
+                int m = op.m();
+                int n = op.n();
+                int k = op.k();
                 for (int pad : new int[] {0, 3}) {
                     int ldc = n + pad;
                     for (int threads = 1; threads <= 2; threads++) {
@@ -357,10 +350,8 @@ class SgemmTest {
                             for (int i = 0; i < m; i++) {
                                 java.util.Arrays.fill(updated, i * ldc, i * ldc + n, -0f);
                             }
-                            Sgemm.gemm(vector, ta, tb, m, n, k, 1f, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0,
-                                    tb ? k : n, 0f, straight, 0, ldc);
-                            Sgemm.gemm(vector, ta, tb, m, n, k, 1f, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0,
-                                    tb ? k : n, 1f, updated, 0, ldc);
+                            op.gemm(vector, ta, tb, 1f, 0f, straight, ldc);
+                            op.gemm(vector, ta, tb, 1f, 1f, updated, ldc);
                             assertArrayEquals(updated, straight, m + " x " + n + " x " + k + " transA=" + ta
                                     + " transB=" + tb + " ldc=" + ldc + " on " + threads
                                     + " threads (NaN: outside C's window)");
@@ -370,6 +361,26 @@ class SgemmTest {
             }
         } finally {
             Parallel.setThreads(before);
+        }
+    }
+
+    /** A product's operands, A (m x k) and B (k x n) row-major and both transposed, for every layout. */
+    private record Operands(int m, int n, int k, float[] a, float[] b, float[] at, float[] bt) {
+
+        /** Random A (seed) and B (seed + 1) for {m, n, k}. */
+        static Operands of(int[] mnk, long seed) {
+            int m = mnk[0];
+            int n = mnk[1];
+            int k = mnk[2];
+            float[] a = random(m * k, seed);
+            float[] b = random(k * n, seed + 1);
+            return new Operands(m, n, k, a, b, transpose(a, m, k), transpose(b, k, n));
+        }
+
+        /** C (row stride ldc) = alpha op(A) op(B) + beta C, A and B read as stored the way ta and tb say. */
+        void gemm(Kernel kernel, boolean ta, boolean tb, float alpha, float beta, float[] c, int ldc) {
+            Sgemm.gemm(kernel, ta, tb, m, n, k, alpha, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0, tb ? k : n, beta,
+                    c, 0, ldc);
         }
     }
 
