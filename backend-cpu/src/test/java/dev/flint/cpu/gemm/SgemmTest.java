@@ -29,6 +29,13 @@ class SgemmTest {
         return list.stream();
     }
 
+    /** The Vector API kernel; the test is skipped, with the reason, where this JVM cannot run it. */
+    private static Kernel vectorKernelOrSkip() {
+        Kernel vector = VectorSupport.vectorKernelIfAvailable();
+        org.junit.jupiter.api.Assumptions.assumeTrue(vector != null, "no Vector API kernel in this JVM");
+        return vector;
+    }
+
     /** One call's inputs, laid out with padding and offsets so that strides are really exercised. */
     private record Case(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta,
                         int padA, int padB, int padC, int offA, int offB, int offC) {
@@ -268,8 +275,7 @@ class SgemmTest {
      */
     @Test
     void everyOperandLayoutGivesTheSameBits() {
-        Kernel vector = VectorSupport.vectorKernelIfAvailable();
-        org.junit.jupiter.api.Assumptions.assumeTrue(vector != null, "no Vector API kernel in this JVM");
+        Kernel vector = vectorKernelOrSkip();
         int before = Parallel.threads();
         try {
             // {m, n, k}: wide and narrow panels, C written as its transpose (m < n), edge slivers,
@@ -319,8 +325,7 @@ class SgemmTest {
      */
     @Test
     void straightEdgesGiveTheBitsOfTheUpdatePath() {
-        Kernel vector = VectorSupport.vectorKernelIfAvailable();
-        org.junit.jupiter.api.Assumptions.assumeTrue(vector != null, "no Vector API kernel in this JVM");
+        Kernel vector = vectorKernelOrSkip();
         int before = Parallel.threads();
         try {
             // ragged columns at both widths (48- and 32-wide slivers), ragged rows for 8-, 6- and 5-row
