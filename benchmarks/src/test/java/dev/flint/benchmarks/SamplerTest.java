@@ -1,0 +1,70 @@
+package dev.flint.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sampler that interleave.py drives: it must set a benchmark up from its arguments as JMH would,
+ * time real calls, and refuse what it cannot run with a message that names what was expected.
+ */
+class SamplerTest {
+
+    @Test
+    void timesTheBenchmarkItWasGiven() throws Throwable {
+        Sampler s = Sampler.open(new String[] {"GemmShapeBenchmark.gemm", "backend=cpu", "shape=NN:16x8x4"});
+        try {
+            String[] warm = s.command(new String[] {"warm", "0.05"}).split(" ");
+            assertEquals("warm", warm[0]);
+            assertTrue(Long.parseLong(warm[1]) > 0, "calls made while warming: " + warm[1]);
+            String[] sample = s.command(new String[] {"sample", "0.02"}).split(" ");
+            assertEquals("sample", sample[0]);
+            double perCall = Double.parseDouble(sample[1]);
+            long calls = Long.parseLong(sample[2]);
+            // a 16x8x4 GEMM takes well under a millisecond, so 0.02 s holds many calls
+            assertTrue(perCall > 0 && perCall < 1e-3, "seconds per call " + perCall);
+            assertTrue(calls > 1, "calls in the sample: " + calls);
+        } finally {
+            s.tearDown();
+        }
+    }
+
+    @Test
+    void theShapeParameterReachesTheBenchmark() {
+        // GemmShapeBenchmark's own setup rejects a malformed shape: proof the argument was set
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Sampler.open(new String[] {"GemmShapeBenchmark.gemm", "backend=cpu", "shape=16x8x4"}));
+        assertTrue(e.getMessage().contains("'16x8x4'"), e.getMessage());
+    }
+
+    @Test
+    void refusesWhatItCannotRun() throws Throwable {
+        assertMessage("has no @Param 'shap'", "GemmShapeBenchmark.gemm", "backend=cpu", "shap=NN:4x4x4");
+        assertMessage("has no @Benchmark instance method 'gem'", "GemmShapeBenchmark.gem");
+        assertMessage("expected Class.method", "GemmShapeBenchmark");
+        assertMessage("expected name=value", "GemmShapeBenchmark.gemm", "backend");
+        assertMessage("@Param batch is int, got 'many'", "Conv2dBenchmark.forward", "backend=cpu", "batch=many");
+        assertThrows(ClassNotFoundException.class, () -> Sampler.open(new String[] {"NoSuchBenchmark.run"}));
+
+        Sampler s = Sampler.open(new String[] {"GemmShapeBenchmark.gemm", "backend=cpu", "shape=NN:4x4x4"});
+        try {
+            assertCommand(s, "expected 'warm SECONDS', 'sample SECONDS' or 'quit', got 'time 1'", "time", "1");
+            assertCommand(s, "seconds must be a number, got 'soon'", "sample", "soon");
+            assertCommand(s, "seconds must be positive, got -1", "warm", "-1");
+        } finally {
+            s.tearDown();
+        }
+    }
+
+    private static void assertMessage(String expected, String... args) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sampler.open(args));
+        assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' should say: " + expected);
+    }
+
+    private static void assertCommand(Sampler s, String expected, String... words) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.command(words));
+        assertEquals(expected, e.getMessage());
+    }
+}
