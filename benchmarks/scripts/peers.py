@@ -26,6 +26,9 @@ figure is the median of several samples after a warm-up.
 only the workloads it names, with every thread count and CPU capability as usual: run.sh's paired
 rounds use it to time the memory-bound rows right after Flint's. Training steps run only if named.
 
+--serve torch|numpy answers interleave.py's commands instead, one sample at a time (see serve()), so
+that it can alternate the peers' samples with Flint's.
+
 Run through peers.sh, which installs the packages and sets the environment for the instruction set:
 OpenBLAS's own core, or OPENBLAS_CORETYPE=Haswell and DNNL_MAX_CPU_ISA=AVX2 for --isa avx2.
 Needs Debian's python3-numpy and python3-torch: run with /usr/bin/python3.
@@ -130,112 +133,143 @@ def has_avx512():
         return False
 
 
-def numpy_section(mode, wanted):
+def numpy_workloads(mode):
+    """The workload ids NumPy runs (numpy_cases)."""
+    return ["gemm/%d" % n for n in GEMM_SIZES[mode]] + ["copy/%d" % RELU_SIZE]
+
+
+def numpy_cases(mode, wanted):
+    """(workload, fn, config, bytes moved or None) for NumPy's workloads that wanted accepts."""
     import numpy as np
     rng = np.random.default_rng(0)
-    results = []
     for n in GEMM_SIZES[mode]:
         if not wanted("gemm/%d" % n):
             continue
         a = rng.uniform(-1, 1, (n, n)).astype(np.float32)
         b = rng.uniform(-1, 1, (n, n)).astype(np.float32)
         c = np.empty((n, n), np.float32)
-        sec, _ = measure(lambda: np.matmul(a, b, out=c), mode)
-        results.append({"workload": "gemm/%d" % n, "peer": "numpy", "config": "OpenBLAS", "seconds": sec})
+        yield "gemm/%d" % n, (lambda a=a, b=b, c=c: np.matmul(a, b, out=c)), "OpenBLAS", None
     if wanted("copy/%d" % RELU_SIZE):
         src = rng.uniform(-1, 1, RELU_SIZE).astype(np.float32)
         dst = np.empty_like(src)
-        sec, _ = measure(lambda: np.copyto(dst, src), mode)
-        results.append({"workload": "copy/%d" % RELU_SIZE, "peer": "numpy", "config": "np.copyto",
-                        "seconds": sec, "bytes": 8 * RELU_SIZE})
+        yield "copy/%d" % RELU_SIZE, (lambda: np.copyto(dst, src)), "np.copyto", 8 * RELU_SIZE
+
+
+def numpy_section(mode, wanted):
+    import numpy as np
+    results = []
+    for wid, fn, config, nbytes in numpy_cases(mode, wanted):
+        sec, _ = measure(fn, mode)
+        r = {"workload": wid, "peer": "numpy", "config": config, "seconds": sec}
+        if nbytes:
+            r["bytes"] = nbytes
+        results.append(r)
     return {"numpy": np.__version__, "openblas": openblas_info()}, results
 
 
-def torch_section(mode, threads_list, wanted):
-    """Runs in a child process (its ATEN_CPU_CAPABILITY is fixed at import)."""
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-    torch.manual_seed(0)
+def torch_capability(torch):
+    """The CPU capability PyTorch's own kernels run (fixed at import by ATEN_CPU_CAPABILITY)."""
     capability = None
     for line in torch.__config__.show().splitlines():
         if "CPU capability usage" in line:
             capability = line.split(":", 1)[1].strip()
     if hasattr(torch.backends, "cpu") and hasattr(torch.backends.cpu, "get_cpu_capability"):
         capability = torch.backends.cpu.get_cpu_capability()
+    return capability
+
+
+def torch_cases(mode, wanted):
+    """(workload, fn, note) for PyTorch's workloads that wanted accepts, inputs made as they are
+    reached; a group sharing inputs (softmax forward and backward, copy and ReLU, a conv layer's
+    forward and backward) comes whole where wanted accepts one of it. The operator cases are timed
+    under torch.no_grad(), the training steps (ids ending in _step) with autograd, as a user runs them."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
     aten = torch.ops.aten
-    results = []
-
-    def add(workload, threads, fn, note=""):
-        if not wanted(workload):
-            return
-        sec, _ = measure(fn, mode)
-        results.append({"workload": workload, "peer": "torch", "threads": threads, "capability": capability,
-                        "config": note, "seconds": sec})
-
-    for threads in threads_list:
-        torch.set_num_threads(threads)
-        with torch.no_grad():
-            for n in GEMM_SIZES[mode]:
-                if not wanted("gemm/%d" % n):
-                    continue
-                a = torch.rand(n, n) * 2 - 1
-                b = torch.rand(n, n) * 2 - 1
-                c = torch.empty(n, n)
-                add("gemm/%d" % n, threads, lambda: torch.mm(a, b, out=c))
-            for shape in GEMM_SHAPES:
-                if not wanted("gemm/%s" % shape):
-                    continue
-                ops, dims = shape.split(":")
-                m, n, k = (int(d) for d in dims.split("x"))
-                # stored as Flint stores them: a transposed operand is its transpose's contiguous storage
-                a = (torch.rand(k, m) * 2 - 1).t() if ops[0] == "T" else torch.rand(m, k) * 2 - 1
-                b = (torch.rand(n, k) * 2 - 1).t() if ops[1] == "T" else torch.rand(k, n) * 2 - 1
-                c = torch.empty(m, n)
-                add("gemm/%s" % shape, threads, lambda: torch.mm(a, b, out=c))
-            for rows, cols in SOFTMAX_SHAPES:
-                if not any(wanted("softmax_%s/%dx%d" % (d, rows, cols)) for d in ("fwd", "bwd")):
-                    continue
-                x = torch.rand(rows, cols) * 8 - 4
-                y = torch.empty(rows, cols)
-                dy = torch.rand(rows, cols) * 2 - 1
-                dx = torch.empty(rows, cols)
-                aten._softmax.out(x, 1, False, out=y)
-                add("softmax_fwd/%dx%d" % (rows, cols), threads, lambda: aten._softmax.out(x, 1, False, out=y))
-                add("softmax_bwd/%dx%d" % (rows, cols), threads,
-                    lambda: aten._softmax_backward_data.out(dy, y, 1, torch.float32, grad_input=dx))
-            x = torch.rand(RELU_SIZE) * 2 - 1
-            y = torch.empty(RELU_SIZE)
-            dy = torch.rand(RELU_SIZE) * 2 - 1
-            dx = torch.empty(RELU_SIZE)
-            # Copy bandwidth with PyTorch's threads too: NumPy's copy is single-threaded.
-            add("copy/%d" % RELU_SIZE, threads, lambda: y.copy_(x), "Tensor.copy_")
-            add("relu_fwd/%d" % RELU_SIZE, threads, lambda: torch.clamp_min(x, 0.0, out=y), "clamp_min (relu's kernel)")
-            add("relu_bwd/%d" % RELU_SIZE, threads,
-                lambda: aten.threshold_backward.grad_input(dy, x, 0.0, grad_input=dx))
-            for name, (batch, cin, h, w, cout, k, pad) in CONV_LAYERS.items():
-                if not any(wanted("conv_%s/%s" % (d, name)) for d in ("fwd", "bwd")):
-                    continue
-                x = torch.rand(batch, cin, h, w) * 2 - 1
-                wt = (torch.rand(cout, cin, k, k) * 2 - 1) * 0.2
-                bias = (torch.rand(cout) * 2 - 1) * 0.1
-                out = F.conv2d(x, wt, bias, padding=pad)
-                dy = torch.rand_like(out) * 2 - 1
-                add("conv_fwd/%s" % name, threads, lambda: F.conv2d(x, wt, bias, padding=pad))
-                add("conv_bwd/%s" % name, threads,
-                    lambda: aten.convolution_backward(dy, x, wt, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], 1,
-                                                      [True, True, False]), "data + weight gradients")
-
-        # Training steps, as a PyTorch user writes them.
-        if not wanted("mlp_step") and not wanted("cnn_step"):
+    for n in GEMM_SIZES[mode]:
+        if not wanted("gemm/%d" % n):
             continue
+        a = torch.rand(n, n) * 2 - 1
+        b = torch.rand(n, n) * 2 - 1
+        c = torch.empty(n, n)
+        yield "gemm/%d" % n, (lambda a=a, b=b, c=c: torch.mm(a, b, out=c)), ""
+    for shape in GEMM_SHAPES:
+        if not wanted("gemm/%s" % shape):
+            continue
+        ops, dims = shape.split(":")
+        m, n, k = (int(d) for d in dims.split("x"))
+        # stored as Flint stores them: a transposed operand is its transpose's contiguous storage
+        a = (torch.rand(k, m) * 2 - 1).t() if ops[0] == "T" else torch.rand(m, k) * 2 - 1
+        b = (torch.rand(n, k) * 2 - 1).t() if ops[1] == "T" else torch.rand(k, n) * 2 - 1
+        c = torch.empty(m, n)
+        yield "gemm/%s" % shape, (lambda a=a, b=b, c=c: torch.mm(a, b, out=c)), ""
+    for rows, cols in SOFTMAX_SHAPES:
+        if not any(wanted("softmax_%s/%dx%d" % (d, rows, cols)) for d in ("fwd", "bwd")):
+            continue
+        x = torch.rand(rows, cols) * 8 - 4
+        y = torch.empty(rows, cols)
+        dy = torch.rand(rows, cols) * 2 - 1
+        dx = torch.empty(rows, cols)
+        aten._softmax.out(x, 1, False, out=y)
+        yield "softmax_fwd/%dx%d" % (rows, cols), (lambda x=x, y=y: aten._softmax.out(x, 1, False, out=y)), ""
+        yield "softmax_bwd/%dx%d" % (rows, cols), (
+            lambda dy=dy, y=y, dx=dx: aten._softmax_backward_data.out(dy, y, 1, torch.float32, grad_input=dx)), ""
+    if any(wanted("%s/%d" % (w, RELU_SIZE)) for w in ("copy", "relu_fwd", "relu_bwd")):
+        x = torch.rand(RELU_SIZE) * 2 - 1
+        y = torch.empty(RELU_SIZE)
+        dy = torch.rand(RELU_SIZE) * 2 - 1
+        dx = torch.empty(RELU_SIZE)
+        # Copy bandwidth with PyTorch's threads too: NumPy's copy is single-threaded.
+        yield "copy/%d" % RELU_SIZE, (lambda: y.copy_(x)), "Tensor.copy_"
+        yield "relu_fwd/%d" % RELU_SIZE, (lambda: torch.clamp_min(x, 0.0, out=y)), "clamp_min (relu's kernel)"
+        yield "relu_bwd/%d" % RELU_SIZE, (lambda: aten.threshold_backward.grad_input(dy, x, 0.0, grad_input=dx)), ""
+    for name, (batch, cin, h, w, cout, k, pad) in CONV_LAYERS.items():
+        if not any(wanted("conv_%s/%s" % (d, name)) for d in ("fwd", "bwd")):
+            continue
+        x = torch.rand(batch, cin, h, w) * 2 - 1
+        wt = (torch.rand(cout, cin, k, k) * 2 - 1) * 0.2
+        bias = (torch.rand(cout) * 2 - 1) * 0.1
+        with torch.no_grad():
+            out = F.conv2d(x, wt, bias, padding=pad)
+        dy = torch.rand_like(out) * 2 - 1
+        yield "conv_fwd/%s" % name, (lambda x=x, wt=wt, bias=bias, pad=pad: F.conv2d(x, wt, bias, padding=pad)), ""
+        yield "conv_bwd/%s" % name, (
+            lambda dy=dy, x=x, wt=wt, pad=pad: aten.convolution_backward(
+                dy, x, wt, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], 1, [True, True, False])), \
+            "data + weight gradients"
+    # Training steps, as a PyTorch user writes them.
+    if wanted("mlp_step"):
         mlp = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
-        add("mlp_step", threads, training_step(torch, mlp, torch.rand(128, 784), torch.randint(0, 10, (128,))))
+        yield "mlp_step", training_step(torch, mlp, torch.rand(128, 784), torch.randint(0, 10, (128,))), ""
+    if wanted("cnn_step"):
         cnn = nn.Sequential(
             nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
             nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
-        add("cnn_step", threads, training_step(torch, cnn, torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))))
+        yield "cnn_step", training_step(torch, cnn, torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))), ""
+
+
+def grad_mode(torch, workload):
+    """The autograd mode a workload is timed in: none for operators, on for training steps."""
+    return torch.enable_grad() if workload.endswith("_step") else torch.no_grad()
+
+
+def torch_section(mode, threads_list, wanted):
+    """Runs in a child process (its ATEN_CPU_CAPABILITY is fixed at import)."""
+    import torch
+    torch.manual_seed(0)
+    capability = torch_capability(torch)
+    results = []
+    for threads in threads_list:
+        torch.set_num_threads(threads)
+        for wid, fn, note in torch_cases(mode, wanted):
+            if not wanted(wid):   # a case made with its group (softmax_bwd beside softmax_fwd)
+                continue
+            with grad_mode(torch, wid):
+                sec, _ = measure(fn, mode)
+            results.append({"workload": wid, "peer": "torch", "threads": threads, "capability": capability,
+                            "config": note, "seconds": sec})
     return {"torch": torch.__version__, "capability": capability}, results
 
 
@@ -249,6 +283,89 @@ def training_step(torch, model, x, labels):
         loss.backward()
         opt.step()
     return step
+
+
+def serve(mode, with_torch):
+    """Times one sample at a time on command, for interleave.py, which alternates these samples with
+    Flint's. Reads one JSON object per line on standard input, answers one per line on standard output:
+      {"cmd": "warm" or "sample", "peer": "torch" or "numpy", "workload": ID, "threads": T, "seconds": S}
+        warm: calls the workload for S seconds; sample: times as many calls as the latest rate says fill
+        S seconds (at least one); answers {"seconds": PER_CALL, "calls": N, "config": ..., "capability": ...}
+      {"cmd": "drop"}: forgets the workloads' inputs;  {"cmd": "info"}: versions and capability
+    A workload is set up on first use. A bad command gets {"error": MESSAGE} and the worker goes on."""
+    torch = None
+    capability = None
+    if with_torch:
+        import torch
+        torch.manual_seed(0)
+        capability = torch_capability(torch)
+    cases, rate = {}, {}
+
+    def case(peer, wid):
+        if (peer, wid) not in cases:
+            if peer == "torch" and torch is not None:
+                found = [(fn, note) for w, fn, note in torch_cases(mode, lambda x: x == wid) if w == wid]
+            elif peer == "numpy":
+                found = [(fn, config) for w, fn, config, _ in numpy_cases(mode, lambda x: x == wid) if w == wid]
+            else:
+                raise ValueError("this worker has no peer '%s'" % peer)
+            if not found:
+                raise ValueError("%s has no workload '%s'" % (peer, wid))
+            cases[(peer, wid)] = found[0]
+        return cases[(peer, wid)]
+
+    def run(peer, wid, calls):
+        fn, _ = case(peer, wid)
+        if peer == "torch":
+            with grad_mode(torch, wid):
+                start = time.perf_counter()
+                for _ in range(calls):
+                    fn()
+                return time.perf_counter() - start
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        return time.perf_counter() - start
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            cmd = json.loads(line)
+            if cmd["cmd"] == "drop":
+                cases.clear()
+                rate.clear()
+                answer = {"dropped": True}
+            elif cmd["cmd"] == "info":
+                answer = {"torch": torch.__version__ if torch else None, "capability": capability}
+                if not with_torch:
+                    import numpy as np
+                    answer.update({"numpy": np.__version__, "openblas": openblas_info()})
+            elif cmd["cmd"] in ("warm", "sample"):
+                peer, wid, seconds = cmd["peer"], cmd["workload"], float(cmd["seconds"])
+                if peer == "torch":
+                    torch.set_num_threads(int(cmd["threads"]))
+                key = (peer, wid, cmd.get("threads"))
+                if cmd["cmd"] == "warm":
+                    start, calls, batch = time.perf_counter(), 0, 1
+                    while True:
+                        took = run(peer, wid, batch)
+                        calls += batch
+                        rate[key] = took / batch
+                        if time.perf_counter() - start >= seconds:
+                            break
+                        batch = max(1, int(0.01 / max(rate[key], 1e-9)))
+                else:
+                    calls = max(1, int(seconds / rate[key])) if key in rate else 1
+                    rate[key] = run(peer, wid, calls) / calls
+                answer = {"seconds": rate[key], "calls": calls, "config": case(peer, wid)[1],
+                          "capability": capability}
+            else:
+                raise ValueError("unknown command '%s'" % cmd["cmd"])
+        except Exception as e:   # the driver reads the error and stops this workload, not the run
+            answer = {"error": "%s: %s" % (type(e).__name__, e)}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
 
 
 def torch_children(mode, threads_list, isa, only):
@@ -303,10 +420,15 @@ def main():
                         help="comma-separated workload ids or prefixes to time (default: all), e.g."
                              " copy/,relu_,softmax_fwd/4096x4096")
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=["torch", "numpy"],
+                        help="answer interleave.py's sample commands on standard input (see serve())")
     args = parser.parse_args()
     threads_list = [int(t) for t in args.threads.split(",")]
     wanted = selector(args.only)
 
+    if args.serve:
+        serve(args.mode, args.serve == "torch")
+        return
     if args.torch_worker:
         info, results = torch_section(args.mode, threads_list, wanted)
         json.dump({"info": info, "results": results}, sys.stdout)
