@@ -18,6 +18,10 @@ speed drift by up to 2x over minutes, so for those rows the report compares figu
 per round Flint's time / PyTorch's best time, and the row's ratio and status are the median of those
 ratios over the rounds (its times the medians over rounds); GEMM 1024's OpenBLAS target and the MLP
 step's target likewise. Without round files the rows keep the main run's figures.
+Each --interleaved is ISA=FILE, interleave.py's JSON: rows timed by turns, a Flint sample and a sample
+of every peer configuration within about a second, over several rounds; per round Flint's time /
+the time of PyTorch's configuration with the lowest median, and the row's ratio the median of those.
+Its rows take precedence over the rounds' (run.sh now interleaves instead of running rounds).
 Derived figures: GFLOP/s for GEMM (2 n^3) and conv2d (2 N O OH OW I KH KW, backward twice that),
 GB/s for the memory-bound ops (minimum traffic: softmax and ReLU forward 8 bytes per element, backward
 12), ms per training step, and bytes allocated per operation from JMH's gc profiler
@@ -265,8 +269,63 @@ def paired_rows(rounds):
     return paired
 
 
+def interleaved_rows(data):
+    """The rows of interleave.py's JSON in paired_rows' form, {workload: figures}: round i pairs
+    Flint's sample i with sample i of PyTorch's configuration with the lowest median (and NumPy's);
+    the row's ratio is the median of the per-round ratios."""
+    paired = {}
+    for e in data.get("workloads", []):
+        wid, _, nbytes = workload(e["benchmark"], e["params"])
+        torch_configs = [c for c in e["peers"].values() if c["peer"] == "torch" and c["samples"]]
+        if not e["flint"] or not torch_configs:
+            continue
+        best = min(torch_configs, key=lambda c: statistics.median(c["samples"]))
+        numpy = next((c["samples"] for c in e["peers"].values() if c["peer"] == "numpy"), None)
+        rounds = []
+        for i, (f, t) in enumerate(zip(e["flint"], best["samples"])):
+            rounds.append({"k": str(i + 1), "flint": f, "torch": t, "torch_r": dict(best, peer="torch"),
+                           "bytes": nbytes, "numpy": numpy[i] if numpy and i < len(numpy) else None,
+                           "ratio": f / t})
+        p = {"rounds": rounds, "how": "interleaved", "bytes": nbytes,
+             "ratio": statistics.median(x["ratio"] for x in rounds),
+             "flint": statistics.median(e["flint"]), "torch": statistics.median(best["samples"]),
+             "numpy": statistics.median(numpy) if numpy else None, "torch_config": peer_config(dict(best, peer="torch"))}
+        paired[wid] = p
+    return paired
+
+
+def how(p, what="rounds"):
+    """How a paired figure was taken: run.sh's rounds minutes apart, or interleaved samples."""
+    if p.get("how") == "interleaved":
+        return "median of %d interleaved rounds" % len(p["rounds"])
+    return "median of %d back-to-back %s" % (len(p["rounds"]), what)
+
+
 def fmt_rounds(p):
+    if p.get("how") == "interleaved":
+        ratios = [x["ratio"] for x in p["rounds"]]
+        return "%.2fx-%.2fx" % (min(ratios), max(ratios))
     return ", ".join("%.2fx" % x["ratio"] for x in p["rounds"])
+
+
+def interleaved_table(paired):
+    """The interleaved rows: medians of each side's samples, and the per-round ratios' spread."""
+    out = ["| workload | Flint (median) | PyTorch best configuration (median) | OpenBLAS (median) | "
+           "Flint / PyTorch per round: median (lowest-highest) | rounds |", "|" + " --- |" * 6]
+    for w in sorted(paired, key=sort_key):
+        p = paired[w]
+        if p.get("how") != "interleaved":
+            continue
+        ratios = [x["ratio"] for x in p["rounds"]]
+        out.append("| %s | %s | %s (%s) | %s | **%.2fx** (%.2fx-%.2fx) | %d |" % (
+            w, fmt_time(p["flint"]), fmt_time(p["torch"]), p["torch_config"], fmt_time(p["numpy"]),
+            p["ratio"], min(ratios), max(ratios), len(ratios)))
+    out += ["", "Each round: one sample of Flint's benchmark (its own JVM, warmed up) and one of every peer "
+                "configuration (PyTorch per CPU capability at 1 and 2 threads; NumPy where it has the workload), "
+                "in alternating order, all within about a second (scripts/interleave.py). A row's ratio is the "
+                "median over rounds of Flint's sample / the sample of PyTorch's configuration with the lowest "
+                "median; the main run's ratios compare figures measured minutes apart."]
+    return out
 
 
 def paired_table(paired, rows, peers, fast):
@@ -347,15 +406,15 @@ def peers_table(rows, peers, labels, shapes, paired=None):
             if p["bytes"]:
                 flint += " (%s)" % derived({"workload": w, "seconds": p["flint"], "bytes": p["bytes"]})
             # the rounds run the fast (first) path's JVM arguments; the other paths keep the main run's figure
-            cells.append(flint + " (paired)")
+            tag = " (interleaved)" if p.get("how") == "interleaved" else " (paired)"
+            cells.append(flint + tag)
             for l in labels[1:]:
                 r = find(rows, w, l)
                 cells.append(("%s (%s)" % (fmt_time(r["seconds"]), derived(r)) if derived(r) else fmt_time(
                     r["seconds"])) if r else "—")
-            cells.append(fmt_time(p["numpy"]) + " (paired)" if p["numpy"] else "—")
-            cells.append("%s (%s) (paired)" % (fmt_time(p["torch"]), p["torch_config"]))
-            cells.append("%.2fx paired: median of %d back-to-back rounds (%s)" % (
-                p["ratio"], len(p["rounds"]), fmt_rounds(p)))
+            cells.append(fmt_time(p["numpy"]) + tag if p["numpy"] else "—")
+            cells.append("%s (%s)%s" % (fmt_time(p["torch"]), p["torch_config"], tag))
+            cells.append("%.2fx%s: %s (%s)" % (p["ratio"], tag, how(p), fmt_rounds(p)))
             limit = row_limit(w)
             cells.append("<= %.2fx" % limit if limit else "—")
             cells.append(status(p["ratio"] <= limit) if limit else "—")
@@ -425,9 +484,10 @@ def targets(rows, peers, fast, default, paired=None, rounds=()):
         if shares:
             # OpenBLAS's time / Flint's in each round, median over the rounds
             share = statistics.median(shares)
-            line(name, share >= 0.9, "%.1f vs %.1f GFLOP/s = %.0f%%, paired: median of %d back-to-back rounds (%s)" % (
-                2 * n ** 3 / p["flint"] / 1e9, 2 * n ** 3 / p["numpy"] / 1e9, 100 * share, len(shares),
-                ", ".join("%.0f%%" % (100 * x) for x in shares)))
+            spread = ("%.0f%%-%.0f%%" % (100 * min(shares), 100 * max(shares)) if p.get("how") == "interleaved"
+                      else ", ".join("%.0f%%" % (100 * x) for x in shares))
+            line(name, share >= 0.9, "%.1f vs %.1f GFLOP/s = %.0f%%, paired: %s (%s)" % (
+                2 * n ** 3 / p["flint"] / 1e9, 2 * n ** 3 / p["numpy"] / 1e9, 100 * share, how(p), spread))
         elif g and ob:
             ratio = ob["seconds"] / g["seconds"]
             line(name, ratio >= 0.9, "%.1f vs %.1f GFLOP/s = %.0f%%" % (
@@ -436,7 +496,7 @@ def targets(rows, peers, fast, default, paired=None, rounds=()):
             line(name, None, "Flint or NumPy not run at this size")
 
     def rows_within(select, name):
-        checked, missed, npaired = 0, [], 0
+        checked, missed, npaired, ninterleaved = 0, [], 0, 0
         ratios = []   # (workload, ratio) in the rows' order; a paired row once, by its paired ratio
         for r in rows:
             w = r["workload"]
@@ -458,13 +518,17 @@ def targets(rows, peers, fast, default, paired=None, rounds=()):
                 continue
             checked += 1
             npaired += w in paired
+            ninterleaved += paired.get(w, {}).get("how") == "interleaved"
             if ratio > limit:
                 missed.append("%s %.2fx%s" % (w, ratio, " (paired)" if w in paired else ""))
         if checked:
             line(name, not missed, "%d of %d within%s%s" % (
                 checked - len(missed), checked, "; missed: " + ", ".join(missed) if missed else "",
-                "; %d row%s by the paired ratio (median of back-to-back rounds)" % (
-                    npaired, "s" if npaired > 1 else "") if npaired else ""))
+                "; %d row%s by the paired ratio (median of %s)" % (
+                    npaired, "s" if npaired > 1 else "",
+                    "interleaved rounds" if ninterleaved == npaired else
+                    "back-to-back rounds" if not ninterleaved else "interleaved or back-to-back rounds")
+                if npaired else ""))
         else:
             line(name, None, "—")
 
@@ -476,8 +540,8 @@ def targets(rows, peers, fast, default, paired=None, rounds=()):
         if variant in paired:
             p = paired[variant]
             line("MLP step <= 0.85x PyTorch" + suffix, p["ratio"] <= 0.85,
-                 "%s vs %s = %.2fx, paired: median of %d back-to-back rounds (%s)" % (
-                     fmt_time(p["flint"]), fmt_time(p["torch"]), p["ratio"], len(p["rounds"]), fmt_rounds(p)))
+                 "%s vs %s = %.2fx, paired: %s (%s)" % (
+                     fmt_time(p["flint"]), fmt_time(p["torch"]), p["ratio"], how(p), fmt_rounds(p)))
         elif f and t:
             ratio = f["seconds"] / t["seconds"]
             line("MLP step <= 0.85x PyTorch" + suffix, ratio <= 0.85,
@@ -498,7 +562,15 @@ def targets(rows, peers, fast, default, paired=None, rounds=()):
         rc = [r for r in (rpeers or {}).get("best", []) if r["workload"].startswith("copy/")]
         if rf and rc:
             shares.append((rf["bytes"] / rf["seconds"]) / (8 * 16777216 / min(r["seconds"] for r in rc)))
-    if shares:
+    relu_p, copy_p = paired.get("relu_fwd/16777216"), paired.get("copy/16777216")
+    if not shares and relu_p and copy_p and relu_p.get("how") == "interleaved":
+        # interleaved: ReLU's median against the copy's best peer median, taken about 15 s apart
+        copy_s = min(x for x in (copy_p["torch"], copy_p["numpy"]) if x)
+        share = (relu_p["bytes"] / relu_p["flint"]) / (8 * 16777216 / copy_s)
+        line("ReLU 16M >= 50% of copy bandwidth (issue 5)", share >= 0.5,
+             "%.1f vs %.1f GB/s = %.0f%%, interleaved medians" % (
+                 relu_p["bytes"] / relu_p["flint"] / 1e9, 8 * 16777216 / copy_s / 1e9, 100 * share))
+    elif shares:
         share = statistics.median(shares)
         line("ReLU 16M >= 50% of copy bandwidth (issue 5)", share >= 0.5,
              "%.0f%%, paired: median of %d back-to-back rounds (%s)" % (
@@ -529,9 +601,10 @@ def peers_line(peers):
         ", ".join(t.get("capability") or "?" for t in peers["torch"]) or "—", env_text)
 
 
-def section(isa, rows, labels, peers, rounds=()):
-    """The Markdown of one instruction set, and its {target: status}. rounds: run.sh's paired rounds,
-    [(K, JMH rows, peers JSON or None)]."""
+def section(isa, rows, labels, peers, rounds=(), interleaved=None):
+    """The Markdown of one instruction set, and its {target: status}. rounds: run.sh's earlier paired
+    rounds, [(K, JMH rows, peers JSON or None)]; interleaved: interleave.py's JSON (its rows take
+    precedence over the rounds')."""
     md = ["## Instruction set: %s" % ISA_NAMES.get(isa, isa), ""]
     for label in labels:
         args_seen = sorted({r["jvmArgs"] for r in rows if r["label"] == label})
@@ -548,10 +621,19 @@ def section(isa, rows, labels, peers, rounds=()):
         if len({r["backend"] for r in rows}) > 1:
             md += ["", "### Backends side by side (%s path)" % fast, ""] + backends_table(rows, fast)
         paired = paired_rows(rounds)
+        if interleaved:
+            paired.update(interleaved_rows(interleaved))
+            failed = interleaved.get("failed") or []
+            md.insert(3 + len(labels), "- Interleaved: %d workloads in %.0f s (`%s`)%s" % (
+                len(interleaved.get("workloads", [])), interleaved.get("seconds_taken", 0),
+                "scripts/interleave.py --isa %s --mode %s" % (interleaved.get("isa"), interleaved.get("mode")),
+                "; failed: " + "; ".join("%s (%s)" % (f["workload"], f["error"]) for f in failed) if failed else ""))
         md += ["", "### Flint beside its peers (CPU)", ""] + peers_table(rows, peers, labels, False, paired)
-        if paired:
+        if any(p.get("how") == "interleaved" for p in paired.values()):
+            md += ["", "### Rows timed by turns with the peers (%s path)" % fast, ""] + interleaved_table(paired)
+        if any(p.get("how") != "interleaved" for p in paired.values()):
             md += ["", "### Rows in paired rounds (%s path)" % fast, ""] + \
-                paired_table(paired, rows, peers, fast)
+                paired_table({w: p for w, p in paired.items() if p.get("how") != "interleaved"}, rows, peers, fast)
         elif rounds:
             md += ["", "Paired rounds: %d given, none with both Flint's and PyTorch's figures; the rows above "
                    "are the main run's." % len(rounds)]
@@ -569,6 +651,8 @@ def main():
     parser.add_argument("--peers", action="append", default=[], help="ISA=FILE, peers.py JSON (repeatable)")
     parser.add_argument("--stream", action="append", default=[],
                         help="ISA:K=JMHFILE,PEERSFILE, paired round K of the drifting rows (repeatable)")
+    parser.add_argument("--interleaved", action="append", default=[],
+                        help="ISA=FILE, interleave.py's JSON: rows timed by turns with the peers (repeatable)")
     parser.add_argument("--command", default="", help="the command that produced the results")
     parser.add_argument("--out", help="write Markdown here as well as to standard output")
     parser.add_argument("--commit", default="", help="the source revision measured")
@@ -629,6 +713,18 @@ def main():
             continue
         rounds.setdefault(isa, []).append((k, round_rows, round_peers))
 
+    interleaved = {}
+    for spec in args.interleaved:
+        isa, _, path = spec.rpartition("=")
+        isa = isa or "native"
+        if isa not in isas:
+            isas.append(isa)
+        try:
+            with open(path) as f:
+                interleaved[isa] = json.load(f)
+        except (OSError, ValueError) as e:   # a run cut short: say so, the rows keep the main run's figures
+            print("report: interleaved rows of %s unreadable (%s), left out" % (isa, e), file=sys.stderr)
+
     md = ["# Flint benchmarks", ""]
     md.append("- Machine: %s" % machine())
     jvm = next((r["jvm"] for isa in isas for r in rows.get(isa, [])), None)
@@ -655,7 +751,7 @@ def main():
     body = []
     for isa in isas:
         text, summaries[isa] = section(isa, rows.get(isa, []), labels.get(isa, []), peers.get(isa),
-                                         rounds.get(isa, []))
+                                         rounds.get(isa, []), interleaved.get(isa))
         body += [""] + text
     if len(isas) > 1:
         names = []

@@ -22,33 +22,31 @@
 # launcher and the tests use), the training-step GEMM shapes likewise, then square GEMM alone on the
 # default path (no Vector API module).
 #
-# Then, per instruction set, paired rounds of the rows whose verdict the machine's drift decides: the
-# memory-bound rows (ReLU 16M forward and backward, softmax 4096x4096 forward and backward, and the
-# 16M-float copy as the bandwidth witness) and the compute rows that moved most between runs (GEMM
-# 1024, LeNet's conv2 forward and backward, the MLP and CNN training steps; in a JMH run of their own,
-# the 17 training-step GEMM shapes). This machine's memory
-# bandwidth and its speed drift by up to 2x over minutes (PyTorch's AVX2 MLP step took 2.86, 2.21 and
-# 3.28 ms in three runs of one day), so a Flint figure and a PyTorch figure measured minutes apart
-# compare two machines, not two kernels. Each round is a short JMH run of those benchmarks alone (same
-# JVM arguments as the Vector API run, five warm-up iterations as the training steps need) followed
-# at once by the peers for those workloads alone (peers.sh --only); report.py takes, per row, the
-# median over the rounds of Flint's time / PyTorch's best in the same round (and for GEMM 1024 of
-# OpenBLAS's time / Flint's). Rounds: 3 in quick, 5 in full.
+# Then, per instruction set, every row that has a peer is timed again by turns with the peers
+# (scripts/interleave.py): per workload one JVM runs Flint's benchmark (the Vector API run's JVM
+# arguments, warmed up) and peers.py's workers run PyTorch (each CPU capability, 1 and 2 threads) and
+# NumPy, then rounds of one Flint sample and one sample of each peer configuration, about a second
+# apart. This machine's speed drifts by up to 2x in phases of seconds to tens of seconds (one JVM ran
+# NN:128x256x10 at 7.0-7.7 us for ten seconds and then at 5.2; PyTorch's AVX2 MLP step took 2.86,
+# 2.21 and 3.28 ms in three runs of one day), so a Flint figure and a PyTorch figure measured minutes
+# apart compare two speeds of the machine, not two libraries. The report takes, per row, the median
+# over rounds of Flint's sample / the sample of PyTorch's best configuration (and for square GEMM
+# OpenBLAS's / Flint's). Rounds: 9 in quick, 15 in full. (Until issue 13's interleaving, run.sh paired
+# rows in rounds of a JMH run followed by a peers run, minutes apart; report.py still reads those
+# result files with --stream.)
 #
 # Environment:
 #   FLINT_BENCH_INCLUDE  JMH regex of benchmarks to run (default: all)
 #   FLINT_BENCH_ISAS     instruction sets to run, for example "avx2" (default: see above)
 #   FLINT_BENCH_PEERS=0  skip the NumPy/PyTorch baselines (peers.sh installs them when missing), and
-#                        with them the paired rounds
-#   FLINT_BENCH_STREAM_ROUNDS  paired rounds per instruction set (default 3 in quick, 5 in full; 0: none)
+#                        with them the interleaved rows
+#   FLINT_BENCH_INTERLEAVE=0  skip the interleaved rows (the report then compares the main runs' figures)
 #   FLINT_BENCH_BUILD=0  reuse benchmarks/target/benchmarks.jar instead of building
 #   MAVEN_ARGS           extra Maven arguments, for example -o to build offline
 #   FLINT_BENCH_COMMIT   the revision to print in the report (default: git rev-parse HEAD here)
 #
 # Results go to benchmarks/results/: jmh-ISA-{vector,shapes,default}-MODE.json, peers-ISA-MODE.json,
-# the rounds' jmh-ISA-stream-rK-MODE.json, jmh-ISA-stream-shapes-rK-MODE.json and
-# peers-ISA-stream-rK-MODE.json, report-MODE.md, and the
-# JMH logs.
+# interleaved-ISA-MODE.json (and its log), report-MODE.md, and the JMH logs.
 set -euo pipefail
 
 mode="${1:-quick}"
@@ -60,48 +58,10 @@ include="${FLINT_BENCH_INCLUDE:-dev.flint.benchmarks}"
 
 gemm_sizes="256,512,1024,2048"
 case "$mode" in
-  quick) jmh_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms)
-         stream_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); stream_rounds=3 ;;
-  full)  jmh_opts=(-f 2 -wi 5 -i 5 -w 2s -r 2s); shape_opts=("${jmh_opts[@]}")
-         stream_opts=(-f 1 -wi 5 -i 5 -w 1s -r 1s); stream_rounds=5 ;;
+  quick) jmh_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms) ;;
+  full)  jmh_opts=(-f 2 -wi 5 -i 5 -w 2s -r 2s); shape_opts=("${jmh_opts[@]}") ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
-stream_rounds="${FLINT_BENCH_STREAM_ROUNDS:-$stream_rounds}"
-if ! [[ "$stream_rounds" =~ ^[0-9]+$ ]]; then
-  echo "run: FLINT_BENCH_STREAM_ROUNDS must be a number of rounds (0: none), got '$stream_rounds'" >&2
-  exit 2
-fi
-
-# The rows the paired rounds time: the JMH benchmark and the peers' workload id, for those
-# FLINT_BENCH_INCLUDE matches. Softmax at 4096x4096 only (256x10 measures per-call overhead); the
-# parameters below pick one case of each benchmark (JMH ignores a parameter a benchmark lacks).
-stream_methods=()
-stream_ids=()
-while read -r method wid; do
-  if [[ "dev.flint.benchmarks.$method" =~ $include ]]; then
-    stream_methods+=("dev\\.flint\\.benchmarks\\.${method/./\\.}")
-    stream_ids+=("$wid")
-  fi
-done <<'ROWS'
-CopyBenchmark.copy copy/16777216
-ReluBenchmark.forward relu_fwd/16777216
-ReluBenchmark.backward relu_bwd/16777216
-SoftmaxBenchmark.forward softmax_fwd/4096x4096
-SoftmaxBenchmark.backward softmax_bwd/4096x4096
-GemmBenchmark.gemm gemm/1024
-Conv2dBenchmark.forward conv_fwd/conv2
-Conv2dBenchmark.backward conv_bwd/conv2
-MlpStepBenchmark.step mlp_step
-CnnStepBenchmark.step cnn_step
-ROWS
-stream_regex="^($(IFS='|'; echo "${stream_methods[*]}"))\$"
-# The training-step GEMM shapes are paired too, where they run at all: 2-500 us calls whose main-run
-# figures moved 20-35% between runs with unchanged code.
-pair_shapes=0
-if [[ "dev.flint.benchmarks.GemmShapeBenchmark" =~ $include ]]; then
-  pair_shapes=1
-fi
-stream_only="$(IFS=','; echo "${stream_ids[*]}")"
 
 if [ -n "${FLINT_BENCH_ISAS:-}" ]; then
   read -r -a isas <<< "$FLINT_BENCH_ISAS"
@@ -145,6 +105,7 @@ progress() {
 }
 
 common=(-prof gc -p "backend=$backends")
+py="$(command -v python3 || echo /usr/bin/python3)"
 report_args=()
 for isa in "${isas[@]}"; do
   # The JVM's own limit on vector width: -XX:UseAVX=2 makes the preferred species 256 bits.
@@ -187,42 +148,21 @@ for isa in "${isas[@]}"; do
   fi
   report_args+=(--peers "$isa=$peers_json")
 
-  # Paired rounds: Flint's paired rows, then at once the peers' same rows, R times; a round's ratio
-  # compares two figures taken at (nearly) the same speed of the machine. Never an earlier run's.
-  # Only where the peers ran above: rounds without them would pair nothing.
-  rm -f "$base"-stream-r*-"$mode".json "$base"-stream-shapes-r*-"$mode".json \
-    "$results/peers-$isa"-stream-r*-"$mode".json
-  if [ "$stream_rounds" -gt 0 ] && [ -s "$peers_json" ] && [ "${#stream_ids[@]}" -gt 0 ]; then
-    for ((k = 1; k <= stream_rounds; k++)); do
-      stream_jmh="$base-stream-r$k-$mode.json"
-      stream_peers="$results/peers-$isa-stream-r$k-$mode.json"
-      round_only="$stream_only"
-      echo "run: [$isa] paired round $k of $stream_rounds: Flint's rows, then the peers' ($stream_only)" >&2
-      java -jar "$jar" "$stream_regex" "${stream_opts[@]}" -p backend=cpu -p shape=4096x4096 -p n=1024 \
-        -p layer=conv2 \
-        -jvmArgsAppend "--add-modules jdk.incubator.vector $jvm_isa" \
-        -rf json -rff "$stream_jmh" 2>&1 | progress "$base-stream-r$k-$mode.log" \
-        || echo "run: [$isa] round $k: this JMH run failed or matched nothing (log: $base-stream-r$k-$mode.log)" >&2
-      if [ "$pair_shapes" = 1 ]; then
-        # The training-step GEMM shapes in the same round (their own JMH run: SoftmaxBenchmark's
-        # shape parameter above would not parse as a GEMM shape), with the main run's options.
-        stream_shapes="$base-stream-shapes-r$k-$mode.json"
-        echo "run: [$isa] paired round $k of $stream_rounds: the training steps' GEMM shapes" >&2
-        java -jar "$jar" 'dev.flint.benchmarks.GemmShapeBenchmark' "${shape_opts[@]}" -p backend=cpu \
-          -jvmArgsAppend "--add-modules jdk.incubator.vector $jvm_isa" \
-          -rf json -rff "$stream_shapes" 2>&1 | progress "$base-stream-shapes-r$k-$mode.log" \
-          || echo "run: [$isa] round $k: the shapes' JMH run failed (log: $base-stream-shapes-r$k-$mode.log)" >&2
-        stream_jmh="$stream_jmh+$stream_shapes"
-        round_only="$round_only,gemm/NN:,gemm/NT:,gemm/TN:"
-      fi
-      "$here/peers.sh" --only "$round_only" "$mode" "$stream_peers" "$isa" \
-        || echo "run: [$isa] round $k: peer baselines failed (above); the report leaves this round out" >&2
-      report_args+=(--stream "$isa:$k=$stream_jmh,$stream_peers")
-    done
+  # Every row with a peer again, by turns with the peers (see the header). Only where the peers ran
+  # above (peers.sh installs them); never an earlier run's file.
+  interleaved="$results/interleaved-$isa-$mode.json"
+  rm -f "$interleaved"
+  if [ "${FLINT_BENCH_INTERLEAVE:-1}" != 0 ] && [ -s "$peers_json" ]; then
+    echo "run: [$isa] the rows with peers, timed by turns with them (interleave.py)" >&2
+    "$py" "$here/interleave.py" --jar "$jar" --isa "$isa" --mode "$mode" --include "$include" \
+      --out "$interleaved" 2> >(tee "$results/interleaved-$isa-$mode.log" >&2) \
+      || echo "run: [$isa] interleaved rows failed (log: $results/interleaved-$isa-$mode.log)" >&2
+    if [ -s "$interleaved" ]; then
+      report_args+=(--interleaved "$isa=$interleaved")
+    fi
   fi
 done
 
-py="$(command -v python3 || echo /usr/bin/python3)"
 "$py" "$here/report.py" \
   "${report_args[@]}" \
   --command "benchmarks/scripts/run.sh $mode" \
