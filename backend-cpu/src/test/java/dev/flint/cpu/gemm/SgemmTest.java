@@ -282,10 +282,12 @@ class SgemmTest {
             // more than one kc block, few rows (B in place), narrow C (at most 16 columns, or rows:
             // computed as its transpose), 9 or 10 rows (the short tile), tiles stored straight into C
             // (alpha 1, one kc block); x W^T computed as its transpose on one thread and split by columns
-            // on two (128 x 256, 64 x 84)
+            // on two (128 x 256, 64 x 84); one kc block with many rows, A packed by column slivers (403 x
+            // 530), in more than one chunk of rows on one thread (1100 x 520)
             int[][] shapes = {{128, 512, 300}, {512, 128, 300}, {64, 120, 400}, {37, 101, 1100}, {20, 300, 70},
                 {100, 700, 600}, {9, 33, 17}, {64, 10, 84}, {10, 84, 64}, {100, 16, 600}, {16, 200, 30},
-                {13, 13, 40}, {128, 256, 10}, {9, 100, 600}, {10, 256, 128}, {128, 256, 300}, {64, 84, 120}};
+                {13, 13, 40}, {128, 256, 10}, {9, 100, 600}, {10, 256, 128}, {128, 256, 300}, {64, 84, 120},
+                {403, 530, 300}, {1100, 520, 40}};
             for (float alpha : new float[] {1.5f, 1f}) {
                 for (int[] s : shapes) {
                     Operands op = Operands.of(s, 21);
@@ -331,11 +333,11 @@ class SgemmTest {
             // ragged columns at both widths (48- and 32-wide slivers), ragged rows for 8-, 6- and 5-row
             // tiles, both at once, a block just one sliver wide, B in place (few rows), more than MC rows;
             // narrow C of 10, 16, 5 and 1 columns, with a ragged last tile and split between threads; the
-            // short tile's 9 or 10 rows
+            // short tile's 9 or 10 rows; many rows in one kc block (by column slivers, one and two chunks)
             int[][] shapes = {{128, 256, 10}, {64, 84, 10}, {84, 120, 64}, {64, 120, 84}, {13, 50, 30}, {9, 49, 7},
                 {100, 401, 77}, {30, 70, 200}, {200, 100, 12}, {128, 784, 128}, {41, 33, 5}, {64, 10, 84},
                 {128, 10, 256}, {37, 16, 19}, {45, 5, 40}, {100, 1, 30}, {1000, 12, 300}, {10, 84, 64}, {9, 50, 20},
-                {10, 1000, 30}};
+                {10, 1000, 30}, {403, 530, 300}, {1100, 520, 40}};
             int tail = 40;
             for (int[] s : shapes) {
                 Operands op = Operands.of(s, 31);
