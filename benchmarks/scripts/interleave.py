@@ -8,13 +8,15 @@ This machine's speed drifts by up to 2x in phases of seconds to tens of seconds 
 NN:128x256x10 ran 7.0-7.7 us for ten seconds in one JVM and then 5.2 with the same arrays and code.
 Two figures taken minutes apart, as run.sh's earlier paired rounds took them, compare two speeds of
 the machine. Here, per workload:
-  - one JVM runs Flint's JMH benchmark for it (dev.flint.benchmarks.Sampler: the benchmark class set
-    up as JMH sets it up, with the JVM arguments of run.sh's Vector API run), and warms it up;
+  - a JVM runs Flint's JMH benchmark for it (dev.flint.benchmarks.Sampler: the benchmark class set
+    up as JMH sets it up, with the JVM arguments of run.sh's Vector API run), and warms it up; two JVMs
+    one after the other (three in full), as JMH forks, since C2's code and so the speed differ from
+    one JVM to the next (AVX2's NT:128x512x784 ran 0.67-0.83 ms in one JVM, 0.89-0.98 in the next);
   - peers.py workers (--serve) run PyTorch, one per CPU capability as peers.py's own run tries them
     (avx2: AVX2 only; otherwise the default and AVX-512 where the processor has it), at 1 and 2 threads,
     and NumPy/OpenBLAS where it has the workload (square GEMM, copy), with the instruction set's
     environment (OPENBLAS_CORETYPE=Haswell, DNNL_MAX_CPU_ISA=AVX2 for avx2);
-  - then SAMPLES rounds: a Flint sample and a sample of every peer configuration, in alternating
+  - then rounds, 5 per JVM: a Flint sample and a sample of every peer configuration, in alternating
     order (Flint first, then last), so neither side always runs right after the other's warm caches.
 Only one process runs at a time; the others wait on their standard input.
 
@@ -40,8 +42,9 @@ import peers  # noqa: E402  (the workload ids and shapes, and the peers' workers
 
 # Debian's python3-numpy and python3-torch are the system python's, not a pyenv python3's on PATH.
 PEER_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-# (warm-up seconds for Flint, for each peer configuration; seconds per sample, Flint and peer; rounds)
-TIMING = {"quick": (5.0, 0.3, 0.3, 0.15, 9), "full": (8.0, 0.5, 0.5, 0.25, 15)}
+# (warm-up seconds for Flint, for each peer configuration; seconds per sample, Flint and peer; rounds
+# per Flint JVM; Flint JVMs)
+TIMING = {"quick": (5.0, 0.3, 0.3, 0.15, 5, 2), "full": (8.0, 0.5, 0.5, 0.25, 5, 3)}
 
 
 def flint_cases(mode):
@@ -175,11 +178,13 @@ def main():
     parser.add_argument("--include", default="",
                         help="a regex on Flint's benchmark names (dev.flint.benchmarks.Class.method), as JMH "
                              "takes it: run.sh passes FLINT_BENCH_INCLUDE")
+    parser.add_argument("--gap", type=float, default=0.0,
+                        help="seconds to wait before timing another process than the last one (default 0)")
     parser.add_argument("--java", default="java", help="the java command (default: java on PATH)")
     parser.add_argument("--out", required=True, help="write the JSON here")
     args = parser.parse_args()
 
-    flint_warm, peer_warm, flint_sample, peer_sample, rounds = TIMING[args.mode]
+    flint_warm, peer_warm, flint_sample, peer_sample, rounds, forks = TIMING[args.mode]
     jvm_args = ["--add-modules", "jdk.incubator.vector"] + (["-XX:UseAVX=2"] if args.isa == "avx2" else [])
     wanted = peers.selector(args.only)
     cases = [c for c in flint_cases(args.mode) if wanted(c[0])
@@ -192,7 +197,7 @@ def main():
     started = time.time()
     report = {"isa": args.isa, "mode": args.mode, "jvm_args": " ".join(jvm_args), "timing": {
         "flint_warmup_s": flint_warm, "peer_warmup_s": peer_warm, "flint_sample_s": flint_sample,
-        "peer_sample_s": peer_sample, "rounds": rounds},
+        "peer_sample_s": peer_sample, "rounds_per_jvm": rounds, "jvms": forks},
         "machine": {"cpu": peers.cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()},
         "environment": {}, "peers": [], "workloads": [], "failed": []}
     try:
@@ -211,8 +216,9 @@ def main():
             torch_workers.append((w, info["capability"]))
 
         for wid, bench, params in cases:
-            print("interleave: [%s] %s: Flint %s %s, %d rounds" % (
-                args.isa, wid, bench, " ".join("%s=%s" % kv for kv in params.items()), rounds), file=sys.stderr)
+            print("interleave: [%s] %s: Flint %s %s, %d JVMs x %d rounds" % (
+                args.isa, wid, bench, " ".join("%s=%s" % kv for kv in params.items()), forks, rounds),
+                file=sys.stderr)
             # every configuration that runs this workload: (key, worker, command fields)
             configs = []
             for w, cap in torch_workers:
@@ -223,18 +229,41 @@ def main():
                 configs.append(("numpy", numpy_worker, {"peer": "numpy", "workload": wid}))
             flint = None
             try:
-                flint = Flint(args.java, args.jar, jvm_args, bench, params)
-                flint.warm(flint_warm)
-                for _, w, fields in configs:
-                    w.command(cmd="warm", seconds=peer_warm, **fields)
                 samples = {"flint": []}
                 meta = {}
-                for i in range(rounds):
+                last = [None]
+                peers_warm = False
+
+                def switch_to(proc):
+                    # a process just idle may still have threads spinning for work (OpenBLAS's spin
+                    # for up to 2^28 cycles, libgomp's): let them settle before the next one is timed
+                    if last[0] is not None and last[0] is not proc and args.gap > 0:
+                        time.sleep(args.gap)
+                    last[0] = proc
+
+                for i in range(rounds * forks):
+                    if i % rounds == 0:
+                        # a fresh JVM per fork, as JMH forks: C2's code (and so the speed) differs
+                        # from one JVM to the next, beyond what one JVM's rounds show
+                        if flint is not None:
+                            flint.close()
+                        flint = Flint(args.java, args.jar, jvm_args, bench, params)
+                        # the GEMM shapes, 1-500 us calls of one kernel, are compiled within a second
+                        # (JMH's quick run warms them 1 s); the steps took 4-9 s
+                        flint.warm(min(flint_warm, 2.0) if bench.startswith("GemmShape") else flint_warm)
+                        if not peers_warm:
+                            for _, w, fields in configs:
+                                w.command(cmd="warm", seconds=peer_warm, **fields)
+                            peers_warm = True
+                        last[0] = None
+
                     def flint_turn():
+                        switch_to(flint)
                         samples["flint"].append(flint.sample(flint_sample))
 
                     def peers_turn():
                         for key, w, fields in configs:
+                            switch_to(w)
                             a = w.command(cmd="sample", seconds=peer_sample, **fields)
                             samples.setdefault(key, []).append(a["seconds"])
                             meta[key] = {"peer": fields["peer"], "threads": fields.get("threads"),
@@ -245,8 +274,8 @@ def main():
                     "workload": wid, "benchmark": "dev.flint.benchmarks." + bench,
                     "params": dict(params, backend="cpu"), "flint": samples.pop("flint"),
                     "peers": {k: dict(meta[k], samples=v) for k, v in samples.items()}})
-                f = sorted(report["workloads"][-1]["flint"])[rounds // 2]
-                best = min(sorted(v)[rounds // 2] for k, v in samples.items() if k.startswith("torch"))
+                f = sorted(report["workloads"][-1]["flint"])[rounds * forks // 2]
+                best = min(sorted(v)[rounds * forks // 2] for k, v in samples.items() if k.startswith("torch"))
                 print("interleave: [%s] %s: Flint %.4g ms, PyTorch's best configuration %.4g ms (medians)" % (
                     args.isa, wid, f * 1e3, best * 1e3), file=sys.stderr)
             except RuntimeError as e:

@@ -320,7 +320,8 @@ def interleaved_table(paired):
         out.append("| %s | %s | %s (%s) | %s | **%.2fx** (%.2fx-%.2fx) | %d |" % (
             w, fmt_time(p["flint"]), fmt_time(p["torch"]), p["torch_config"], fmt_time(p["numpy"]),
             p["ratio"], min(ratios), max(ratios), len(ratios)))
-    out += ["", "Each round: one sample of Flint's benchmark (its own JVM, warmed up) and one of every peer "
+    out += ["", "Each round: one sample of Flint's benchmark (in one of two or three JVMs run one after the "
+                "other, each warmed up) and one of every peer "
                 "configuration (PyTorch per CPU capability at 1 and 2 threads; NumPy where it has the workload), "
                 "in alternating order, all within about a second (scripts/interleave.py). A row's ratio is the "
                 "median over rounds of Flint's sample / the sample of PyTorch's configuration with the lowest "

@@ -31,7 +31,7 @@
 # 2.21 and 3.28 ms in three runs of one day), so a Flint figure and a PyTorch figure measured minutes
 # apart compare two speeds of the machine, not two libraries. The report takes, per row, the median
 # over rounds of Flint's sample / the sample of PyTorch's best configuration (and for square GEMM
-# OpenBLAS's / Flint's). Rounds: 9 in quick, 15 in full. (Until issue 13's interleaving, run.sh paired
+# OpenBLAS's / Flint's). Rounds: 5 in each of 2 Flint JVMs in quick, of 3 in full. (Until issue 13's interleaving, run.sh paired
 # rows in rounds of a JMH run followed by a peers run, minutes apart; report.py still reads those
 # result files with --stream.)
 #
