@@ -318,7 +318,7 @@ class SgemmTest {
     }
 
     /**
-     * Stored straight into C (alpha 1, beta 0, one kc block), a ragged last sliver of rows or columns
+     * Stored straight into C (alpha 1, beta 0, the first kc block), a ragged last sliver of rows or columns
      * is shifted back to a whole one, so that its first elements are computed and stored twice, and a
      * narrow C (at most 16 columns, rows back to back) is stored in whole vectors that spill onto the
      * next rows before those are stored. Every element must end with the bits that the update path
@@ -333,11 +333,12 @@ class SgemmTest {
             // ragged columns at both widths (48- and 32-wide slivers), ragged rows for 8-, 6- and 5-row
             // tiles, both at once, a block just one sliver wide, B in place (few rows), more than MC rows;
             // narrow C of 10, 16, 5 and 1 columns, with a ragged last tile and split between threads; the
-            // short tile's 9 or 10 rows; many rows in one kc block (by column slivers, one and two chunks)
+            // short tile's 9 or 10 rows; many rows in one kc block (by column slivers, one and two chunks);
+            // several kc blocks, the first stored straight into C and the others added through the tile
             int[][] shapes = {{128, 256, 10}, {64, 84, 10}, {84, 120, 64}, {64, 120, 84}, {13, 50, 30}, {9, 49, 7},
                 {100, 401, 77}, {30, 70, 200}, {200, 100, 12}, {128, 784, 128}, {41, 33, 5}, {64, 10, 84},
                 {128, 10, 256}, {37, 16, 19}, {45, 5, 40}, {100, 1, 30}, {1000, 12, 300}, {10, 84, 64}, {9, 50, 20},
-                {10, 1000, 30}, {403, 530, 300}, {1100, 520, 40}};
+                {10, 1000, 30}, {403, 530, 300}, {1100, 520, 40}, {100, 401, 600}, {61, 130, 1100}};
             int tail = 40;
             for (int[] s : shapes) {
                 Operands op = Operands.of(s, 31);
