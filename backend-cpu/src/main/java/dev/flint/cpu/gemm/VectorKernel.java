@@ -301,16 +301,7 @@ final class VectorKernel implements Kernel {
                 // place of a zero-padded tile parked in t and copied (see shiftedEdges).
                 int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - NR : -1;
                 if (!directB) {
-                    if (edgeCol >= 0) {
-                        packB(g, bp, 0, pc, kc, jc, fullCols);
-                        if (g.transB()) {
-                            packShiftedEdge(g, bp, fullCols * kc, pc, kc, jc + fullCols, nc - fullCols);
-                        } else {
-                            packB(g, bp, fullCols * kc, pc, kc, edgeCol, NR);
-                        }
-                    } else {
-                        packB(g, bp, 0, pc, kc, jc, nc);
-                    }
+                    packPanel(g, bp, pc, kc, jc, nc, edgeCol);
                 } else if (fullCols < nc && edgeCol < 0) {
                     packB(g, bp, 0, pc, kc, jc + fullCols, nc - fullCols);
                 }
@@ -428,16 +419,7 @@ final class VectorKernel implements Kernel {
                 int nc = Math.min(NC, j1 - jc);
                 int fullCols = nc / NR * NR;
                 int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - NR : -1;
-                if (edgeCol >= 0) {
-                    packB(g, bp, 0, 0, kc, jc, fullCols);
-                    if (g.transB()) {
-                        packShiftedEdge(g, bp, fullCols * kc, 0, kc, jc + fullCols, nc - fullCols);
-                    } else {
-                        packB(g, bp, fullCols * kc, 0, kc, edgeCol, NR);
-                    }
-                } else {
-                    packB(g, bp, 0, 0, kc, jc, nc);
-                }
+                packPanel(g, bp, 0, kc, jc, nc, edgeCol);
                 for (int jr = 0; jr < nc; jr += NR) {
                     int nr = Math.min(NR, nc - jr);
                     int col = jc + jr;
@@ -747,6 +729,25 @@ final class VectorKernel implements Kernel {
 
     private static int roundUp(int x, int multiple) {
         return (x + multiple - 1) / multiple * multiple;
+    }
+
+    /**
+     * Packs op(B)'s columns jc..jc+nc of k block pc into bp; with {@code edgeCol >= 0} the ragged last
+     * sliver is a whole one ending at the panel's last column (see shiftedEdges), its overlap with the
+     * sliver before copied from the panel where B is transposed.
+     */
+    private static void packPanel(GemmArgs g, float[] bp, int pc, int kc, int jc, int nc, int edgeCol) {
+        if (edgeCol < 0) {
+            packB(g, bp, 0, pc, kc, jc, nc);
+            return;
+        }
+        int fullCols = nc / NR * NR;
+        packB(g, bp, 0, pc, kc, jc, fullCols);
+        if (g.transB()) {
+            packShiftedEdge(g, bp, fullCols * kc, pc, kc, jc + fullCols, nc - fullCols);
+        } else {
+            packB(g, bp, fullCols * kc, pc, kc, edgeCol, NR);
+        }
     }
 
     /** bp holds NR-wide slivers from {@code at}: bp[at + jr * kc + p * NR + j] = op(B)[pc + p, jc + jr + j], zero past n. */
