@@ -434,6 +434,8 @@ final class VectorKernel implements Kernel {
                             mr = MR;
                             row = edgeRow;
                         }
+                        // compute's dispatch, written out here as there: one shared helper (one more call per
+                        // tile) cost compute's k = 10 shapes 3% (NN:128x256x10 4.71 -> 4.88 us, interleaved)
                         if (straight && mr == MR && nr == NR) {
                             tile(ap, ir * kc, MR, false, 0, bp, jr * kc, NR, kc, c, g.cIndex(row, col), ldc);
                         } else {
