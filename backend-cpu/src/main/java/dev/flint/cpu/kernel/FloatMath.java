@@ -215,6 +215,22 @@ final class FloatMath {
         }
     }
 
+    /**
+     * Softmax's gradient for rows {@code r0 <= r < r1} of {@code (rows, n)} matrices: {@code dx = y (dy -
+     * s)}, {@code s = (float) dot(dy, y)} of the row; the same bits as {@link #dot} then
+     * {@link #softmaxGrad} per row, which the scalar path calls.
+     */
+    static void softmaxGradRows(float[] y, float[] dy, float[] dx, int r0, int r1, int n) {
+        if (VECTOR) {
+            VectorExp.softmaxGradRows(y, dy, dx, r0, r1, n);
+            return;
+        }
+        for (int r = r0; r < r1; r++) {
+            int off = r * n;
+            softmaxGrad(y, dy, dx, off, n, (float) dot(dy, y, off, n));
+        }
+    }
+
     /** Softmax's gradient from its output: {@code dx = y (dy - s)} over {@code [off, off + n)}. */
     static void softmaxGrad(float[] y, float[] dy, float[] dx, int off, int n, float s) {
         if (VECTOR) {

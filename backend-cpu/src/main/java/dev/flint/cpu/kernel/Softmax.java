@@ -49,23 +49,23 @@ public final class Softmax {
 
     /**
      * Gradient from the forward output {@code y}: softmax {@code dx = y (dy - sum(dy y))}, log-softmax
-     * {@code dx = dy - exp(y) sum(dy)}, sums per row. Two passes over a row, the second while the row
-     * is still in cache; dx may alias dy or y.
+     * {@code dx = dy - exp(y) sum(dy)}, sums per row; dx may alias dy or y. Log-softmax makes two passes
+     * over a row, the second while the row is still in cache; softmax sums each row in the pass that
+     * writes the row before it ({@link FloatMath#softmaxGradRows}), the same bits as the two passes.
      */
     public static void backward(boolean log, float[] y, float[] dy, float[] dx, int rows, int cols) {
         if (cols == 0) {
             return;   // empty rows: nothing to normalize
         }
         Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
+            if (!log) {
+                FloatMath.softmaxGradRows(y, dy, dx, r0, r1, cols);
+                return;
+            }
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;
-                if (log) {
-                    float s = (float) FloatMath.dot(dy, null, off, cols);
-                    FloatMath.logSoftmaxGrad(y, dy, dx, off, cols, s);
-                } else {
-                    float s = (float) FloatMath.dot(dy, y, off, cols);
-                    FloatMath.softmaxGrad(y, dy, dx, off, cols, s);
-                }
+                float s = (float) FloatMath.dot(dy, null, off, cols);
+                FloatMath.logSoftmaxGrad(y, dy, dx, off, cols, s);
             }
         });
     }

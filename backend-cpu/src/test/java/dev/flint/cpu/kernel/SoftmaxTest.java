@@ -59,6 +59,47 @@ class SoftmaxTest {
     }
 
     @Test
+    void backwardRowsTakeTheSameBitsAsEachRowAlone() {
+        // Softmax.backward sums each row's dy y in the pass that writes the row before it
+        // (FloatMath.softmaxGradRows); every row must come out as dot then softmaxGrad give it alone,
+        // whatever the row length (heads, blocks of four vectors, several sum blocks, tails), the range
+        // of rows a thread takes, and with dx written over dy or y
+        Random rnd = new Random(29);
+        for (int cols : new int[] {1, 7, 16, 63, 64, 65, 100, 255, 256, 257, 300, 1000, 1029}) {
+            int rows = 9;
+            float[] y = new float[rows * cols];
+            float[] dy = new float[rows * cols];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = rnd.nextFloat();
+                dy[i] = (rnd.nextFloat() - 0.5f) * (i % 5 == 0 ? 100f : 1f);
+            }
+            float[] expected = new float[y.length];
+            for (int r = 0; r < rows; r++) {
+                int off = r * cols;
+                FloatMath.softmaxGrad(y, dy, expected, off, cols, (float) FloatMath.dot(dy, y, off, cols));
+            }
+            float[] dx = new float[y.length];
+            Softmax.backward(false, y, dy, dx, rows, cols);
+            assertArrayEquals(expected, dx, "softmax backward, " + cols + " columns");
+            for (int r0 = 0; r0 < rows; r0 += 4) {
+                // one thread's chunk: rows r0 .. r0 + 3, starting and ending anywhere
+                float[] part = new float[y.length];
+                int r1 = Math.min(rows, r0 + 4);
+                FloatMath.softmaxGradRows(y, dy, part, r0, r1, cols);
+                for (int i = r0 * cols; i < r1 * cols; i++) {
+                    assertEquals(expected[i], part[i], "rows " + r0 + ".." + r1 + ", " + cols + " columns, at " + i);
+                }
+            }
+            float[] overDy = dy.clone();
+            Softmax.backward(false, y, overDy, overDy, rows, cols);
+            assertArrayEquals(expected, overDy, "softmax backward into dy, " + cols + " columns");
+            float[] overY = y.clone();
+            Softmax.backward(false, overY, dy, overY, rows, cols);
+            assertArrayEquals(expected, overY, "softmax backward into y, " + cols + " columns");
+        }
+    }
+
+    @Test
     void hugeLogitsStayFinite() {
         float[] x = {1000f, 1001f, 999f, -1000f, 0f, 1000f};
         float[] y = new float[6];
