@@ -39,7 +39,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Where that update would change nothing (one kc block, alpha 1, beta 0), tiles are stored straight
  * into C, and so are the edges: a ragged last sliver of rows or columns is shifted back to a whole
- * one that recomputes a few elements with the same bits ({@link #shiftedEdges}), and a narrow C whose
+ * one that recomputes a few elements with the same bits ({@link #shiftedEdges}; at 512 bits a last
+ * sliver of columns no wider than one vector is a one-vector sliver, {@link #edgeWidth}), and a narrow C whose
  * rows are back to back takes whole vectors per row that spill onto rows stored later
  * ({@link #overlapsRows}). Elsewhere a tile goes through a buffer and {@link #update}.
  */
@@ -298,10 +299,12 @@ final class VectorKernel implements Kernel {
                 boolean straight = straightFirst && first;
                 // Straight into C, a ragged last sliver becomes a whole one ending at the block's last
                 // column: its first columns are computed again with the same bits and stored again, in
-                // place of a zero-padded tile parked in t and copied (see shiftedEdges).
-                int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - NR : -1;
+                // place of a zero-padded tile parked in t and copied (see shiftedEdges). Its width is
+                // edgeWidth's: one vector where the remainder fits in one at 512 bits, else NR.
+                int edgeWidth = edgeWidth(nc - fullCols);
+                int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - edgeWidth : -1;
                 if (!directB) {
-                    packPanel(g, bp, pc, kc, jc, nc, edgeCol);
+                    packPanel(g, bp, pc, kc, jc, nc, edgeCol, edgeWidth);
                 } else if (fullCols < nc && edgeCol < 0) {
                     packB(g, bp, 0, pc, kc, jc + fullCols, nc - fullCols);
                 }
@@ -345,15 +348,17 @@ final class VectorKernel implements Kernel {
                         for (int jr = 0; jr < nc; jr += NR) {
                             int nr = Math.min(NR, nc - jr);
                             int col = jc + jr;
-                            if (nr < NR && edgeCol >= 0) {
-                                nr = NR;
+                            boolean oneVector = nr < NR && edgeWidth == L;
+                            boolean shifted = nr < NR && edgeCol >= 0;
+                            if (shifted) {
+                                nr = edgeWidth;
                                 col = edgeCol;
                             }
                             float[] bs = bp;
                             int bi = jr * kc;
                             int bStep = NR;
                             if (directB) {
-                                if (nr == NR) {
+                                if (nr == NR || shifted) {
                                     bs = b;
                                     bi = g.bOff() + pc * ldb + col;
                                     bStep = ldb;
@@ -362,7 +367,14 @@ final class VectorKernel implements Kernel {
                                 }
                             }
                             // a narrow edge sliver is packed zero-padded to NR: the one tile covers it
-                            if (straight && mr == MR && nr == NR) {
+                            if (oneVector) {
+                                if (straight && mr == MR && nr == L) {
+                                    tile1(as, ai, aStep, rows, lda, bs, bi, bStep, kc, c, g.cIndex(row, col), ldc);
+                                } else {
+                                    tile1(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t, 0, NR);
+                                    update(g, t, NR, row, mr, col, nr, first);
+                                }
+                            } else if (straight && mr == MR && nr == NR) {
                                 tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, c, g.cIndex(row, col), ldc);
                             } else {
                                 tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t, 0, NR);
@@ -418,13 +430,15 @@ final class VectorKernel implements Kernel {
             for (int jc = j0; jc < j1; jc += NC) {
                 int nc = Math.min(NC, j1 - jc);
                 int fullCols = nc / NR * NR;
-                int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - NR : -1;
-                packPanel(g, bp, 0, kc, jc, nc, edgeCol);
+                int edgeWidth = edgeWidth(nc - fullCols);
+                int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - edgeWidth : -1;
+                packPanel(g, bp, 0, kc, jc, nc, edgeCol, edgeWidth);
                 for (int jr = 0; jr < nc; jr += NR) {
                     int nr = Math.min(NR, nc - jr);
                     int col = jc + jr;
+                    boolean oneVector = nr < NR && edgeWidth == L;
                     if (nr < NR && edgeCol >= 0) {
-                        nr = NR;
+                        nr = edgeWidth;
                         col = edgeCol;
                     }
                     for (int ir = 0; ir < ma; ir += MR) {
@@ -436,7 +450,14 @@ final class VectorKernel implements Kernel {
                         }
                         // compute's dispatch, written out here as there: one shared helper (one more call per
                         // tile) cost compute's k = 10 shapes 3% (NN:128x256x10 4.71 -> 4.88 us, interleaved)
-                        if (straight && mr == MR && nr == NR) {
+                        if (oneVector) {
+                            if (straight && mr == MR && nr == L) {
+                                tile1(ap, ir * kc, MR, false, 0, bp, jr * kc, NR, kc, c, g.cIndex(row, col), ldc);
+                            } else {
+                                tile1(ap, ir * kc, MR, false, 0, bp, jr * kc, NR, kc, t, 0, NR);
+                                update(g, t, NR, row, mr, col, nr, true);
+                            }
+                        } else if (straight && mr == MR && nr == NR) {
                             tile(ap, ir * kc, MR, false, 0, bp, jr * kc, NR, kc, c, g.cIndex(row, col), ldc);
                         } else {
                             tile(ap, ir * kc, MR, false, 0, bp, jr * kc, NR, kc, t, 0, NR);
@@ -460,6 +481,18 @@ final class VectorKernel implements Kernel {
     }
 
     /**
+     * The width of a block's last sliver of columns when {@code rem} (1 to NR - 1) columns remain: at
+     * 512 bits one vector where they fit in one, computed by the one-vector tile ({@link #tile1}), else
+     * NR. A whole 8 x 3 tile for at most 16 columns did three times the fmas needed (256 columns are 5
+     * slivers and 16). Measured on Zen 5 (512 bits, two threads, interleaved in one JVM, same bits):
+     * NN:128x256x10 4.78 -> 4.64 us, NN:64x400x120 18.3 -> 17.5, TN:512x784x128 293 -> 281,
+     * 300x400x700 562 -> 541 (two k blocks); GEMM 1024 and shapes without such an edge unchanged.
+     */
+    private static int edgeWidth(int rem) {
+        return WIDE && rem <= L ? L : NR;
+    }
+
+    /**
      * The register tile, A read packed or in place, parked in t from ti with row stride ldt. One tile
      * per vector width: every tile method is slow Java code (C1 does not intrinsify the Vector API)
      * until C2 compiles it, and separate edge tiles, called rarely, stayed slow for seconds of a
@@ -475,6 +508,24 @@ final class VectorKernel implements Kernel {
             VectorTiles.r8x3(a, ai, lda, b, bi, bStep, kc, t, ti, ldt);
         } else {
             VectorTiles.c8x3(a, ai, aStep, b, bi, bStep, kc, t, ti, ldt);
+        }
+    }
+
+    /**
+     * The one-vector tile (8 x 1, 512 bits only) for the last sliver of a block's columns (see
+     * {@link #edgeWidth}), A read as {@link #tile} reads it, B's sliver with row stride bStep. These are
+     * the narrow path's tiles, compiled early in any run with a narrow product (a classifier head); an
+     * edge of this width comes with every call of its shape, so elsewhere C2 compiles them soon after the
+     * shape's main tile. Until then they run as slow Java code: in a fresh JVM with no narrow product,
+     * NN:128x256x10's first 300 calls took 30-110 ms longer (Zen 5, three runs), once; NN:64x400x120 showed
+     * no difference.
+     */
+    private static void tile1(float[] a, int ai, int aStep, boolean rows, int lda, float[] b, int bi, int bStep,
+                              int kc, float[] t, int ti, int ldt) {
+        if (rows) {
+            VectorTiles.r8x1(a, ai, lda, b, bi, bStep, kc, t, ti, ldt);
+        } else {
+            VectorTiles.c8x1(a, ai, aStep, b, bi, bStep, kc, t, ti, ldt);
         }
     }
 
@@ -735,17 +786,21 @@ final class VectorKernel implements Kernel {
 
     /**
      * Packs op(B)'s columns jc..jc+nc of k block pc into bp; with {@code edgeCol >= 0} the ragged last
-     * sliver is a whole one ending at the panel's last column (see shiftedEdges), its overlap with the
-     * sliver before copied from the panel where B is transposed.
+     * sliver is {@code edgeWidth} columns ending at the panel's last column (see shiftedEdges): one
+     * vector, zero-padded to NR, or a whole sliver, its overlap with the sliver before copied from the
+     * panel where B is transposed.
      */
-    private static void packPanel(GemmArgs g, float[] bp, int pc, int kc, int jc, int nc, int edgeCol) {
+    private static void packPanel(GemmArgs g, float[] bp, int pc, int kc, int jc, int nc, int edgeCol,
+                                  int edgeWidth) {
         if (edgeCol < 0) {
             packB(g, bp, 0, pc, kc, jc, nc);
             return;
         }
         int fullCols = nc / NR * NR;
         packB(g, bp, 0, pc, kc, jc, fullCols);
-        if (g.transB()) {
+        if (edgeWidth < NR) {
+            packB(g, bp, fullCols * kc, pc, kc, edgeCol, edgeWidth);
+        } else if (g.transB()) {
             packShiftedEdge(g, bp, fullCols * kc, pc, kc, jc + fullCols, nc - fullCols);
         } else {
             packB(g, bp, fullCols * kc, pc, kc, edgeCol, NR);

@@ -334,11 +334,14 @@ class SgemmTest {
             // tiles, both at once, a block just one sliver wide, B in place (few rows), more than MC rows;
             // narrow C of 10, 16, 5 and 1 columns, with a ragged last tile and split between threads; the
             // short tile's 9 or 10 rows; many rows in one kc block (by column slivers, one and two chunks);
-            // several kc blocks, the first stored straight into C and the others added through the tile
+            // several kc blocks, the first stored straight into C and the others added through the tile; a
+            // last sliver of columns of at most one vector (the one-vector tile at 512 bits: 256, 784, 530,
+            // 400 columns), also with several kc blocks and by column slivers
             int[][] shapes = {{128, 256, 10}, {64, 84, 10}, {84, 120, 64}, {64, 120, 84}, {13, 50, 30}, {9, 49, 7},
                 {100, 401, 77}, {30, 70, 200}, {200, 100, 12}, {128, 784, 128}, {41, 33, 5}, {64, 10, 84},
                 {128, 10, 256}, {37, 16, 19}, {45, 5, 40}, {100, 1, 30}, {1000, 12, 300}, {10, 84, 64}, {9, 50, 20},
-                {10, 1000, 30}, {403, 530, 300}, {1100, 520, 40}, {100, 401, 600}, {61, 130, 1100}};
+                {10, 1000, 30}, {403, 530, 300}, {1100, 520, 40}, {100, 401, 600}, {61, 130, 1100}, {100, 400, 600},
+                {300, 784, 200}};
             int tail = 40;
             for (int[] s : shapes) {
                 Operands op = Operands.of(s, 31);
