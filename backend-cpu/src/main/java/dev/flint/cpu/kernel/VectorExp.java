@@ -306,7 +306,9 @@ final class VectorExp {
     /**
      * The sum of {@code a[off + i] * b[off + i]} (or of {@code a[off + i]} alone when b is null) for
      * {@code i < n}: four vectors of float partial sums (fma), moved into double every
-     * {@value #SUM_BLOCK} elements, then the tail in double.
+     * {@value #SUM_BLOCK} elements, then the tail in double. {@link #gradThenDot} repeats this order
+     * inside its own loop (softmax backward's fused pass), so the two change together; SoftmaxTest
+     * checks that their bits agree.
      */
     static double dot(float[] a, float[] b, int off, int n) {
         int len = S.length();
