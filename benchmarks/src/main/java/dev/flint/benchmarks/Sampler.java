@@ -123,11 +123,7 @@ public final class Sampler {
             return "warm " + warm(seconds);
         }
         long calls = perCall > 0 ? Math.max(1, (long) (seconds / perCall)) : 1;
-        long start = System.nanoTime();
-        for (long i = 0; i < calls; i++) {
-            call.invokeExact();
-        }
-        perCall = (System.nanoTime() - start) * 1e-9 / calls;
+        perCall = timeCalls(calls) * 1e-9 / calls;
         return String.format(Locale.ROOT, "sample %.6e %d", perCall, calls);
     }
 
@@ -137,19 +133,31 @@ public final class Sampler {
         long total = 0;
         long batch = 1;
         while (true) {
-            long start = System.nanoTime();
-            for (long i = 0; i < batch; i++) {
-                call.invokeExact();
-            }
+            perCall = timeCalls(batch) * 1e-9 / batch;
             long now = System.nanoTime();
             total += batch;
-            perCall = (now - start) * 1e-9 / batch;
             if (now >= end) {
                 return total;
             }
             // batches of about 10 ms: the clock is read rarely, and the end is not overshot by much
             batch = Math.max(1, (long) (0.01 / Math.max(perCall, 1e-9)));
         }
+    }
+
+    /**
+     * Nanoseconds taken by {@code calls} calls of the benchmark. The warm-up and the samples both time
+     * their calls here, so the warm-up compiles the very loop the samples run. With a loop of its own
+     * in the sample command, that loop was first interpreted, then C1's profiled code, and C2 compiled
+     * it only during the first samples: a 2 us GEMM shape sampled 2.4 us for its first two 0.3 s
+     * samples and 1.9 us from the third on (Zen 5, -XX:UseAVX=2, NN:64x84x10), and more slowly still
+     * when a peer's turns kept the compiler threads from the cores.
+     */
+    private long timeCalls(long calls) throws Throwable {
+        long start = System.nanoTime();
+        for (long i = 0; i < calls; i++) {
+            call.invokeExact();
+        }
+        return System.nanoTime() - start;
     }
 
     void tearDown() throws ReflectiveOperationException {
