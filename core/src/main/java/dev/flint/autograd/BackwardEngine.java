@@ -28,7 +28,7 @@ public final class BackwardEngine {
             // A leaf is its own gradient's destination: d root / d root = seed.
             try (GradientMath.Session session = math.open(seed)) {
                 assert session != null;
-                math.accumulate(root, seed);
+                math.accumulate(root, seed, false);
             }
             return;
         }
@@ -60,7 +60,7 @@ public final class BackwardEngine {
                     aliased |= gin == g;
                     gin = math.reduceToInput(gin, in, node.op());
                     if (in.gradFn() == null) {
-                        math.accumulate(in, gin);
+                        math.accumulate(in, gin, gin != g && !grads.containsValue(gin) && once(inputGrads, gin));
                     } else {
                         V previous = grads.get(in);
                         grads.put(in, previous == null ? gin : math.add(previous, gin));
@@ -73,6 +73,17 @@ public final class BackwardEngine {
                 }
             }
         }
+    }
+
+    /** Whether {@code v} is at most one of {@code values} (by identity). */
+    private static boolean once(Object[] values, Object v) {
+        int n = 0;
+        for (Object x : values) {
+            if (x == v) {
+                n++;
+            }
+        }
+        return n <= 1;
     }
 
     /** The values with a graph node reachable from {@code root}, in topological order (inputs first). */

@@ -26,8 +26,13 @@ public interface GradientMath<V extends Differentiable<V>> {
     /** {@code a + b}, a new value. */
     V add(V a, V b);
 
-    /** Adds {@code gradient} (already of the leaf's shape) into the leaf's accumulated gradient. */
-    void accumulate(V leaf, V gradient);
+    /**
+     * Adds {@code gradient} (already of the leaf's shape) into the leaf's accumulated gradient.
+     * {@code exclusive}: nothing else in this pass holds {@code gradient} (it is neither a node's incoming
+     * gradient, nor another input's, nor waiting in the engine for a node), so a leaf with no gradient
+     * yet may keep it instead of a copy.
+     */
+    void accumulate(V leaf, V gradient, boolean exclusive);
 
     /** Frees a gradient nothing will read any more. */
     void free(V gradient);

@@ -53,6 +53,11 @@ public abstract class AbstractStorage implements Storage {
         }
     }
 
+    /** How many holders the buffer has (tensors viewing it); 0 once it has been freed. */
+    public final synchronized int holders() {
+        return Math.max(refs, 0);
+    }
+
     @Override
     public final synchronized boolean isReleased() {
         return refs <= 0;

@@ -52,8 +52,8 @@ final class TensorGradients implements GradientMath<Tensor> {
     }
 
     @Override
-    public void accumulate(Tensor leaf, Tensor gradient) {
-        leaf.accumulateGrad(gradient);
+    public void accumulate(Tensor leaf, Tensor gradient, boolean exclusive) {
+        leaf.accumulateGrad(gradient, exclusive);
     }
 
     @Override
