@@ -36,6 +36,38 @@ class ReductionsTest {
     }
 
     @Test
+    void columnSumsSplitNarrowerForTheThreadsAndStayExact() {
+        // a convolution's bias gradients: (batch, channels x h x w) summed over the batch
+        assertEquals(1184, Reductions.columnTile(1, 64, 4704, 2), "4 tiles: 2 per thread");
+        assertEquals(800, Reductions.columnTile(1, 64, 1600, 2));
+        assertEquals(1040, Reductions.columnTile(1, 33, 2049, 2), "2 tiles of 1040 and 1009, not 2048 and 1");
+        assertEquals(1600, Reductions.columnTile(4, 64, 1600, 2), "a tile per outer row: as before");
+        assertEquals(Reductions.TILE, Reductions.columnTile(1, 64, 120, 2), "too small to share");
+        assertEquals(Reductions.TILE, Reductions.columnTile(1, 64, 40_000, 2), "enough tiles already");
+        assertEquals(Reductions.TILE, Reductions.columnTile(1, 64, 4704, 1));
+        for (int[] s : new int[][] {{1, 64, 4704}, {1, 64, 1600}, {1, 33, 2049}, {2, 40, 999}}) {
+            int outer = s[0];
+            int extent = s[1];
+            int inner = s[2];
+            float[] x = new float[outer * extent * inner];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[] out = new float[outer * inner];
+            Reductions.reduce(ReduceOp.SUM, x, outer, extent, inner, out);
+            for (int o = 0; o < outer; o++) {
+                for (int j = 0; j < inner; j++) {
+                    double ref = x[o * extent * inner + j];    // the kernel's order: down the extent, in double
+                    for (int e = 1; e < extent; e++) {
+                        ref += x[(o * extent + e) * inner + j];
+                    }
+                    assertEquals((float) ref, out[o * inner + j], 0f, "sum at " + o + ", " + j);
+                }
+            }
+        }
+    }
+
+    @Test
     void emptyShapesWriteNothing() {
         float[] out = {42f};
         Reductions.reduce(ReduceOp.SUM, new float[0], 0, 3, 5, out);
