@@ -32,6 +32,10 @@ TILES = [(8, 3, "c"), (8, 3, "r"), (6, 2, "c"),
          (10, 2, "c"),
          # 256 bits on JDK 25 and later, whose C2 spills two of the 6 x 2 tile's accumulators
          (5, 2, "c"), (5, 2, "r")]
+# Tiles with the lean loop (see lean_tile): 6 x 2 at 256 bits with both operands packed.
+LEAN_TILES = [(6, 2)]
+# The packed A sliver's step in a lean tile: MR values and padding (see lean_tile).
+A_STRIDE = 8
 
 HEAD = '''package dev.flint.cpu.gemm;
 
@@ -58,11 +62,23 @@ import jdk.incubator.vector.VectorSpecies;
  * Running indices instead of {@code p * stride} keep the loop free of multiplies (measured on Zen 5:
  * 6 x 2 at 256 bits 95 -> 110 GFLOP/s per core, the fma peak), except in r8x1, whose loop indexes A and
  * B by p: with running indices C2 ran out of general registers there and carried bi through the stack.
+ *
+ * <p>{@code s6x2} is the 6 x 2 tile for a packed A and a packed B at 256 bits, with a leaner loop
+ * ({@link #s6x2}).
  */
 final class VectorTiles {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
+    /** The step of a packed A sliver that {@link #s6x2} reads: its 6 values, then 2 unused. */
+    static final int A_STRIDE = @A_STRIDE@;
+    /**
+     * Compared with the loop index of {@link #s6x2} and never equal to it (an array index is not negative):
+     * exits that are never taken, which keep C2 from hoisting every broadcast of a step above the fmas.
+     * Not final, so that C2 cannot fold the compares away.
+     */
+    private static int never1 = -1;
+    private static int never2 = -2;
 
     private VectorTiles() {
     }
@@ -118,6 +134,69 @@ def tile(mr, nv, mode):
             off = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
             at = row + off
             lines.append("        c%d%d.intoArray(t, %s);" % (r, v, at))
+    lines.append("    }")
+    return lines
+
+
+def lean_tile(mr, nv):
+    """The mr x nv tile for a packed A (step A_STRIDE) and a packed B (step nv * L), written so that C2
+    (JDK 17) compiles a lean loop. c6x2's loop ran 42 instructions a step (about 37 micro-ops) for its 12
+    fmas: a bounds check per load group (its strides are variables), index arithmetic, and an index
+    carried through the stack. At a steady 2 fmas a cycle that is 6 micro-ops a cycle, more than this
+    VM's cores sustain in their slow periods (a neighbour sharing the core's front end, probably):
+    measured in one JVM, 6 x 2 in L1 ran 82 GFLOP/s against 107 then, and so did every loop above
+    about 4.5 micro-ops a cycle, C loops included, while a C loop at 4 a cycle kept 105-108 GFLOP/s.
+    Here the loop runs over A's index itself with constant strides, so C2 drops the bounds checks
+    and computes one index, about 29 micro-ops a step. Without the checks C2 loaded all six broadcasts of
+    a step first and spilled accumulators (61 GFLOP/s); a never-taken exit after every second row
+    keeps at most two broadcasts live. Measured in one JVM, alternating: 95.7 against c6x2's 82.3
+    GFLOP/s in the slow periods, 106.5 against 107.1 otherwise. In the GEMM (two threads, the two
+    kernels interleaved in one JVM for 70 s, 40% of the rounds in a slow period): GEMM 512 1847 ->
+    1599 us, NT:128x256x512 299 -> 264; on one thread NN:128x512x512 1.14x faster in the slow rounds and
+    1.01x over all (A packed with step 8 for both kernels in that comparison)."""
+    name = "s%dx%d" % (mr, nv)
+    lines = [""]
+    lines.append("    /**")
+    lines.append("     * %d x %d vectors, A(r, p) = {@code a[ai + p * A_STRIDE + r]} (a packed sliver), B(p, v) ="
+                 % (mr, nv))
+    lines.append("     * {@code b[bi + p * %d * L + v * L]} (a packed sliver); accumulator (r, v) goes to"
+                 % nv)
+    lines.append("     * {@code t[ti + r * ldt + v * L]}. The same fma chains as c%dx%d, so the same bits; see"
+                 % (mr, nv))
+    lines.append("     * gen_vector_tiles.py's lean_tile for why the loop is written this way.")
+    lines.append("     */")
+    lines.append("    static void %s(float[] a, int ai, float[] b, int bi, int kc, float[] t, int ti, int ldt) {" % name)
+    for r in range(mr):
+        for v in range(nv):
+            lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (r, v))
+    lines.append("        int stop1 = never1;")
+    lines.append("        int stop2 = never2;")
+    lines.append("        // B's index is a fixed multiple of A's: (nv * L / A_STRIDE) * j + d")
+    lines.append("        int d = bi - %d * L / A_STRIDE * ai;" % nv)
+    lines.append("        int aEnd = ai + kc * A_STRIDE;")
+    lines.append("        for (int j = ai; j < aEnd; j += A_STRIDE) {")
+    lines.append("            int bj = %d * L / A_STRIDE * j + d;" % nv)
+    for v in range(nv):
+        off = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
+        lines.append("            FloatVector b%d = FloatVector.fromArray(S, b, bj%s);" % (v, off))
+    barrier = 0
+    for r in range(mr):
+        if r > 0 and r % 2 == 0:
+            barrier += 1
+            lines.append("            if (j == stop%d) {" % barrier)
+            lines.append("                break;")
+            lines.append("            }")
+        idx = "j" if r == 0 else "j + %d" % r
+        lines.append("            FloatVector a%d = FloatVector.broadcast(S, a[%s]);" % (r, idx))
+        for v in range(nv):
+            lines.append("            c%d%d = a%d.fma(b%d, c%d%d);" % (r, v, r, v, r, v))
+    assert barrier == 2, "the fields never1 and never2 serve two exits"
+    lines.append("        }")
+    for r in range(mr):
+        row = "ti" if r == 0 else ("ti + ldt" if r == 1 else "ti + %d * ldt" % r)
+        for v in range(nv):
+            off = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
+            lines.append("        c%d%d.intoArray(t, %s%s);" % (r, v, row, off))
     lines.append("    }")
     return lines
 
@@ -274,9 +353,11 @@ def conv_weight(rr, tt):
 
 
 def main():
-    body = [HEAD.rstrip("\n")]
+    body = [HEAD.rstrip("\n").replace("@A_STRIDE@", str(A_STRIDE))]
     for mr, nv, mode in TILES:
         body += tile(mr, nv, mode)
+    for mr, nv in LEAN_TILES:
+        body += lean_tile(mr, nv)
     body.append("}")
     with open(OUT, "w") as f:
         f.write("\n".join(body) + "\n")

@@ -65,6 +65,11 @@ final class VectorKernel implements Kernel {
     static final boolean FIVE_ROWS = !WIDE && fiveRowTile();
     /** Rows of the register tile. */
     static final int MR = WIDE ? 8 : FIVE_ROWS ? 5 : 6;
+    /**
+     * The step of a packed A sliver: MR floats, except for the 6-row tile, whose slivers are padded to
+     * {@link VectorTiles#A_STRIDE} so that {@link VectorTiles#s6x2} can read them with a lean loop.
+     */
+    static final int AS = WIDE || FIVE_ROWS ? MR : VectorTiles.A_STRIDE;
     /** Vectors across the register tile. */
     private static final int NV = WIDE ? 3 : 2;
     /** Columns of the register tile. */
@@ -276,7 +281,7 @@ final class VectorKernel implements Kernel {
         boolean rowsInPlace = WIDE && !g.transA() && j1 - j0 < ROWS_IN_PLACE_BELOW;
         boolean packA = !g.transA() && !rowsInPlace;
         float[][] buffers = BUFFERS.get();
-        grow(buffers, 0, (packA ? mcMax : MR) * kcMax, MC * kcLimit);
+        grow(buffers, 0, sliverAt(packA ? mcMax : MR, kcMax), sliverAt(MC, kcLimit));
         grow(buffers, 1, (directB ? NR : ncMax) * kcMax, NC * kcLimit);
         float[] ap = buffers[0];
         float[] bp = buffers[1];
@@ -319,7 +324,7 @@ final class VectorKernel implements Kernel {
                     if (packA) {
                         if (edgeRow >= 0) {
                             packA(g, ap, 0, ic, fullRows, pc, kc);
-                            packA(g, ap, fullRows * kc, edgeRow, MR, pc, kc);
+                            packA(g, ap, sliverAt(fullRows, kc), edgeRow, MR, pc, kc);
                         } else {
                             packA(g, ap, 0, ic, mc, pc, kc);
                         }
@@ -334,8 +339,8 @@ final class VectorKernel implements Kernel {
                         // how this sliver of A is read: packed (aStep MR), transposed A in place
                         // (aStep lda), or rows in place; a short edge sliver is always packed
                         float[] as = ap;
-                        int ai = packA ? ir * kc : 0;
-                        int aStep = MR;
+                        int ai = packA ? sliverAt(ir, kc) : 0;
+                        int aStep = AS;
                         boolean rows = false;
                         if (!packA && mr < MR) {
                             packA(g, ap, 0, row, mr, pc, kc);
@@ -412,7 +417,7 @@ final class VectorKernel implements Kernel {
     private static void byColumnSlivers(GemmArgs g, int i0, int i1, int j0, int j1) {
         int kc = g.k();
         float[][] buffers = BUFFERS.get();
-        grow(buffers, 0, roundUp(Math.min(CHUNK_ROWS, i1 - i0), MR) * kc, CHUNK_ROWS * KC);
+        grow(buffers, 0, sliverAt(roundUp(Math.min(CHUNK_ROWS, i1 - i0), MR), kc), sliverAt(CHUNK_ROWS, KC));
         grow(buffers, 1, roundUp(Math.min(NC, j1 - j0), NR) * kc, NC * KC);
         float[] ap = buffers[0];
         float[] bp = buffers[1];
@@ -426,7 +431,7 @@ final class VectorKernel implements Kernel {
             int edgeRow = shiftedEdges(straight, ma, fullRows) ? ia + ma - MR : -1;
             if (edgeRow >= 0) {
                 packA(g, ap, 0, ia, fullRows, 0, kc);
-                packA(g, ap, fullRows * kc, edgeRow, MR, 0, kc);
+                packA(g, ap, sliverAt(fullRows, kc), edgeRow, MR, 0, kc);
             } else {
                 packA(g, ap, 0, ia, ma, 0, kc);
             }
@@ -455,15 +460,15 @@ final class VectorKernel implements Kernel {
                         // tile) cost compute's k = 10 shapes 3% (NN:128x256x10 4.71 -> 4.88 us, interleaved)
                         if (oneVector) {
                             if (straight && mr == MR && nr == L) {
-                                tile1(ap, ir * kc, MR, false, 0, bp, jr * kc, NR, kc, c, g.cIndex(row, col), ldc);
+                                tile1(ap, sliverAt(ir, kc), AS, false, 0, bp, jr * kc, NR, kc, c, g.cIndex(row, col), ldc);
                             } else {
-                                tile1(ap, ir * kc, MR, false, 0, bp, jr * kc, NR, kc, t, 0, NR);
+                                tile1(ap, sliverAt(ir, kc), AS, false, 0, bp, jr * kc, NR, kc, t, 0, NR);
                                 update(g, t, NR, row, mr, col, nr, true);
                             }
                         } else if (straight && mr == MR && nr == NR) {
-                            tile(ap, ir * kc, MR, false, 0, bp, jr * kc, NR, kc, c, g.cIndex(row, col), ldc);
+                            tile(ap, sliverAt(ir, kc), AS, false, 0, bp, jr * kc, NR, kc, c, g.cIndex(row, col), ldc);
                         } else {
-                            tile(ap, ir * kc, MR, false, 0, bp, jr * kc, NR, kc, t, 0, NR);
+                            tile(ap, sliverAt(ir, kc), AS, false, 0, bp, jr * kc, NR, kc, t, 0, NR);
                             update(g, t, NR, row, mr, col, nr, true);
                         }
                     }
@@ -506,7 +511,12 @@ final class VectorKernel implements Kernel {
         if (FIVE_ROWS) {
             VectorTiles.c5x2(a, ai, aStep, b, bi, bStep, kc, t, ti, ldt);
         } else if (!WIDE) {
-            VectorTiles.c6x2(a, ai, aStep, b, bi, bStep, kc, t, ti, ldt);
+            // both slivers packed (or read in place with the same strides): the lean loop
+            if (aStep == AS && bStep == NR) {
+                VectorTiles.s6x2(a, ai, b, bi, kc, t, ti, ldt);
+            } else {
+                VectorTiles.c6x2(a, ai, aStep, b, bi, bStep, kc, t, ti, ldt);
+            }
         } else if (rows) {
             VectorTiles.r8x3(a, ai, lda, b, bi, bStep, kc, t, ti, ldt);
         } else {
@@ -542,7 +552,7 @@ final class VectorKernel implements Kernel {
         int k = g.k();
         int nr = j1 - j0;
         float[][] buffers = BUFFERS.get();
-        grow(buffers, 0, MR * Math.min(KC, k), MC * KC);
+        grow(buffers, 0, AS * Math.min(KC, k), sliverAt(MC, KC));
         grow(buffers, 1, NARROW * Math.min(KC, k), NC * KC);
         float[] ap = buffers[0];
         float[] bp = buffers[1];
@@ -563,7 +573,7 @@ final class VectorKernel implements Kernel {
                     packA(g, ap, 0, row, mr, pc, kc);
                     as = ap;
                     ai = 0;
-                    aStep = MR;
+                    aStep = AS;
                 } else if (g.transA()) {
                     ai = g.aOff() + pc * lda + row;
                 } else {
@@ -783,6 +793,11 @@ final class VectorKernel implements Kernel {
         }
     }
 
+    /** Where the packed A sliver of row {@code rows} (a multiple of MR) of a block starts, for steps of depth kc. */
+    private static int sliverAt(int rows, int kc) {
+        return rows / MR * AS * kc;
+    }
+
     private static int roundUp(int x, int multiple) {
         return (x + multiple - 1) / multiple * multiple;
     }
@@ -966,23 +981,27 @@ final class VectorKernel implements Kernel {
         z6.rearrange(ROT_DOWN1).blend(z7, HIGH1).intoArray(dst, d + 7 * width);
     }
 
-    /** ap holds MR-tall slivers from {@code at}: ap[at + ir * kc + p * MR + r] = op(A)[ic + ir + r, pc + p], zero past m. */
+    /**
+     * ap holds MR-tall slivers from {@code at}, each step {@link #AS} floats: ap[at + sliverAt(ir, kc) +
+     * p * AS + r] = op(A)[ic + ir + r, pc + p] for r < MR, zero past m (a step's padding past MR is left
+     * as it was: no tile reads it).
+     */
     private static void packA(GemmArgs g, float[] ap, int at, int ic, int mc, int pc, int kc) {
         float[] a = g.a();
         int lda = g.lda();
         int aOff = g.aOff();
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int dst = at + ir * kc;
+            int dst = at + sliverAt(ir, kc);
             if (mr < MR) {
-                Arrays.fill(ap, dst, dst + kc * MR, 0f);
+                Arrays.fill(ap, dst, dst + kc * AS, 0f);
             }
             if (!g.transA()) {
-                transposeRows(a, aOff + (ic + ir) * lda + pc, lda, mr, kc, ap, dst, MR);
+                transposeRows(a, aOff + (ic + ir) * lda + pc, lda, mr, kc, ap, dst, AS);
             } else {
                 // op(A)'s column p is a stored row: the sliver's mr values are adjacent
                 int src = aOff + pc * lda + ic + ir;
-                for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+                for (int p = 0; p < kc; p++, src += lda, dst += AS) {
                     for (int r = 0; r < mr; r++) {
                         ap[dst + r] = a[src + r];
                     }
