@@ -108,6 +108,8 @@ final class VectorKernel implements Kernel {
     static final int SHORT = 10;
     /** Columns of the short path's tile (two vectors). */
     private static final int SHORT_NR = 2 * L;
+    /** From this many columns of C, a transposed A is packed at 256 bits ({@link #packsTransposedA}). */
+    static final int PACK_TRANSPOSED_A_COLUMNS = 384;
     /** Up to this many rows of C, full B slivers are read in place instead of packed. */
     static final int DIRECT_B_ROWS = 32;
     /**
@@ -279,7 +281,7 @@ final class VectorKernel implements Kernel {
         // than it saves: full slivers are read in place (row stride ldb), only the ragged edge is packed.
         boolean directB = !g.transB() && i1 - i0 <= DIRECT_B_ROWS;
         boolean rowsInPlace = WIDE && !g.transA() && j1 - j0 < ROWS_IN_PLACE_BELOW;
-        boolean packA = !g.transA() && !rowsInPlace;
+        boolean packA = !rowsInPlace && (!g.transA() || packsTransposedA(g));
         float[][] buffers = BUFFERS.get();
         grow(buffers, 0, sliverAt(packA ? mcMax : MR, kcMax), sliverAt(MC, kcLimit));
         grow(buffers, 1, (directB ? NR : ncMax) * kcMax, NC * kcLimit);
@@ -336,7 +338,7 @@ final class VectorKernel implements Kernel {
                             mr = MR;
                             row = edgeRow;
                         }
-                        // how this sliver of A is read: packed (aStep MR), transposed A in place
+                        // how this sliver of A is read: packed (aStep AS), transposed A in place
                         // (aStep lda), or rows in place; a short edge sliver is always packed
                         float[] as = ap;
                         int ai = packA ? sliverAt(ir, kc) : 0;
@@ -344,7 +346,7 @@ final class VectorKernel implements Kernel {
                         boolean rows = false;
                         if (!packA && mr < MR) {
                             packA(g, ap, 0, row, mr, pc, kc);
-                        } else if (g.transA()) {
+                        } else if (!packA && g.transA()) {
                             as = a;
                             ai = g.aOff() + pc * lda + row;
                             aStep = lda;
@@ -393,6 +395,18 @@ final class VectorKernel implements Kernel {
                 }
             }
         }
+    }
+
+    /**
+     * Whether a transposed A is packed (a copy: op(A)'s column p is a stored row) instead of read in
+     * place: at 256 bits, for C at least {@link #PACK_TRANSPOSED_A_COLUMNS} wide, so that the lean tile
+     * ({@link VectorTiles#s6x2}) reads it. Measured on Zen 5 at -XX:UseAVX=2 (two threads, the two ways
+     * interleaved in one JVM, median ratio of rounds): TN:512x784x128 +2% (a tenth of the rounds +22%),
+     * TN:120x400x64 +2%, TN:256x512x128 even; narrower C lost to the copy (TN:84x120x64 -7%,
+     * TN:10x256x128 -9%).
+     */
+    private static boolean packsTransposedA(GemmArgs g) {
+        return !WIDE && !FIVE_ROWS && g.n() >= PACK_TRANSPOSED_A_COLUMNS;
     }
 
     /**
