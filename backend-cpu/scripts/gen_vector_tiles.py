@@ -85,6 +85,17 @@ final class VectorTiles {
 '''
 
 
+def store_accumulators(mr, nv, arr, base, ld):
+    """The lines that store accumulator c{r}{v} at {arr}[{base} + r * {ld} + v * L], for every r < mr and v < nv."""
+    lines = []
+    for r in range(mr):
+        row = base if r == 0 else ("%s + %s" % (base, ld) if r == 1 else "%s + %d * %s" % (base, r, ld))
+        for v in range(nv):
+            off = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
+            lines.append("        c%d%d.intoArray(%s, %s%s);" % (r, v, arr, row, off))
+    return lines
+
+
 def tile(mr, nv, mode):
     name = "%s%dx%d" % (mode, mr, nv)
     a_arg = "int aStep" if mode == "c" else "int lda"
@@ -128,12 +139,7 @@ def tile(mr, nv, mode):
         for v in range(nv):
             lines.append("            c%d%d = a%d.fma(b%d, c%d%d);" % (r, v, r, v, r, v))
     lines.append("        }")
-    for r in range(mr):
-        row = "ti" if r == 0 else ("ti + ldt" if r == 1 else "ti + %d * ldt" % r)
-        for v in range(nv):
-            off = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
-            at = row + off
-            lines.append("        c%d%d.intoArray(t, %s);" % (r, v, at))
+    lines += store_accumulators(mr, nv, "t", "ti", "ldt")
     lines.append("    }")
     return lines
 
@@ -192,11 +198,7 @@ def lean_tile(mr, nv):
             lines.append("            c%d%d = a%d.fma(b%d, c%d%d);" % (r, v, r, v, r, v))
     assert barrier == 2, "the fields never1 and never2 serve two exits"
     lines.append("        }")
-    for r in range(mr):
-        row = "ti" if r == 0 else ("ti + ldt" if r == 1 else "ti + %d * ldt" % r)
-        for v in range(nv):
-            off = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
-            lines.append("        c%d%d.intoArray(t, %s%s);" % (r, v, row, off))
+    lines += store_accumulators(mr, nv, "t", "ti", "ldt")
     lines.append("    }")
     return lines
 
@@ -269,11 +271,7 @@ def conv_forward(mr, nv):
         for v in range(nv):
             lines.append("            c%d%d = w%d.fma(x%d, c%d%d);" % (r, v, r, v, r, v))
     lines.append("        }")
-    for r in range(mr):
-        row = "yAt" if r == 0 else ("yAt + ldy" if r == 1 else "yAt + %d * ldy" % r)
-        for v in range(nv):
-            o = "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)
-            lines.append("        c%d%d.intoArray(y, %s%s);" % (r, v, row, o))
+    lines += store_accumulators(mr, nv, "y", "yAt", "ldy")
     lines.append("    }")
     return lines
 
