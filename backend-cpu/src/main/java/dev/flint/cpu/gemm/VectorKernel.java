@@ -25,7 +25,9 @@ import jdk.incubator.vector.VectorSpecies;
  * cycle per element here; with 8-lane vectors, 8 x 8 blocks in registers take about 0.7), so it is
  * skipped where it cannot pay for itself:
  * <ul>
- *   <li>A transposed (op(A)'s column p holds a tile's rows side by side) is read in place;</li>
+ *   <li>A transposed (op(A)'s column p holds a tile's rows side by side) is read in place, except at
+ *       256 bits for C at least 384 columns wide, where it is copied for the lean tile
+ *       ({@link #packsTransposedA});</li>
  *   <li>with 512-bit tiles, a row-major A is read in place when the panel is narrow (its packing
  *       would serve few B slivers);</li>
  *   <li>a product with B transposed ({@code x W^T} of a linear layer) is split between threads by
