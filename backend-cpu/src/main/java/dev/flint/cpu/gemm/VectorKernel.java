@@ -115,6 +115,21 @@ final class VectorKernel implements Kernel {
     /** Up to this many rows of C, full B slivers are read in place instead of packed. */
     static final int DIRECT_B_ROWS = 32;
     /**
+     * Up to this many rows of C, B is read in place too where its block (k x the block's columns) is
+     * at most {@link #DIRECT_B_FLOATS}: packing it copied all of B for a few row slivers, while B that
+     * small stays in cache read in place. Measured on Zen 5 (two threads where the call is split, the two
+     * ways interleaved in one JVM, medians): at 512 bits NN:128x256x10 6.95 -> 6.55 us, NN:64x84x10 1.31
+     * -> 1.22, TN:84x120x64 6.63 -> 6.15, TN:120x400x64 21.9 -> 19.6, NN:256x256x256 111 -> 107,
+     * NN:200x300x100 38.0 -> 35.5; with more rows it lost (NN:512x256x64 47.6 -> 50.5 with 256 rows a
+     * thread, NN:1024x128x128 94.6 -> 99.0). At 256 bits packing B also buys the lean tile
+     * ({@link VectorTiles#s6x2}), so only blocks that fit L1 qualify: NN:128x256x10 10.5 -> 10.2,
+     * NN:64x84x10 1.93 -> 1.79, TN:84x120x64 10.2 -> 9.6, NN:128x512x16 13.1 -> 12.3; larger blocks lost
+     * in the VM's slow periods (NN:200x300x100 83.6 -> 94.8, GEMM 256 211 -> 216).
+     */
+    static final int DIRECT_B_SMALL_ROWS = 128;
+    /** See {@link #DIRECT_B_SMALL_ROWS}: 256 KiB at 512 bits, 32 KiB (L1) at 256. */
+    static final int DIRECT_B_FLOATS = WIDE ? 1 << 16 : 1 << 13;
+    /**
      * With 512-bit tiles, a row-major A is read in place for column blocks narrower than this: its
      * packing (a transpose) would serve fewer than about ten B slivers, while reading rows in place
      * costs the tile only a few percent (measured on Zen 5: 8 x 3 at 200-215 GFLOP/s against 220).
@@ -281,7 +296,8 @@ final class VectorKernel implements Kernel {
         int mcMax = roundUp(Math.min(MC, i1 - i0), MR);
         // With few rows each B value is used by one or two row slivers only, so copying B costs more
         // than it saves: full slivers are read in place (row stride ldb), only the ragged edge is packed.
-        boolean directB = !g.transB() && i1 - i0 <= DIRECT_B_ROWS;
+        boolean directB = !g.transB() && (i1 - i0 <= DIRECT_B_ROWS
+                || i1 - i0 <= DIRECT_B_SMALL_ROWS && (long) k * (j1 - j0) <= DIRECT_B_FLOATS);
         boolean rowsInPlace = WIDE && !g.transA() && j1 - j0 < ROWS_IN_PLACE_BELOW;
         boolean packA = !rowsInPlace && (!g.transA() || packsTransposedA(g));
         float[][] buffers = BUFFERS.get();

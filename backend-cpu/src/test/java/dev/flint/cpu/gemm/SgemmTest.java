@@ -243,9 +243,10 @@ class SgemmTest {
         int before = Parallel.threads();
         try {
             // 128 x 512 splits columns mid-panel (32 vectors, 10.7 panels); 1000 x 12 x 300 takes the
-            // dot-product path for narrow C with B transposed on several threads
+            // dot-product path for narrow C with B transposed on several threads; 200 x 300 packs B on one
+            // thread (200 rows) and reads it in place on two (100 rows each, B small: DIRECT_B_SMALL_ROWS)
             int[][] shapes = {{197, 611, 300}, {611, 197, 300}, {64, 1030, 40}, {1030, 33, 70}, {4, 3000, 100},
-                {2, 5000, 150}, {128, 512, 300}, {1000, 12, 300}};
+                {2, 5000, 150}, {128, 512, 300}, {1000, 12, 300}, {200, 300, 20}, {200, 300, 100}};
             for (int[] s : shapes) {
                 for (int tr = 0; tr < 4; tr++) {
                     Case t = new Case((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 1.5f, 0.25f, 1, 2, 3, 0, 0, 0);
@@ -283,11 +284,12 @@ class SgemmTest {
             // computed as its transpose), 9 or 10 rows (the short tile), tiles stored straight into C
             // (alpha 1, one kc block); x W^T computed as its transpose on one thread and split by columns
             // on two (128 x 256, 64 x 84); one kc block with many rows, A packed by column slivers (403 x
-            // 530), in more than one chunk of rows on one thread (1100 x 520)
+            // 530), in more than one chunk of rows on one thread (1100 x 520); a small B read in place by
+            // up to 128 rows a thread (200 x 300 x 20 on two threads, 120 x 400 x 64)
             int[][] shapes = {{128, 512, 300}, {512, 128, 300}, {64, 120, 400}, {37, 101, 1100}, {20, 300, 70},
                 {100, 700, 600}, {9, 33, 17}, {64, 10, 84}, {10, 84, 64}, {100, 16, 600}, {16, 200, 30},
                 {13, 13, 40}, {128, 256, 10}, {9, 100, 600}, {10, 256, 128}, {128, 256, 300}, {64, 84, 120},
-                {403, 530, 300}, {1100, 520, 40}};
+                {403, 530, 300}, {1100, 520, 40}, {200, 300, 20}, {120, 400, 64}};
             for (float alpha : new float[] {1.5f, 1f}) {
                 for (int[] s : shapes) {
                     Operands op = Operands.of(s, 21);
