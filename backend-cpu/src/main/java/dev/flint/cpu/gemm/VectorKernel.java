@@ -35,7 +35,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       512-bit tiles, where x has fewer rows than each thread's share of W, it is computed as its
  *       transpose {@code C^T = W x^T} instead, so that the smaller operand is the one transposed
  *       (128 x 512 x 784 on two threads: 100K elements a thread instead of 200K; {@link #swapsOperands});</li>
- *   <li>B is read in place when C has only a few rows.</li>
+ *   <li>B is read in place when a thread has only a few rows of C, or up to 128 and B is small
+ *       ({@link #DIRECT_B_SMALL_ROWS}).</li>
  * </ul>
  *
  * <p>Per C element the arithmetic is a chain of fmas in k order, then one alpha/beta update per kc
