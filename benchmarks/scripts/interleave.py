@@ -21,7 +21,11 @@ the machine. Here, per workload:
 Only one process runs at a time; the others wait on their standard input.
 
 The JSON written lists, per workload, Flint's per-call seconds of each sample and every peer
-configuration's, sample i of each taken in round i. report.py (--interleaved) takes the PyTorch
+configuration's, sample i of each taken in round i, and beside each list the process's CPU seconds per
+call over the same samples (flint_cpu, and cpu in each peer configuration): CPU / wall is how many cores
+the sample kept busy. PyTorch's "1 thread" is torch.set_num_threads(1), which does not reach the BLAS
+that this build hands its matrix products to (Debian's, BLAS_INFO=generic: OpenBLAS with its own
+threads), so its GEMMs can still use every core. report.py (--interleaved) takes the PyTorch
 configuration with the lowest median, the per-round ratio Flint / that configuration, and as the row's
 ratio the median of those ratios.
 
@@ -133,7 +137,10 @@ class Flint(Worker):
         self.command("warm %g" % seconds)
 
     def sample(self, seconds):
-        return float(self.command("sample %g" % seconds)[1])
+        """(wall seconds per call, the JVM's CPU seconds per call or None where it does not say)"""
+        words = self.command("sample %g" % seconds)
+        cpu = float(words[3]) if len(words) > 3 else -1.0
+        return float(words[1]), (cpu if cpu >= 0 else None)
 
     def close(self):
         super().close("quit")
@@ -231,6 +238,7 @@ def main():
             try:
                 samples = {"flint": []}
                 meta = {}
+                cpu_samples = {}   # per sample: CPU seconds per call of the process (None where unknown)
                 last = [None]
                 peers_warm = False
 
@@ -259,13 +267,16 @@ def main():
 
                     def flint_turn():
                         switch_to(flint)
-                        samples["flint"].append(flint.sample(flint_sample))
+                        wall, cpu = flint.sample(flint_sample)
+                        samples["flint"].append(wall)
+                        cpu_samples.setdefault("flint", []).append(cpu)
 
                     def peers_turn():
                         for key, w, fields in configs:
                             switch_to(w)
                             a = w.command(cmd="sample", seconds=peer_sample, **fields)
                             samples.setdefault(key, []).append(a["seconds"])
+                            cpu_samples.setdefault(key, []).append(a.get("cpu_seconds"))
                             meta[key] = {"peer": fields["peer"], "threads": fields.get("threads"),
                                          "capability": a.get("capability"), "config": a.get("config", "")}
                     for turn in ((flint_turn, peers_turn) if i % 2 == 0 else (peers_turn, flint_turn)):
@@ -273,7 +284,8 @@ def main():
                 report["workloads"].append({
                     "workload": wid, "benchmark": "dev.flint.benchmarks." + bench,
                     "params": dict(params, backend="cpu"), "flint": samples.pop("flint"),
-                    "peers": {k: dict(meta[k], samples=v) for k, v in samples.items()}})
+                    "flint_cpu": cpu_samples.pop("flint", []),
+                    "peers": {k: dict(meta[k], samples=v, cpu=cpu_samples.get(k, [])) for k, v in samples.items()}})
                 f = sorted(report["workloads"][-1]["flint"])[rounds * forks // 2]
                 best = min(sorted(v)[rounds * forks // 2] for k, v in samples.items() if k.startswith("torch"))
                 print("interleave: [%s] %s: Flint %.4g ms, PyTorch's best configuration %.4g ms (medians)" % (

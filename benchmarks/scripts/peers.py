@@ -290,7 +290,8 @@ def serve(mode, with_torch):
     Flint's. Reads one JSON object per line on standard input, answers one per line on standard output:
       {"cmd": "warm" or "sample", "peer": "torch" or "numpy", "workload": ID, "threads": T, "seconds": S}
         warm: calls the workload for S seconds; sample: times as many calls as the latest rate says fill
-        S seconds (at least one); answers {"seconds": PER_CALL, "calls": N, "config": ..., "capability": ...}
+        S seconds (at least one); answers {"seconds": PER_CALL, "cpu_seconds": CPU_PER_CALL, "calls": N,
+        "config": ..., "capability": ...}, CPU_PER_CALL being this process's CPU time (all threads) per call
       {"cmd": "drop"}: forgets the workloads' inputs;  {"cmd": "info"}: versions and capability
     A workload is set up on first use. A bad command gets {"error": MESSAGE} and the worker goes on."""
     torch = None
@@ -315,17 +316,18 @@ def serve(mode, with_torch):
         return cases[(peer, wid)]
 
     def run(peer, wid, calls):
+        """(wall seconds, this process's CPU seconds, all its threads) of calls calls"""
         fn, _ = case(peer, wid)
         if peer == "torch":
             with grad_mode(torch, wid):
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 for _ in range(calls):
                     fn()
-                return time.perf_counter() - start
-        start = time.perf_counter()
+                return time.perf_counter() - start, time.process_time() - cpu
+        start, cpu = time.perf_counter(), time.process_time()
         for _ in range(calls):
             fn()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
     for line in sys.stdin:
         if not line.strip():
@@ -349,7 +351,7 @@ def serve(mode, with_torch):
                 if cmd["cmd"] == "warm":
                     start, calls, batch = time.perf_counter(), 0, 1
                     while True:
-                        took = run(peer, wid, batch)
+                        took, cpu = run(peer, wid, batch)
                         calls += batch
                         rate[key] = took / batch
                         if time.perf_counter() - start >= seconds:
@@ -357,9 +359,10 @@ def serve(mode, with_torch):
                         batch = max(1, int(0.01 / max(rate[key], 1e-9)))
                 else:
                     calls = max(1, int(seconds / rate[key])) if key in rate else 1
-                    rate[key] = run(peer, wid, calls) / calls
-                answer = {"seconds": rate[key], "calls": calls, "config": case(peer, wid)[1],
-                          "capability": capability}
+                    took, cpu = run(peer, wid, calls)
+                    rate[key] = took / calls
+                answer = {"seconds": rate[key], "cpu_seconds": cpu / calls, "calls": calls,
+                          "config": case(peer, wid)[1], "capability": capability}
             else:
                 raise ValueError("unknown command '%s'" % cmd["cmd"])
         except Exception as e:   # the driver reads the error and stops this workload, not the run

@@ -286,12 +286,23 @@ def interleaved_rows(data):
             rounds.append({"k": str(i + 1), "flint": f, "torch": t, "torch_r": dict(best, peer="torch"),
                            "bytes": nbytes, "numpy": numpy[i] if numpy and i < len(numpy) else None,
                            "ratio": f / t})
+        torch_cores = cores_busy(best["samples"], best.get("cpu"))
+        config = peer_config(dict(best, peer="torch"))
         p = {"rounds": rounds, "how": "interleaved", "bytes": nbytes,
              "ratio": statistics.median(x["ratio"] for x in rounds),
              "flint": statistics.median(e["flint"]), "torch": statistics.median(best["samples"]),
-             "numpy": statistics.median(numpy) if numpy else None, "torch_config": peer_config(dict(best, peer="torch"))}
+             "numpy": statistics.median(numpy) if numpy else None,
+             "torch_config": config + ("; %.1f cores busy" % torch_cores if torch_cores is not None else ""),
+             "flint_cores": cores_busy(e["flint"], e.get("flint_cpu")), "torch_cores": torch_cores}
         paired[wid] = p
     return paired
+
+
+def cores_busy(wall, cpu):
+    """Median over samples of the process's CPU seconds / wall seconds (interleave.py records both per
+    call), or None where the samples have no CPU time (JSON from before it was recorded)."""
+    ratios = [c / w for w, c in zip(wall, cpu or []) if c is not None and w > 0]
+    return statistics.median(ratios) if ratios else None
 
 
 def how(p, what="rounds"):
@@ -317,15 +328,21 @@ def interleaved_table(paired):
         if p.get("how") != "interleaved":
             continue
         ratios = [x["ratio"] for x in p["rounds"]]
-        out.append("| %s | %s | %s (%s) | %s | **%.2fx** (%.2fx-%.2fx) | %d |" % (
-            w, fmt_time(p["flint"]), fmt_time(p["torch"]), p["torch_config"], fmt_time(p["numpy"]),
+        flint_cores = p.get("flint_cores")
+        out.append("| %s | %s%s | %s (%s) | %s | **%.2fx** (%.2fx-%.2fx) | %d |" % (
+            w, fmt_time(p["flint"]), " (%.1f cores busy)" % flint_cores if flint_cores is not None else "",
+            fmt_time(p["torch"]), p["torch_config"], fmt_time(p["numpy"]),
             p["ratio"], min(ratios), max(ratios), len(ratios)))
     out += ["", "Each round: one sample of Flint's benchmark (in one of two or three JVMs run one after the "
                 "other, each warmed up) and one of every peer "
                 "configuration (PyTorch per CPU capability at 1 and 2 threads; NumPy where it has the workload), "
                 "in alternating order, all within about a second (scripts/interleave.py). A row's ratio is the "
                 "median over rounds of Flint's sample / the sample of PyTorch's configuration with the lowest "
-                "median; the main run's ratios compare figures measured minutes apart."]
+                "median; the main run's ratios compare figures measured minutes apart. \"Cores busy\" is the "
+                "median over samples of the process's CPU time / wall time (all its threads, spinning ones "
+                "included). PyTorch's thread count is torch.set_num_threads; this build hands matrix "
+                "products to Debian's BLAS (OpenBLAS, its own threads), which that setting does not reach, so "
+                "a 1-thread configuration's GEMMs can still keep every core busy."]
     return out
 
 

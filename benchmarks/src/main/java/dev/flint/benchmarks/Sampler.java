@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Field;
@@ -36,7 +37,10 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code warm SECONDS}: calls the benchmark for that long; answers {@code sampler: warm CALLS};
  *   <li>{@code sample SECONDS}: times a loop of calls as long as the warm-up's rate says fills that
- *       time (at least one call); answers {@code sampler: sample SECONDS_PER_CALL CALLS};
+ *       time (at least one call); answers {@code sampler: sample SECONDS_PER_CALL CALLS CPU_PER_CALL},
+ *       the last the JVM's CPU seconds per call over the same loop (all its threads, spinning pool
+ *       threads included; -1 where the JVM does not report its CPU time), so that CPU / wall says how
+ *       many cores the sample kept busy;
  *   <li>{@code quit}: tears down and exits.
  * </ul>
  * It answers {@code sampler: ready} once set up, and {@code sampler: error MESSAGE} (then exits 1) on
@@ -123,8 +127,19 @@ public final class Sampler {
             return "warm " + warm(seconds);
         }
         long calls = perCall > 0 ? Math.max(1, (long) (seconds / perCall)) : 1;
+        long cpuBefore = processCpuNanos();
         perCall = timeCalls(calls) * 1e-9 / calls;
-        return String.format(Locale.ROOT, "sample %.6e %d", perCall, calls);
+        long cpuAfter = processCpuNanos();
+        double cpuPerCall = cpuBefore < 0 || cpuAfter < 0 ? -1 : (cpuAfter - cpuBefore) * 1e-9 / calls;
+        return String.format(Locale.ROOT, "sample %.6e %d %.6e", perCall, calls, cpuPerCall);
+    }
+
+    /** CPU nanoseconds used by this JVM so far (all threads), or -1 where the JVM does not say. */
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** Calls the benchmark in batches until {@code seconds} have passed; the rate of the last batch. */

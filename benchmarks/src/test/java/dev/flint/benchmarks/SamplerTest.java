@@ -26,6 +26,12 @@ class SamplerTest {
             // a 16x8x4 GEMM takes well under a millisecond, so 0.02 s holds many calls
             assertTrue(perCall > 0 && perCall < 1e-3, "seconds per call " + perCall);
             assertTrue(calls > 1, "calls in the sample: " + calls);
+            // the JVM's CPU time over the same calls: positive, and at most what its cores could give
+            double cpuPerCall = Double.parseDouble(sample[3]);
+            int cores = Runtime.getRuntime().availableProcessors();
+            assertTrue(cpuPerCall > 0 && cpuPerCall <= 1.5 * cores * perCall,
+                    "CPU seconds per call " + cpuPerCall + " against " + perCall + " s of wall time on " + cores
+                            + " cores");
         } finally {
             s.tearDown();
         }
