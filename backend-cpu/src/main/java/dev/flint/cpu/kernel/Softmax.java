@@ -112,12 +112,22 @@ public final class Softmax {
     }
 
     /**
-     * Rows shorter than a vector (a 10-class head) take {@link #shiftedExp}: the per-row path ran every
-     * exponential of such a row in scalar code (no whole vector fits), about 100 ns a row.
+     * Rows shorter than {@value #SHORT_ROW_VECTORS} vectors (a 10-class head at any width) take
+     * {@link #shiftedExp}: the per-row path runs the exponentials before a row's first aligned vector
+     * and after its last whole one in scalar code, up to two vectors' worth a row, about 100 ns a row
+     * when no whole vector fits. Measured on Zen 5, 256 rows, both paths interleaved in one JVM (us,
+     * softmax forward / cross-entropy forward): at 256 bits 10 columns 19.7 -> 10.7 / 24.4 -> 17.3, 17
+     * columns 25.9 -> 14.4 / 29.7 -> 22.0, 31 columns 30.1 -> 20.8 / 33.6 -> 30.4; at 512 bits 17
+     * columns 28.1 -> 9.1 / 31.8 -> 13.5, 63 columns 37.3 -> 18.5 / 38.8 -> 24.3. At 100 columns (512
+     * bits) the block path's one-at-a-time row sum made cross-entropy slower (22.3 -> 26.6): longer rows
+     * stay on the per-row path. Log-softmax always does (it stores no exponentials).
      */
-    private static boolean shortRows(int cols) {
-        return FloatMath.VECTOR && cols < VectorExp.lanes();
+    static boolean shortRows(int cols) {
+        return FloatMath.VECTOR && cols < SHORT_ROW_VECTORS * VectorExp.lanes();
     }
+
+    /** Rows shorter than this many vectors take the block path ({@link #shortRows}). */
+    static final int SHORT_ROW_VECTORS = 4;
 
     /**
      * {@code y[i] = exp(x[i] - max of i's row)} for the rows [r0, r1) of {@code cols} each: the shifted

@@ -10,13 +10,16 @@ import org.junit.jupiter.api.Test;
 class SoftmaxTest {
 
     @Test
-    void rowsShorterThanAVectorGetTheSameBitsWhateverTheirChunk() {
-        // rows under one vector run their exponentials as one block (Softmax.shortRows), every element in
-        // the vector lanes; each element must come out as when its row is computed alone, so that the
-        // chunks the threads take change nothing: -inf, huge and NaN logits included
+    void shortRowsGetTheSameBitsWhateverTheirChunk() {
+        // rows under four vectors run their exponentials as one block (Softmax.shortRows), every element
+        // in the vector lanes; each element must come out as when its row is computed alone, so that the
+        // chunks the threads take change nothing: -inf, huge and NaN logits included. Longer rows (from
+        // 4 vectors: 32 or 64 columns) take the per-row path, checked here on both sides of the limit.
         Assumptions.assumeTrue(FloatMath.VECTOR, "the block path needs the Vector API");
         Random rnd = new Random(13);
-        for (int cols = 1; cols <= 17; cols++) {
+        int limit = Softmax.SHORT_ROW_VECTORS * VectorExp.lanes();
+        int[] lengths = {1, 2, 3, 5, 7, 8, 9, 10, 15, 16, 17, 24, 31, 32, 33, limit - 1, limit, limit + 1, 100};
+        for (int cols : lengths) {
             int rows = 37;
             float[] x = new float[rows * cols];
             for (int i = 0; i < x.length; i++) {
@@ -32,7 +35,7 @@ class SoftmaxTest {
                 labels[r] = rnd.nextInt(cols);
                 float max = FloatMath.max(x, off, cols);
                 double sum;
-                if (cols < VectorExp.lanes()) {
+                if (Softmax.shortRows(cols)) {
                     Softmax.shiftedExp(x, expected, r, r + 1, cols);
                     sum = 0;
                     for (int c = 0; c < cols; c++) {
