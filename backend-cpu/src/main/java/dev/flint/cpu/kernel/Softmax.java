@@ -23,7 +23,11 @@ public final class Softmax {
             return;   // empty rows: nothing to normalize
         }
         Parallel.forRange(0, rows, grain(cols), (r0, r1) -> {
-            if (!log && shortRows(cols)) {
+            if (shortRows(cols)) {
+                if (log) {
+                    shortLogRows(x, y, r0, r1, cols);
+                    return;
+                }
                 shiftedExp(x, y, r0, r1, cols);
                 for (int r = r0; r < r1; r++) {
                     int off = r * cols;
@@ -120,7 +124,9 @@ public final class Softmax {
      * columns 25.9 -> 14.4 / 29.7 -> 22.0, 31 columns 30.1 -> 20.8 / 33.6 -> 30.4; at 512 bits 17
      * columns 28.1 -> 9.1 / 31.8 -> 13.5, 63 columns 37.3 -> 18.5 / 38.8 -> 24.3. At 100 columns (512
      * bits) the block path's one-at-a-time row sum made cross-entropy slower (22.3 -> 26.6): longer rows
-     * stay on the per-row path. Log-softmax always does (it stores no exponentials).
+     * stay on the per-row path. Log-softmax takes the same limit ({@link #shortLogRows}); with 256 rows,
+     * interleaved in one JVM (us): at 256 bits 10 columns 16.8 -> 10.0, 31 columns 23.7 -> 17.8; at 512
+     * bits 10 columns 20.5 -> 9.6, 63 columns 29.1 -> 15.6.
      */
     static boolean shortRows(int cols) {
         return FloatMath.VECTOR && cols < SHORT_ROW_VECTORS * VectorExp.lanes();
@@ -144,6 +150,35 @@ public final class Softmax {
             }
         }
         VectorExp.expEveryLane(y, r0 * cols, y, r0 * cols, (r1 - r0) * cols);
+    }
+
+    /**
+     * Log-softmax of the short rows [r0, r1): {@code y = (x - max) - log(sum of e^(x - max))} per row,
+     * the same two subtractions as the per-row path, with the exponentials of a block of rows run
+     * through the vector lanes together ({@link VectorExp#expEveryLane}) into scratch, so that x may be
+     * y and a row's bits do not depend on the rows around it.
+     */
+    static void shortLogRows(float[] x, float[] y, int r0, int r1, int cols) {
+        int blockRows = Math.max(1, VectorExp.BLOCK / cols);
+        float[] e = Scratch.floats(Scratch.STAGING, blockRows * cols);
+        for (int b0 = r0; b0 < r1; b0 += blockRows) {
+            int b1 = Math.min(r1, b0 + blockRows);
+            for (int r = b0; r < b1; r++) {
+                int off = r * cols;
+                float max = rowMax(x, off, cols);
+                for (int c = 0; c < cols; c++) {
+                    y[off + c] = x[off + c] - max;
+                }
+            }
+            VectorExp.expEveryLane(y, b0 * cols, e, 0, (b1 - b0) * cols);
+            for (int r = b0; r < b1; r++) {
+                int off = r * cols;
+                float logSum = (float) Math.log(rowSum(e, (r - b0) * cols, cols));
+                for (int c = 0; c < cols; c++) {
+                    y[off + c] -= logSum;
+                }
+            }
+        }
     }
 
     /** A row's sum in double, one element at a time. */

@@ -58,6 +58,41 @@ class SoftmaxTest {
             Softmax.crossEntropyForward(x, labels, probs, losses, rows, cols);
             assertArrayEquals(expected, probs, "cross-entropy probabilities, " + cols + " columns");
             assertArrayEquals(expectedLoss, losses, "cross-entropy losses, " + cols + " columns");
+            // log-softmax: the same limit, each row as when computed alone, in place too
+            float[] expectedLog = new float[x.length];
+            for (int r = 0; r < rows; r++) {
+                int off = r * cols;
+                if (Softmax.shortRows(cols)) {
+                    Softmax.shortLogRows(x, expectedLog, r, r + 1, cols);
+                } else {
+                    float max = FloatMath.max(x, off, cols);
+                    double sum = FloatMath.expShiftSum(x, off, null, off, cols, max);
+                    FloatMath.subSub(x, expectedLog, off, cols, max, (float) Math.log(sum));
+                }
+            }
+            float[] logY = new float[x.length];
+            Softmax.forward(true, x, logY, rows, cols);
+            assertArrayEquals(expectedLog, logY, "log-softmax, " + cols + " columns");
+            float[] logInPlace = x.clone();
+            Softmax.forward(true, logInPlace, logInPlace, rows, cols);
+            assertArrayEquals(expectedLog, logInPlace, "log-softmax in place, " + cols + " columns");
+            // and right: against log-softmax in double (the rows with -inf and NaN left out)
+            for (int r = 1; r < rows - 1; r++) {
+                int off = r * cols;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < cols; c++) {
+                    max = Math.max(max, x[off + c]);
+                }
+                double sum = 0;
+                for (int c = 0; c < cols; c++) {
+                    sum += Math.exp(x[off + c] - max);
+                }
+                for (int c = 0; c < cols; c++) {
+                    double want = x[off + c] - max - Math.log(sum);
+                    assertEquals(want, logY[off + c], 1e-5 + 1e-6 * Math.abs(want),
+                            "log-softmax row " + r + " column " + c + ", " + cols + " columns");
+                }
+            }
         }
     }
 
