@@ -3,6 +3,7 @@ package dev.flint.cpu.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.flint.conformance.Reference;
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -47,12 +48,7 @@ class SoftmaxTest {
                 FloatMath.scale(expected, off, cols, (float) (1.0 / sum));
                 expectedLoss[r] = (float) (Math.log(sum) + max - x[off + labels[r]]);
             }
-            float[] y = new float[x.length];
-            Softmax.forward(false, x, y, rows, cols);
-            assertArrayEquals(expected, y, "softmax, " + cols + " columns");
-            float[] inPlace = x.clone();
-            Softmax.forward(false, inPlace, inPlace, rows, cols);
-            assertArrayEquals(expected, inPlace, "softmax in place, " + cols + " columns");
+            assertForward(false, x, rows, cols, expected);
             float[] probs = new float[x.length];
             float[] losses = new float[rows];
             Softmax.crossEntropyForward(x, labels, probs, losses, rows, cols);
@@ -70,30 +66,31 @@ class SoftmaxTest {
                     FloatMath.subSub(x, expectedLog, off, cols, max, (float) Math.log(sum));
                 }
             }
-            float[] logY = new float[x.length];
-            Softmax.forward(true, x, logY, rows, cols);
-            assertArrayEquals(expectedLog, logY, "log-softmax, " + cols + " columns");
-            float[] logInPlace = x.clone();
-            Softmax.forward(true, logInPlace, logInPlace, rows, cols);
-            assertArrayEquals(expectedLog, logInPlace, "log-softmax in place, " + cols + " columns");
+            float[] logY = assertForward(true, x, rows, cols, expectedLog);
             // and right: against log-softmax in double (the rows with -inf and NaN left out)
-            for (int r = 1; r < rows - 1; r++) {
-                int off = r * cols;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < cols; c++) {
-                    max = Math.max(max, x[off + c]);
-                }
-                double sum = 0;
-                for (int c = 0; c < cols; c++) {
-                    sum += Math.exp(x[off + c] - max);
-                }
-                for (int c = 0; c < cols; c++) {
-                    double want = x[off + c] - max - Math.log(sum);
-                    assertEquals(want, logY[off + c], 1e-5 + 1e-6 * Math.abs(want),
-                            "log-softmax row " + r + " column " + c + ", " + cols + " columns");
-                }
+            double[] xd = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                xd[i] = x[i];
+            }
+            double[] want = new double[x.length];
+            Reference.softmaxForward(true, xd, want, rows, cols);
+            for (int i = cols; i < (rows - 1) * cols; i++) {
+                assertEquals(want[i], logY[i], 1e-5 + 1e-6 * Math.abs(want[i]),
+                        "log-softmax element " + i + ", " + cols + " columns");
             }
         }
+    }
+
+    /** Softmax (or log-softmax) of x into a new array and in place, both equal to expected; the first. */
+    private static float[] assertForward(boolean log, float[] x, int rows, int cols, float[] expected) {
+        String what = (log ? "log-softmax, " : "softmax, ") + cols + " columns";
+        float[] y = new float[x.length];
+        Softmax.forward(log, x, y, rows, cols);
+        assertArrayEquals(expected, y, what);
+        float[] inPlace = x.clone();
+        Softmax.forward(log, inPlace, inPlace, rows, cols);
+        assertArrayEquals(expected, inPlace, what + ", in place");
+        return y;
     }
 
     @Test
