@@ -34,6 +34,7 @@ OpenBLAS's own core, or OPENBLAS_CORETYPE=Haswell and DNNL_MAX_CPU_ISA=AVX2 for 
 Needs Debian's python3-numpy and python3-torch: run with /usr/bin/python3.
 """
 import argparse
+import contextlib
 import ctypes
 import ctypes.util
 import json
@@ -318,16 +319,11 @@ def serve(mode, with_torch):
     def run(peer, wid, calls):
         """(wall seconds, this process's CPU seconds, all its threads) of calls calls"""
         fn, _ = case(peer, wid)
-        if peer == "torch":
-            with grad_mode(torch, wid):
-                start, cpu = time.perf_counter(), time.process_time()
-                for _ in range(calls):
-                    fn()
-                return time.perf_counter() - start, time.process_time() - cpu
-        start, cpu = time.perf_counter(), time.process_time()
-        for _ in range(calls):
-            fn()
-        return time.perf_counter() - start, time.process_time() - cpu
+        with grad_mode(torch, wid) if peer == "torch" else contextlib.nullcontext():
+            start, cpu = time.perf_counter(), time.process_time()
+            for _ in range(calls):
+                fn()
+            return time.perf_counter() - start, time.process_time() - cpu
 
     for line in sys.stdin:
         if not line.strip():
@@ -354,6 +350,7 @@ def serve(mode, with_torch):
                         took, cpu = run(peer, wid, batch)
                         calls += batch
                         rate[key] = took / batch
+                        cpu_rate = cpu / batch
                         if time.perf_counter() - start >= seconds:
                             break
                         batch = max(1, int(0.01 / max(rate[key], 1e-9)))
@@ -361,7 +358,9 @@ def serve(mode, with_torch):
                     calls = max(1, int(seconds / rate[key])) if key in rate else 1
                     took, cpu = run(peer, wid, calls)
                     rate[key] = took / calls
-                answer = {"seconds": rate[key], "cpu_seconds": cpu / calls, "calls": calls,
+                    cpu_rate = cpu / calls
+                # warm: the rates of its last batch; sample: of the sample
+                answer = {"seconds": rate[key], "cpu_seconds": cpu_rate, "calls": calls,
                           "config": case(peer, wid)[1], "capability": capability}
             else:
                 raise ValueError("unknown command '%s'" % cmd["cmd"])

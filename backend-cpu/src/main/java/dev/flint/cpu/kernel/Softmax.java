@@ -142,6 +142,12 @@ public final class Softmax {
      * thread took. x may be y.
      */
     static void shiftedExp(float[] x, float[] y, int r0, int r1, int cols) {
+        shiftRows(x, y, r0, r1, cols);
+        VectorExp.expEveryLane(y, r0 * cols, y, r0 * cols, (r1 - r0) * cols);
+    }
+
+    /** {@code y[i] = x[i] - max of i's row} for the rows [r0, r1) of {@code cols} each; x may be y. */
+    private static void shiftRows(float[] x, float[] y, int r0, int r1, int cols) {
         for (int r = r0; r < r1; r++) {
             int off = r * cols;
             float max = rowMax(x, off, cols);
@@ -149,7 +155,6 @@ public final class Softmax {
                 y[off + c] = x[off + c] - max;
             }
         }
-        VectorExp.expEveryLane(y, r0 * cols, y, r0 * cols, (r1 - r0) * cols);
     }
 
     /**
@@ -163,13 +168,7 @@ public final class Softmax {
         float[] e = Scratch.floats(Scratch.STAGING, blockRows * cols);
         for (int b0 = r0; b0 < r1; b0 += blockRows) {
             int b1 = Math.min(r1, b0 + blockRows);
-            for (int r = b0; r < b1; r++) {
-                int off = r * cols;
-                float max = rowMax(x, off, cols);
-                for (int c = 0; c < cols; c++) {
-                    y[off + c] = x[off + c] - max;
-                }
-            }
+            shiftRows(x, y, b0, b1, cols);
             VectorExp.expEveryLane(y, b0 * cols, e, 0, (b1 - b0) * cols);
             for (int r = b0; r < b1; r++) {
                 int off = r * cols;
