@@ -18,7 +18,11 @@ the machine. Here, per workload:
     environment (OPENBLAS_CORETYPE=Haswell, DNNL_MAX_CPU_ISA=AVX2 for avx2);
   - then rounds, 5 per JVM: a Flint sample and a sample of every peer configuration, in alternating
     order (Flint first, then last), so neither side always runs right after the other's warm caches.
-Only one process runs at a time; the others wait on their standard input.
+Only one process runs at a time; the others wait on their standard input. Before a process is timed,
+the one timed last must have gone quiet (settle()): OpenBLAS's idle threads keep polling for work for
+about 135 ms after a product (2^28 cycles, with sched_yield), and in that time they took a core from
+the next process timed (GEMM 1024 at 512 bits, Zen 5: Flint's samples that followed a peer's kept
+1.64-1.74 cores busy, the others 1.89-1.98).
 
 The JSON written lists, per workload, Flint's per-call seconds of each sample and every peer
 configuration's, sample i of each taken in round i, and beside each list the process's CPU seconds per
@@ -49,6 +53,9 @@ PEER_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.
 # (warm-up seconds for Flint, for each peer configuration; seconds per sample, Flint and peer; rounds
 # per Flint JVM; Flint JVMs)
 TIMING = {"quick": (5.0, 0.3, 0.3, 0.15, 5, 2), "full": (8.0, 0.5, 0.5, 0.25, 5, 3)}
+# settle(): a process counts as quiet after a window of 20 ms in which its threads ran under 5% of a
+# core; it is waited for at most 0.5 s (a JVM's compiler threads may stay busy longer).
+SETTLE_WINDOW_S, SETTLE_BUSY, SETTLE_LIMIT_S = 0.02, 0.05, 0.5
 
 
 def flint_cases(mode):
@@ -69,6 +76,41 @@ def flint_cases(mode):
     cases.append(("mlp_step", "MlpStepBenchmark.step", {}))
     cases.append(("cnn_step", "CnnStepBenchmark.step", {}))
     return cases
+
+
+def cpu_ns(pid):
+    """CPU nanoseconds that all of the process's threads have run so far (Linux's per-thread schedstat),
+    or None where /proc does not say."""
+    try:
+        tasks = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return None
+    total = 0
+    for tid in tasks:
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass  # a thread that ended meanwhile
+    return total
+
+
+def settle(pid, window=SETTLE_WINDOW_S, busy=SETTLE_BUSY, limit=SETTLE_LIMIT_S):
+    """Waits until the process's threads together ran under `busy` of a core for a whole `window`
+    (seconds), at most `limit` seconds; returns the seconds waited. Where /proc does not report CPU time,
+    waits `limit`."""
+    start = time.time()
+    before = cpu_ns(pid)
+    if before is None:
+        time.sleep(limit)
+        return limit
+    while time.time() - start < limit:
+        time.sleep(window)
+        after = cpu_ns(pid)
+        if after is None or after - before < busy * window * 1e9:
+            break
+        before = after
+    return time.time() - start
 
 
 class Worker:
@@ -186,7 +228,11 @@ def main():
                         help="a regex on Flint's benchmark names (dev.flint.benchmarks.Class.method), as JMH "
                              "takes it: run.sh passes FLINT_BENCH_INCLUDE")
     parser.add_argument("--gap", type=float, default=0.0,
-                        help="seconds to wait before timing another process than the last one (default 0)")
+                        help="seconds to wait, besides settling, before timing another process than the last "
+                             "one (default 0)")
+    parser.add_argument("--no-settle", dest="settle", action="store_false",
+                        help="time the next process at once, without waiting for the last one's threads to go "
+                             "quiet (for comparison)")
     parser.add_argument("--java", default="java", help="the java command (default: java on PATH)")
     parser.add_argument("--out", required=True, help="write the JSON here")
     args = parser.parse_args()
@@ -204,7 +250,9 @@ def main():
     started = time.time()
     report = {"isa": args.isa, "mode": args.mode, "jvm_args": " ".join(jvm_args), "timing": {
         "flint_warmup_s": flint_warm, "peer_warmup_s": peer_warm, "flint_sample_s": flint_sample,
-        "peer_sample_s": peer_sample, "rounds_per_jvm": rounds, "jvms": forks},
+        "peer_sample_s": peer_sample, "rounds_per_jvm": rounds, "jvms": forks, "gap_s": args.gap,
+        "settle": {"window_s": SETTLE_WINDOW_S, "busy": SETTLE_BUSY, "limit_s": SETTLE_LIMIT_S}
+        if args.settle else None},
         "machine": {"cpu": peers.cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()},
         "environment": {}, "peers": [], "workloads": [], "failed": []}
     try:
@@ -239,14 +287,18 @@ def main():
                 samples = {"flint": []}
                 meta = {}
                 cpu_samples = {}   # per sample: CPU seconds per call of the process (None where unknown)
-                last = [None]
+                last = [None]      # the worker timed (or warmed) last
+                settled = []       # seconds waited in settle(), per switch
                 peers_warm = False
 
                 def switch_to(proc):
                     # a process just idle may still have threads spinning for work (OpenBLAS's spin
                     # for up to 2^28 cycles, libgomp's): let them settle before the next one is timed
-                    if last[0] is not None and last[0] is not proc and args.gap > 0:
-                        time.sleep(args.gap)
+                    if last[0] is not None and last[0] is not proc:
+                        if args.settle:
+                            settled.append(settle(last[0].proc.pid))
+                        if args.gap > 0:
+                            time.sleep(args.gap)
                     last[0] = proc
 
                 for i in range(rounds * forks):
@@ -259,11 +311,12 @@ def main():
                         # the GEMM shapes, 1-500 us calls of one kernel, are compiled within a second
                         # (JMH's quick run warms them 1 s); the steps took 4-9 s
                         flint.warm(min(flint_warm, 2.0) if bench.startswith("GemmShape") else flint_warm)
+                        last[0] = flint
                         if not peers_warm:
                             for _, w, fields in configs:
+                                switch_to(w)
                                 w.command(cmd="warm", seconds=peer_warm, **fields)
                             peers_warm = True
-                        last[0] = None
 
                     def flint_turn():
                         switch_to(flint)
@@ -285,7 +338,8 @@ def main():
                     "workload": wid, "benchmark": "dev.flint.benchmarks." + bench,
                     "params": dict(params, backend="cpu"), "flint": samples.pop("flint"),
                     "flint_cpu": cpu_samples.pop("flint", []),
-                    "peers": {k: dict(meta[k], samples=v, cpu=cpu_samples.get(k, [])) for k, v in samples.items()}})
+                    "peers": {k: dict(meta[k], samples=v, cpu=cpu_samples.get(k, [])) for k, v in samples.items()},
+                    "settled_s": [round(x, 4) for x in settled]})
                 f = sorted(report["workloads"][-1]["flint"])[rounds * forks // 2]
                 best = min(sorted(v)[rounds * forks // 2] for k, v in samples.items() if k.startswith("torch"))
                 print("interleave: [%s] %s: Flint %.4g ms, PyTorch's best configuration %.4g ms (medians)" % (
