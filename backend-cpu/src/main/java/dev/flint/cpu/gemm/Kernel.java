@@ -1,5 +1,7 @@
 package dev.flint.cpu.gemm;
 
+import dev.flint.cpu.parallel.Parallel;
+
 /** A GEMM implementation that computes one rectangular block of C for a validated call. */
 interface Kernel {
 
@@ -47,6 +49,15 @@ interface Kernel {
      */
     default boolean swapsOperands(GemmArgs g, int threads) {
         return false;
+    }
+
+    /**
+     * For a call that threads split by rows: the body each thread runs (once, whatever range it is
+     * handed) to compute the whole call with the other threads, rows dealt as they come, or null where
+     * the kernel splits this call into fixed shares ({@link #compute} per share).
+     */
+    default Parallel.RangeBody sharedRows(GemmArgs g, int threads) {
+        return null;
     }
 
     /**

@@ -19,7 +19,8 @@ import java.util.Arrays;
  *
  * <p>The work is split over {@link Parallel} by output blocks only (never along k), and the
  * summation order of every element of C is fixed by k alone, so results are bitwise identical for
- * any thread count. The two kernels round differently (fma against separate multiply and add), so
+ * any thread count. Large products split by rows deal their rows to the threads as they come
+ * ({@link Kernel#sharedRows}), so that a thread on a slower core takes fewer. The two kernels round differently (fma against separate multiply and add), so
  * their results agree to rounding, not bit for bit.
  */
 public final class Sgemm {
@@ -103,8 +104,14 @@ public final class Sgemm {
             Parallel.forRange(0, splitUnits, Math.max(1, splitUnits / threads), (u0, u1) ->
                     kernel.compute(g, 0, m, u0 * splitAlign, Math.min(n, u1 * splitAlign)));
         } else {
-            Parallel.forRange(0, rowUnits, Math.max(1, rowUnits / threads), (u0, u1) ->
-                    kernel.compute(g, u0 * rowAlign, Math.min(m, u1 * rowAlign), 0, n));
+            Parallel.RangeBody shared = kernel.sharedRows(g, threads);
+            if (shared != null) {
+                // one chunk per thread; each takes rows as it comes (a slower core takes fewer)
+                Parallel.forRange(0, threads, 1, shared);
+            } else {
+                Parallel.forRange(0, rowUnits, Math.max(1, rowUnits / threads), (u0, u1) ->
+                        kernel.compute(g, u0 * rowAlign, Math.min(m, u1 * rowAlign), 0, n));
+            }
         }
     }
 

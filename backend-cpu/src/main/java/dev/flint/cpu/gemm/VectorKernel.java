@@ -1,5 +1,7 @@
 package dev.flint.cpu.gemm;
 
+import dev.flint.cpu.parallel.Parallel;
+
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -41,7 +43,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Per C element the arithmetic is a chain of fmas in k order, then one alpha/beta update per kc
  * block, whatever the tile, the way A or B is read or the side it sits on; so the result depends
- * neither on how C was split between threads nor on these choices.
+ * neither on how C was split between threads nor on these choices. A large product split by rows
+ * takes its rows in blocks as each thread comes for more ({@link #sharedRows}), not in fixed halves.
  *
  * <p>Where that update would change nothing (one kc block, alpha 1, beta 0), tiles are stored straight
  * into C, and so are the edges: a ragged last sliver of rows or columns is shifted back to a whole
@@ -147,6 +150,13 @@ final class VectorKernel implements Kernel {
      * 311-325 -> 327-337 GFLOP/s, GEMM 1024 at 256 bits 163-171 -> 171-176 (alternating runs).
      */
     static final int NC = (2048 + NR - 1) / NR * NR;
+    /**
+     * Multiply-adds per thread from which a row split deals rows as they come ({@link #sharedRows}):
+     * each claim of a block is a write to a line both cores share, which smaller products did not win
+     * back where the cores ran at one speed (Zen 5, 512 bits, two threads, interleaved in one JVM:
+     * TN:120x400x64 +14%, NN:64x400x120 +7%, TN:512x784x128 +5%; GEMM 1024 -2%, 300x400x700 -3%).
+     */
+    static final long SHARED_ROWS_MIN_WORK = 1L << 25;
     /** Rows from which a one-block product takes {@link #byColumnSlivers}: two A blocks of the general path. */
     static final int COLUMN_ORDER_ROWS = 2 * MC;
     /** Rows of A that {@link #byColumnSlivers} packs at once: 1024 x 512 floats, 2 MiB. */
@@ -290,17 +300,51 @@ final class VectorKernel implements Kernel {
             shortRows(g, i0, i1, j0, j1);
             return;
         }
-        int k = g.k();
         if (columnOrder(g, i0, i1, j0, j1)) {
             byColumnSlivers(g, i0, i1, j0, j1);
             return;
         }
+        general(g, i0, i1, j0, j1, null);
+    }
+
+    /**
+     * Where a row split would give {@link #compute}'s general path each thread's rows (rows = i0..i1 of
+     * one share), the rows are dealt as they come instead ({@link RowClaims}): a thread on a slower
+     * core (another process on it, the VM's neighbours) then takes fewer. The paths decided on a
+     * block's size decide here on one share's, so each element's arithmetic is what the halves gave.
+     */
+    @Override
+    public Parallel.RangeBody sharedRows(GemmArgs g, int threads) {
+        int share = roundUp((g.m() + threads - 1) / threads, MR);
+        if (threads < 2 || (long) g.m() * g.n() * g.k() < threads * SHARED_ROWS_MIN_WORK || dotted(g) || g.n() <= NARROW || WIDE && !g.transB() && g.m() > MR && g.m() <= SHORT
+                || columnOrder(g, 0, share, 0, g.n())) {
+            return null;
+        }
+        int steps = ((g.n() + NC - 1) / NC) * ((g.k() + KC - 1) / KC);
+        RowClaims claims = new RowClaims(g.m(), MR, MC, threads, steps);
+        return (from, to) -> {
+            try {
+                general(g, 0, share, 0, g.n(), claims);
+            } catch (Throwable t) {
+                claims.fail();
+                throw t;
+            }
+        };
+    }
+
+    /**
+     * The general path: C's block i0..i1 x j0..j1 in B panels (NC columns x KC of k), each packed (or
+     * read in place) once, and per panel A's rows in blocks of MC. Where claims is given, the row blocks
+     * are claimed from it instead of walking i0..i1, whose size then only decides how A and B are read.
+     */
+    private static void general(GemmArgs g, int i0, int i1, int j0, int j1, RowClaims claims) {
+        int k = g.k();
         // one depth for every path: each kc block starts a new fma chain, so the depth is part of
         // the result's bits
         int kcLimit = KC;
         int kcMax = Math.min(kcLimit, k);
         int ncMax = roundUp(Math.min(NC, j1 - j0), NR);
-        int mcMax = roundUp(Math.min(MC, i1 - i0), MR);
+        int mcMax = roundUp(Math.min(MC, claims == null ? i1 - i0 : g.m()), MR);
         // With few rows each B value is used by one or two row slivers only, so copying B costs more
         // than it saves: full slivers are read in place (row stride ldb), only the ragged edge is packed.
         boolean directB = !g.transB() && (i1 - i0 <= DIRECT_B_ROWS
@@ -325,11 +369,16 @@ final class VectorKernel implements Kernel {
         boolean straightFirst = g.alpha() == 1f && g.beta() == 0f && !g.transC();
         float[] c = g.c();
         int ldc = g.ldc();
+        int step = -1;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             int fullCols = nc / NR * NR;
             for (int pc = 0; pc < k; pc += kcLimit) {
                 int kc = Math.min(kcLimit, k - pc);
+                step++;
+                if (claims != null && !claims.anyLeft(step)) {
+                    continue;
+                }
                 boolean first = pc == 0;
                 boolean straight = straightFirst && first;
                 // Straight into C, a ragged last sliver becomes a whole one ending at the block's last
@@ -343,8 +392,25 @@ final class VectorKernel implements Kernel {
                 } else if (fullCols < nc && edgeCol < 0) {
                     packB(g, bp, 0, pc, kc, jc + fullCols, nc - fullCols);
                 }
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
+                int block = -1;
+                for (int ic = i0; ; ic += MC) {
+                    int mc;
+                    if (claims == null) {
+                        if (ic >= i1) {
+                            break;
+                        }
+                        mc = Math.min(MC, i1 - ic);
+                    } else {
+                        block = claims.claim(step);
+                        if (block < 0) {
+                            break;
+                        }
+                        ic = claims.from(block);
+                        mc = claims.to(block) - ic;
+                        if (!claims.await(block, step)) {
+                            return;
+                        }
+                    }
                     int fullRows = mc / MR * MR;
                     // the same for a ragged last sliver of rows: a whole one ending at the block's last row
                     int edgeRow = shiftedEdges(straight, mc, fullRows) ? ic + mc - MR : -1;
@@ -416,6 +482,9 @@ final class VectorKernel implements Kernel {
                                 update(g, t, NR, row, mr, col, nr, first);
                             }
                         }
+                    }
+                    if (claims != null) {
+                        claims.finish(block);
                     }
                 }
             }

@@ -320,6 +320,54 @@ class SgemmTest {
     }
 
     /**
+     * Large row-split products deal C's rows to the threads as they come ({@link VectorKernel#sharedRows}),
+     * over several B panels (more than one block of columns and of k, where a block's later k steps add
+     * to what its earlier ones stored): every element gets the bits of one thread's sequential run, on
+     * two and on three threads (more threads than this machine's cores).
+     */
+    @Test
+    void rowsDealtAsTheyComeGiveTheBitsOfOneThread() {
+        Kernel vector = vectorKernelOrSkip();
+        int before = Parallel.threads();
+        try {
+            // two column panels and two k blocks; two k blocks with a ragged last sliver of rows; one step
+            int[][] shapes = {{64, 2100, 1100}, {523, 300, 1100}, {700, 300, 600}};
+            for (int[] s : shapes) {
+                Operands op = Operands.of(s, 31);
+                int m = op.m();
+                int n = op.n();
+                GemmArgs args = new GemmArgs(false, false, m, n, op.k(), 1f, op.a(), 0, op.k(), op.b(), 0, n, 0f,
+                        new float[m * n], 0, n, false);
+                assertTrue(vector.sharedRows(args, 2) != null, m + " x " + n + " x " + op.k() + " must deal its rows");
+                for (float[] scalars : new float[][] {{1f, 0f}, {1.5f, 0.25f}}) {
+                    for (int tr = 0; tr < 4; tr++) {
+                        boolean ta = (tr & 1) != 0;
+                        boolean tb = (tr & 2) != 0;
+                        float[] want = null;
+                        for (int threads = 1; threads <= 3; threads++) {
+                            Parallel.setThreads(threads);
+                            float[] c = random(m * n, 5);
+                            op.gemm(vector, ta, tb, scalars[0], scalars[1], c, n);
+                            if (want == null) {
+                                want = c;
+                            } else {
+                                assertArrayEquals(want, c, m + " x " + n + " x " + op.k() + " transA=" + ta
+                                        + " transB=" + tb + " alpha=" + scalars[0] + " on " + threads + " threads");
+                            }
+                        }
+                    }
+                }
+            }
+            // and the values, against the float64 loop
+            Parallel.setThreads(2);
+            check(vector, new Case(false, false, 64, 2100, 1100, 1f, 0f, 0, 0, 0, 0, 0, 0));
+            check(vector, new Case(true, false, 523, 300, 1100, 0.5f, 1f, 1, 2, 3, 4, 5, 6));
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /**
      * Stored straight into C (alpha 1, beta 0, the first kc block), a ragged last sliver of rows or columns
      * is shifted back to a whole one, so that its first elements are computed and stored twice, and a
      * narrow C (at most 16 columns, rows back to back) is stored in whole vectors that spill onto the
