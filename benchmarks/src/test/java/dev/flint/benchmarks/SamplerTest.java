@@ -16,14 +16,24 @@ class SamplerTest {
     void timesTheBenchmarkItWasGiven() throws Throwable {
         Sampler s = Sampler.open(new String[] {"GemmShapeBenchmark.gemm", "backend=cpu", "shape=NN:16x8x4"});
         try {
-            String[] warm = s.command(new String[] {"warm", "0.05"}).split(" ");
+            String[] warm = s.command(new String[] {"warm", "0.3"}).split(" ");
             assertEquals("warm", warm[0]);
             assertTrue(Long.parseLong(warm[1]) > 0, "calls made while warming: " + warm[1]);
-            String[] sample = s.command(new String[] {"sample", "0.02"}).split(" ");
-            assertEquals("sample", sample[0]);
+            // the fastest of three samples: one can hold a compilation or a collection (one sample of one
+            // 1.2 ms call was seen on a busy machine after a 0.05 s warm-up); and samples of 0.2 s, since
+            // the process's CPU clock lags by milliseconds for threads running on another core (a 0.02 s
+            // sample read 7.9 cores busy on 2, the compiler threads at work)
+            String[] sample = null;
+            for (int i = 0; i < 3; i++) {
+                String[] next = s.command(new String[] {"sample", "0.2"}).split(" ");
+                assertEquals("sample", next[0]);
+                if (sample == null || Double.parseDouble(next[1]) < Double.parseDouble(sample[1])) {
+                    sample = next;
+                }
+            }
             double perCall = Double.parseDouble(sample[1]);
             long calls = Long.parseLong(sample[2]);
-            // a 16x8x4 GEMM takes well under a millisecond, so 0.02 s holds many calls
+            // a 16x8x4 GEMM takes well under a millisecond, so 0.2 s holds many calls
             assertTrue(perCall > 0 && perCall < 1e-3, "seconds per call " + perCall);
             assertTrue(calls > 1, "calls in the sample: " + calls);
             // the JVM's CPU time over the same calls: positive, and at most what its cores could give
