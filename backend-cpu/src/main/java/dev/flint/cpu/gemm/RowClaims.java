@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * C's rows dealt to threads as they come, for a call that threads split by rows: blocks of rows
  * claimed one at a time, in every step of the call (a step is one panel of B: a block of columns and
  * of k), so that a thread on a slower core takes fewer rows instead of making the other wait. The two
- * vCPUs of this project's Zen 5 VM ran at times 1.3-1.6 times apart for minutes (the same one-thread
+ * vCPUs of this project's Zen 5 VM ran at times 1.2-1.6 times apart for minutes (the same one-thread
  * product pinned to each: 8.1 against 5.1 us), as another process or a busy neighbour makes any core.
  * With the rows fixed in halves, a core at 0.8 of the other's speed keeps the call 0.625 of the time
  * one fast core would take for all of it; dealt, 0.556.
