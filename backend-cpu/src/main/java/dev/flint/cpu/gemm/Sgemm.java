@@ -20,8 +20,9 @@ import java.util.Arrays;
  * <p>The work is split over {@link Parallel} by output blocks only (never along k), and the
  * summation order of every element of C is fixed by k alone, so results are bitwise identical for
  * any thread count. Large products split by rows deal their rows to the threads as they come
- * ({@link Kernel#sharedRows}), so that a thread on a slower core takes fewer. The two kernels round differently (fma against separate multiply and add), so
- * their results agree to rounding, not bit for bit.
+ * ({@link Kernel#sharedRows}), so that a thread on a slower core takes fewer. The two kernels round
+ * differently (fma against separate multiply and add), so their results agree to rounding, not bit
+ * for bit.
  */
 public final class Sgemm {
 

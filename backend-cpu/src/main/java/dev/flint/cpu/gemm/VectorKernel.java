@@ -1,7 +1,6 @@
 package dev.flint.cpu.gemm;
 
 import dev.flint.cpu.parallel.Parallel;
-
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -262,6 +261,11 @@ final class VectorKernel implements Kernel {
                 && g.m() > NARROW && g.n() > DOT_ROWS;
     }
 
+    /** The short-rows tile ({@link #shortRows}): 512 bits, B not transposed, C one tile to SHORT rows high. */
+    private static boolean shortRowsShape(GemmArgs g) {
+        return WIDE && !g.transB() && g.m() > MR && g.m() <= SHORT;
+    }
+
     /** Dot products (B transposed, few rows of C), decided on the whole call's shape. */
     private static boolean dotted(GemmArgs g) {
         return g.transB() && g.m() <= DOT_ROWS;
@@ -296,7 +300,7 @@ final class VectorKernel implements Kernel {
             narrow(g, i0, i1, j0, j1);
             return;
         }
-        if (WIDE && !g.transB() && g.m() > MR && g.m() <= SHORT) {
+        if (shortRowsShape(g)) {
             shortRows(g, i0, i1, j0, j1);
             return;
         }
@@ -316,8 +320,9 @@ final class VectorKernel implements Kernel {
     @Override
     public Parallel.RangeBody sharedRows(GemmArgs g, int threads) {
         int share = roundUp((g.m() + threads - 1) / threads, MR);
-        if (threads < 2 || (long) g.m() * g.n() * g.k() < threads * SHARED_ROWS_MIN_WORK || dotted(g) || g.n() <= NARROW || WIDE && !g.transB() && g.m() > MR && g.m() <= SHORT
-                || columnOrder(g, 0, share, 0, g.n())) {
+        // only where compute would take the general path for a share
+        if (threads < 2 || (long) g.m() * g.n() * g.k() < threads * SHARED_ROWS_MIN_WORK || dotted(g)
+                || g.n() <= NARROW || shortRowsShape(g) || columnOrder(g, 0, share, 0, g.n())) {
             return null;
         }
         int steps = ((g.n() + NC - 1) / NC) * ((g.k() + KC - 1) / KC);

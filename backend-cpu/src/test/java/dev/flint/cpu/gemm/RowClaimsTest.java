@@ -54,26 +54,30 @@ class RowClaimsTest {
 
     @Test
     void aBlockWaitsForItsPreviousStep() throws Exception {
-        RowClaims claims = new RowClaims(64, 8, 96, 2, 2);
-        assertEquals(0, claims.claim(0));
-        assertEquals(0, claims.claim(1));
-        CompletableFuture<Boolean> next = CompletableFuture.supplyAsync(() -> claims.await(0, 1));
+        Waiter w = Waiter.onSecondStep();
         Thread.sleep(50);
-        assertFalse(next.isDone(), "step 1 of block 0 began before its step 0 finished");
-        claims.finish(0);
-        assertTrue(next.get(10, TimeUnit.SECONDS));
+        assertFalse(w.result().isDone(), "step 1 of block 0 began before its step 0 finished");
+        w.claims().finish(0);
+        assertTrue(w.result().get(10, TimeUnit.SECONDS));
     }
 
     @Test
     void aFailureReleasesTheWaitingThreadsAndEndsTheClaims() throws Exception {
-        RowClaims claims = new RowClaims(64, 8, 96, 2, 2);
-        assertEquals(0, claims.claim(0));
-        assertEquals(0, claims.claim(1));
-        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> claims.await(0, 1));
-        claims.fail();
-        assertFalse(waiting.get(10, TimeUnit.SECONDS), "a waiter must stop when another thread failed");
-        assertEquals(-1, claims.claim(0));
-        assertFalse(claims.anyLeft(1));
+        Waiter w = Waiter.onSecondStep();
+        w.claims().fail();
+        assertFalse(w.result().get(10, TimeUnit.SECONDS), "a waiter must stop when another thread failed");
+        assertEquals(-1, w.claims().claim(0));
+        assertFalse(w.claims().anyLeft(1));
+    }
+
+    /** Block 0 of two steps claimed in both, and another thread waiting to compute its second step. */
+    private record Waiter(RowClaims claims, CompletableFuture<Boolean> result) {
+        static Waiter onSecondStep() {
+            RowClaims claims = new RowClaims(64, 8, 96, 2, 2);
+            assertEquals(0, claims.claim(0));
+            assertEquals(0, claims.claim(1));
+            return new Waiter(claims, CompletableFuture.supplyAsync(() -> claims.await(0, 1)));
+        }
     }
 
     @Test
