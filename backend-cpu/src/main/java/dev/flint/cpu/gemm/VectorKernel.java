@@ -22,8 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Loop order: an A sliver (MR x kc) stays in L1 while the B
  * slivers of the panel stream by.
  *
- * <p>Packing is a copy, and where the source is stored the other way round a transpose (about one
- * cycle per element here; with 8-lane vectors, 8 x 8 blocks in registers take about 0.7), so it is
+ * <p>Packing is a copy, and where the source is stored the other way round a transpose (on Zen 5, a
+ * panel of W alone: 0.54 ns an element four rows at a time in scalar code, 0.35-0.43 in 16 x 16
+ * register blocks at 512 bits, 0.20 in 8 x 8 blocks at 256; {@link #transposeRows}), so it is
  * skipped where it cannot pay for itself:
  * <ul>
  *   <li>A transposed (op(A)'s column p holds a tile's rows side by side) is read in place, except at
@@ -996,22 +997,26 @@ final class VectorKernel implements Kernel {
 
     /**
      * dst[d + p * width + r] = src[s + r * ld + p] for r < rows, p < kc: rows of the source become
-     * columns of the destination. With 8-lane vectors, eight rows at a time in 8 x 8 blocks held in
-     * registers ({@link #transpose8}); the rest four source rows at a time, so each step writes four
-     * adjacent floats (measured on Zen 5: about 1.7x faster than one row at a time, which writes one
-     * float per destination row).
+     * columns of the destination. Blocks of L rows and L columns are transposed in registers
+     * ({@link #transpose16}, {@link #transpose8}); the rest four source rows at a time, so each step
+     * writes four adjacent floats (measured on Zen 5: about 1.7x faster than one row at a time, which
+     * writes one float per destination row).
      */
-    private static void transposeRows(float[] src, int s, int ld, int rows, int kc, float[] dst, int d, int width) {
+    static void transposeRows(float[] src, int s, int ld, int rows, int kc, float[] dst, int d, int width) {
         int r = 0;
-        if (L == 8) {
-            int kc8 = kc & ~7;
-            for (; r + 8 <= rows; r += 8) {
+        if (L == 16 || L == 8) {
+            int kcL = kc / L * L;
+            for (; r + L <= rows; r += L) {
                 int s0 = s + r * ld;
-                for (int p = 0; p < kc8; p += 8) {
-                    transpose8(src, s0 + p, ld, dst, d + r + p * width, width);
+                if (L == 16) {
+                    transpose16(src, s0, ld, kcL, dst, d + r, width);
+                } else {
+                    for (int p = 0; p < kcL; p += 8) {
+                        transpose8(src, s0 + p, ld, dst, d + r + p * width, width);
+                    }
                 }
-                for (int i = 0; i < 8; i++) {
-                    for (int p = kc8, at = d + r + i + kc8 * width; p < kc; p++, at += width) {
+                for (int i = 0; i < L; i++) {
+                    for (int p = kcL, at = d + r + i + kcL * width; p < kc; p++, at += width) {
                         dst[at] = src[s0 + i * ld + p];
                     }
                 }
@@ -1038,27 +1043,188 @@ final class VectorKernel implements Kernel {
     }
 
     /*
-     * The 8 x 8 transpose's lane moves, for 8-lane vectors only (null otherwise): ROT_UPn moves lane l - n
-     * to lane l, ROT_DOWNn lane l + n (mod 8), and HIGHn selects the lanes whose index has bit n set.
+     * The register transposes' lane moves: SWAPn exchanges lanes n apart (lane l takes lane l ^ n) and
+     * HIGHn selects the lanes whose index has bit n set; null where n is not below the lane count.
      */
-    private static final VectorShuffle<Float> ROT_UP4 = L == 8 ? VectorShuffle.fromOp(S, l -> (l - 4) & 7) : null;
-    private static final VectorShuffle<Float> ROT_UP2 = L == 8 ? VectorShuffle.fromOp(S, l -> (l - 2) & 7) : null;
-    private static final VectorShuffle<Float> ROT_UP1 = L == 8 ? VectorShuffle.fromOp(S, l -> (l - 1) & 7) : null;
-    private static final VectorShuffle<Float> ROT_DOWN4 = L == 8 ? VectorShuffle.fromOp(S, l -> (l + 4) & 7) : null;
-    private static final VectorShuffle<Float> ROT_DOWN2 = L == 8 ? VectorShuffle.fromOp(S, l -> (l + 2) & 7) : null;
-    private static final VectorShuffle<Float> ROT_DOWN1 = L == 8 ? VectorShuffle.fromOp(S, l -> (l + 1) & 7) : null;
-    private static final VectorMask<Float> HIGH4 = L == 8 ? VectorMask.fromLong(S, 0xF0) : null;
-    private static final VectorMask<Float> HIGH2 = L == 8 ? VectorMask.fromLong(S, 0xCC) : null;
-    private static final VectorMask<Float> HIGH1 = L == 8 ? VectorMask.fromLong(S, 0xAA) : null;
+    private static final VectorShuffle<Float> SWAP8 = L > 8 ? VectorShuffle.fromOp(S, l -> l ^ 8) : null;
+    private static final VectorShuffle<Float> SWAP4 = L > 4 ? VectorShuffle.fromOp(S, l -> l ^ 4) : null;
+    private static final VectorShuffle<Float> SWAP2 = L > 2 ? VectorShuffle.fromOp(S, l -> l ^ 2) : null;
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(S, l -> l ^ 1);
+    private static final VectorMask<Float> HIGH8 = L > 8 ? highLanes(8) : null;
+    private static final VectorMask<Float> HIGH4 = L > 4 ? highLanes(4) : null;
+    private static final VectorMask<Float> HIGH2 = L > 2 ? highLanes(2) : null;
+    private static final VectorMask<Float> HIGH1 = highLanes(1);
+
+    private static VectorMask<Float> highLanes(int bit) {
+        long lanes = 0;
+        for (int l = 0; l < L; l++) {
+            if ((l & bit) != 0) {
+                lanes |= 1L << l;
+            }
+        }
+        return VectorMask.fromLong(S, lanes);
+    }
+
+    /*
+     * A register transpose of n x n runs log2(n) rounds. A round of size h pairs row x with row y, h rows
+     * below it, and exchanges blocks of h lanes: x keeps its lanes without bit h and takes y's lane l - h
+     * into each lane l with it; y takes x's lane l + h into each lane without it and keeps its own. One
+     * rearrange serves both:
+     *     t = y.blend(x, HIGHh).rearrange(SWAPh); x' = x.blend(t, HIGHh); y' = t.blend(y, HIGHh)
+     * (t's lane l is y's lane l - h where bit h is set, x's lane l + h where it is clear). After rounds
+     * of n/2, ..., 2, 1 lanes, row i holds column i. In JDK 17's code each rearrange reloads and widens
+     * its byte indices (vpmovzxbd, vpermd) and each blend rebuilds its predicate (vpcmpeqd,
+     * vpblendmd), inside the loop: one rearrange a pair and one shuffle a round did better than two
+     * rotations a pair (six shuffles), the form used until run R. Every shape stays the preferred one:
+     * 128- or 256-bit vectors beside the 512-bit ones make the Vector API's shared call sites (intoArray
+     * and the rest) see two classes, and C2 then leaves stores in the tiles as calls. Measured in
+     * benchmarks/README.md, "After run R".
+     */
 
     /**
-     * dst[d + j * width + i] = src[s + i * ld + j] for i, j < 8, with 8-lane vectors: eight row loads, three
-     * rounds that swap blocks of 4, 2 and 1 lanes between rows 4, 2 and 1 apart (a rotation and a blend
-     * per row), eight stores. Measured on Zen 5 at 256 bits (16 rows of a 256 x 784 W into one 16-wide
-     * sliver, repeated): 0.20 ns an element against 0.32 for four rows at a time; x W^T on two threads,
-     * the two ways interleaved in one JVM (us): NT:128x512x784 694.6 -> 657.9, NT:128x256x512 230.8 ->
-     * 217.1, NT:64x120x400 57.0 -> 51.9, NT:64x84x120 17.4 -> 16.3, same bits. (At 512 bits JDK 17 does
-     * not compile rearrange to one instruction, and the 16-lane species does not take this path.)
+     * dst[d + p * width + i] = src[s + i * ld + p] for i < 16, p < kcL (a multiple of 16), with 16-lane
+     * vectors: for each 16 x 16 block, sixteen row loads, four rounds, sixteen stores. The loop is here,
+     * with the block, so that C2 compiles them as one.
+     */
+    private static void transpose16(float[] src, int s, int ld, int kcL, float[] dst, int d, int width) {
+        for (int p = 0; p < kcL; p += 16) {
+            int sp = s + p;
+            int dp = d + p * width;
+            FloatVector x0 = FloatVector.fromArray(S, src, sp);
+            FloatVector x1 = FloatVector.fromArray(S, src, sp + ld);
+            FloatVector x2 = FloatVector.fromArray(S, src, sp + 2 * ld);
+            FloatVector x3 = FloatVector.fromArray(S, src, sp + 3 * ld);
+            FloatVector x4 = FloatVector.fromArray(S, src, sp + 4 * ld);
+            FloatVector x5 = FloatVector.fromArray(S, src, sp + 5 * ld);
+            FloatVector x6 = FloatVector.fromArray(S, src, sp + 6 * ld);
+            FloatVector x7 = FloatVector.fromArray(S, src, sp + 7 * ld);
+            FloatVector x8 = FloatVector.fromArray(S, src, sp + 8 * ld);
+            FloatVector x9 = FloatVector.fromArray(S, src, sp + 9 * ld);
+            FloatVector x10 = FloatVector.fromArray(S, src, sp + 10 * ld);
+            FloatVector x11 = FloatVector.fromArray(S, src, sp + 11 * ld);
+            FloatVector x12 = FloatVector.fromArray(S, src, sp + 12 * ld);
+            FloatVector x13 = FloatVector.fromArray(S, src, sp + 13 * ld);
+            FloatVector x14 = FloatVector.fromArray(S, src, sp + 14 * ld);
+            FloatVector x15 = FloatVector.fromArray(S, src, sp + 15 * ld);
+            FloatVector ta0 = x8.blend(x0, HIGH8).rearrange(SWAP8);
+            FloatVector a0 = x0.blend(ta0, HIGH8);
+            FloatVector a8 = ta0.blend(x8, HIGH8);
+            FloatVector ta1 = x9.blend(x1, HIGH8).rearrange(SWAP8);
+            FloatVector a1 = x1.blend(ta1, HIGH8);
+            FloatVector a9 = ta1.blend(x9, HIGH8);
+            FloatVector ta2 = x10.blend(x2, HIGH8).rearrange(SWAP8);
+            FloatVector a2 = x2.blend(ta2, HIGH8);
+            FloatVector a10 = ta2.blend(x10, HIGH8);
+            FloatVector ta3 = x11.blend(x3, HIGH8).rearrange(SWAP8);
+            FloatVector a3 = x3.blend(ta3, HIGH8);
+            FloatVector a11 = ta3.blend(x11, HIGH8);
+            FloatVector ta4 = x12.blend(x4, HIGH8).rearrange(SWAP8);
+            FloatVector a4 = x4.blend(ta4, HIGH8);
+            FloatVector a12 = ta4.blend(x12, HIGH8);
+            FloatVector ta5 = x13.blend(x5, HIGH8).rearrange(SWAP8);
+            FloatVector a5 = x5.blend(ta5, HIGH8);
+            FloatVector a13 = ta5.blend(x13, HIGH8);
+            FloatVector ta6 = x14.blend(x6, HIGH8).rearrange(SWAP8);
+            FloatVector a6 = x6.blend(ta6, HIGH8);
+            FloatVector a14 = ta6.blend(x14, HIGH8);
+            FloatVector ta7 = x15.blend(x7, HIGH8).rearrange(SWAP8);
+            FloatVector a7 = x7.blend(ta7, HIGH8);
+            FloatVector a15 = ta7.blend(x15, HIGH8);
+            FloatVector tb0 = a4.blend(a0, HIGH4).rearrange(SWAP4);
+            FloatVector b0 = a0.blend(tb0, HIGH4);
+            FloatVector b4 = tb0.blend(a4, HIGH4);
+            FloatVector tb1 = a5.blend(a1, HIGH4).rearrange(SWAP4);
+            FloatVector b1 = a1.blend(tb1, HIGH4);
+            FloatVector b5 = tb1.blend(a5, HIGH4);
+            FloatVector tb2 = a6.blend(a2, HIGH4).rearrange(SWAP4);
+            FloatVector b2 = a2.blend(tb2, HIGH4);
+            FloatVector b6 = tb2.blend(a6, HIGH4);
+            FloatVector tb3 = a7.blend(a3, HIGH4).rearrange(SWAP4);
+            FloatVector b3 = a3.blend(tb3, HIGH4);
+            FloatVector b7 = tb3.blend(a7, HIGH4);
+            FloatVector tb8 = a12.blend(a8, HIGH4).rearrange(SWAP4);
+            FloatVector b8 = a8.blend(tb8, HIGH4);
+            FloatVector b12 = tb8.blend(a12, HIGH4);
+            FloatVector tb9 = a13.blend(a9, HIGH4).rearrange(SWAP4);
+            FloatVector b9 = a9.blend(tb9, HIGH4);
+            FloatVector b13 = tb9.blend(a13, HIGH4);
+            FloatVector tb10 = a14.blend(a10, HIGH4).rearrange(SWAP4);
+            FloatVector b10 = a10.blend(tb10, HIGH4);
+            FloatVector b14 = tb10.blend(a14, HIGH4);
+            FloatVector tb11 = a15.blend(a11, HIGH4).rearrange(SWAP4);
+            FloatVector b11 = a11.blend(tb11, HIGH4);
+            FloatVector b15 = tb11.blend(a15, HIGH4);
+            FloatVector tc0 = b2.blend(b0, HIGH2).rearrange(SWAP2);
+            FloatVector c0 = b0.blend(tc0, HIGH2);
+            FloatVector c2 = tc0.blend(b2, HIGH2);
+            FloatVector tc1 = b3.blend(b1, HIGH2).rearrange(SWAP2);
+            FloatVector c1 = b1.blend(tc1, HIGH2);
+            FloatVector c3 = tc1.blend(b3, HIGH2);
+            FloatVector tc4 = b6.blend(b4, HIGH2).rearrange(SWAP2);
+            FloatVector c4 = b4.blend(tc4, HIGH2);
+            FloatVector c6 = tc4.blend(b6, HIGH2);
+            FloatVector tc5 = b7.blend(b5, HIGH2).rearrange(SWAP2);
+            FloatVector c5 = b5.blend(tc5, HIGH2);
+            FloatVector c7 = tc5.blend(b7, HIGH2);
+            FloatVector tc8 = b10.blend(b8, HIGH2).rearrange(SWAP2);
+            FloatVector c8 = b8.blend(tc8, HIGH2);
+            FloatVector c10 = tc8.blend(b10, HIGH2);
+            FloatVector tc9 = b11.blend(b9, HIGH2).rearrange(SWAP2);
+            FloatVector c9 = b9.blend(tc9, HIGH2);
+            FloatVector c11 = tc9.blend(b11, HIGH2);
+            FloatVector tc12 = b14.blend(b12, HIGH2).rearrange(SWAP2);
+            FloatVector c12 = b12.blend(tc12, HIGH2);
+            FloatVector c14 = tc12.blend(b14, HIGH2);
+            FloatVector tc13 = b15.blend(b13, HIGH2).rearrange(SWAP2);
+            FloatVector c13 = b13.blend(tc13, HIGH2);
+            FloatVector c15 = tc13.blend(b15, HIGH2);
+            FloatVector td0 = c1.blend(c0, HIGH1).rearrange(SWAP1);
+            FloatVector d0 = c0.blend(td0, HIGH1);
+            FloatVector d1 = td0.blend(c1, HIGH1);
+            FloatVector td2 = c3.blend(c2, HIGH1).rearrange(SWAP1);
+            FloatVector d2 = c2.blend(td2, HIGH1);
+            FloatVector d3 = td2.blend(c3, HIGH1);
+            FloatVector td4 = c5.blend(c4, HIGH1).rearrange(SWAP1);
+            FloatVector d4 = c4.blend(td4, HIGH1);
+            FloatVector d5 = td4.blend(c5, HIGH1);
+            FloatVector td6 = c7.blend(c6, HIGH1).rearrange(SWAP1);
+            FloatVector d6 = c6.blend(td6, HIGH1);
+            FloatVector d7 = td6.blend(c7, HIGH1);
+            FloatVector td8 = c9.blend(c8, HIGH1).rearrange(SWAP1);
+            FloatVector d8 = c8.blend(td8, HIGH1);
+            FloatVector d9 = td8.blend(c9, HIGH1);
+            FloatVector td10 = c11.blend(c10, HIGH1).rearrange(SWAP1);
+            FloatVector d10 = c10.blend(td10, HIGH1);
+            FloatVector d11 = td10.blend(c11, HIGH1);
+            FloatVector td12 = c13.blend(c12, HIGH1).rearrange(SWAP1);
+            FloatVector d12 = c12.blend(td12, HIGH1);
+            FloatVector d13 = td12.blend(c13, HIGH1);
+            FloatVector td14 = c15.blend(c14, HIGH1).rearrange(SWAP1);
+            FloatVector d14 = c14.blend(td14, HIGH1);
+            FloatVector d15 = td14.blend(c15, HIGH1);
+            d0.intoArray(dst, dp);
+            d1.intoArray(dst, dp + width);
+            d2.intoArray(dst, dp + 2 * width);
+            d3.intoArray(dst, dp + 3 * width);
+            d4.intoArray(dst, dp + 4 * width);
+            d5.intoArray(dst, dp + 5 * width);
+            d6.intoArray(dst, dp + 6 * width);
+            d7.intoArray(dst, dp + 7 * width);
+            d8.intoArray(dst, dp + 8 * width);
+            d9.intoArray(dst, dp + 9 * width);
+            d10.intoArray(dst, dp + 10 * width);
+            d11.intoArray(dst, dp + 11 * width);
+            d12.intoArray(dst, dp + 12 * width);
+            d13.intoArray(dst, dp + 13 * width);
+            d14.intoArray(dst, dp + 14 * width);
+            d15.intoArray(dst, dp + 15 * width);
+        }
+    }
+
+    /**
+     * dst[d + j * width + i] = src[s + i * ld + j] for i, j < 8, with 8-lane vectors: eight row loads,
+     * three rounds, eight stores. At 256 bits about 0.2 ns an element against 0.32 for four rows at a
+     * time in scalar code (Zen 5, 16 rows of a 256 x 784 W into one 16-wide sliver, repeated).
      */
     private static void transpose8(float[] src, int s, int ld, float[] dst, int d, int width) {
         FloatVector x0 = FloatVector.fromArray(S, src, s);
@@ -1069,30 +1235,50 @@ final class VectorKernel implements Kernel {
         FloatVector x5 = FloatVector.fromArray(S, src, s + 5 * ld);
         FloatVector x6 = FloatVector.fromArray(S, src, s + 6 * ld);
         FloatVector x7 = FloatVector.fromArray(S, src, s + 7 * ld);
-        FloatVector y0 = x0.blend(x4.rearrange(ROT_UP4), HIGH4);
-        FloatVector y4 = x0.rearrange(ROT_DOWN4).blend(x4, HIGH4);
-        FloatVector y1 = x1.blend(x5.rearrange(ROT_UP4), HIGH4);
-        FloatVector y5 = x1.rearrange(ROT_DOWN4).blend(x5, HIGH4);
-        FloatVector y2 = x2.blend(x6.rearrange(ROT_UP4), HIGH4);
-        FloatVector y6 = x2.rearrange(ROT_DOWN4).blend(x6, HIGH4);
-        FloatVector y3 = x3.blend(x7.rearrange(ROT_UP4), HIGH4);
-        FloatVector y7 = x3.rearrange(ROT_DOWN4).blend(x7, HIGH4);
-        FloatVector z0 = y0.blend(y2.rearrange(ROT_UP2), HIGH2);
-        FloatVector z2 = y0.rearrange(ROT_DOWN2).blend(y2, HIGH2);
-        FloatVector z1 = y1.blend(y3.rearrange(ROT_UP2), HIGH2);
-        FloatVector z3 = y1.rearrange(ROT_DOWN2).blend(y3, HIGH2);
-        FloatVector z4 = y4.blend(y6.rearrange(ROT_UP2), HIGH2);
-        FloatVector z6 = y4.rearrange(ROT_DOWN2).blend(y6, HIGH2);
-        FloatVector z5 = y5.blend(y7.rearrange(ROT_UP2), HIGH2);
-        FloatVector z7 = y5.rearrange(ROT_DOWN2).blend(y7, HIGH2);
-        z0.blend(z1.rearrange(ROT_UP1), HIGH1).intoArray(dst, d);
-        z0.rearrange(ROT_DOWN1).blend(z1, HIGH1).intoArray(dst, d + width);
-        z2.blend(z3.rearrange(ROT_UP1), HIGH1).intoArray(dst, d + 2 * width);
-        z2.rearrange(ROT_DOWN1).blend(z3, HIGH1).intoArray(dst, d + 3 * width);
-        z4.blend(z5.rearrange(ROT_UP1), HIGH1).intoArray(dst, d + 4 * width);
-        z4.rearrange(ROT_DOWN1).blend(z5, HIGH1).intoArray(dst, d + 5 * width);
-        z6.blend(z7.rearrange(ROT_UP1), HIGH1).intoArray(dst, d + 6 * width);
-        z6.rearrange(ROT_DOWN1).blend(z7, HIGH1).intoArray(dst, d + 7 * width);
+        FloatVector ta0 = x4.blend(x0, HIGH4).rearrange(SWAP4);
+        FloatVector a0 = x0.blend(ta0, HIGH4);
+        FloatVector a4 = ta0.blend(x4, HIGH4);
+        FloatVector ta1 = x5.blend(x1, HIGH4).rearrange(SWAP4);
+        FloatVector a1 = x1.blend(ta1, HIGH4);
+        FloatVector a5 = ta1.blend(x5, HIGH4);
+        FloatVector ta2 = x6.blend(x2, HIGH4).rearrange(SWAP4);
+        FloatVector a2 = x2.blend(ta2, HIGH4);
+        FloatVector a6 = ta2.blend(x6, HIGH4);
+        FloatVector ta3 = x7.blend(x3, HIGH4).rearrange(SWAP4);
+        FloatVector a3 = x3.blend(ta3, HIGH4);
+        FloatVector a7 = ta3.blend(x7, HIGH4);
+        FloatVector tb0 = a2.blend(a0, HIGH2).rearrange(SWAP2);
+        FloatVector b0 = a0.blend(tb0, HIGH2);
+        FloatVector b2 = tb0.blend(a2, HIGH2);
+        FloatVector tb1 = a3.blend(a1, HIGH2).rearrange(SWAP2);
+        FloatVector b1 = a1.blend(tb1, HIGH2);
+        FloatVector b3 = tb1.blend(a3, HIGH2);
+        FloatVector tb4 = a6.blend(a4, HIGH2).rearrange(SWAP2);
+        FloatVector b4 = a4.blend(tb4, HIGH2);
+        FloatVector b6 = tb4.blend(a6, HIGH2);
+        FloatVector tb5 = a7.blend(a5, HIGH2).rearrange(SWAP2);
+        FloatVector b5 = a5.blend(tb5, HIGH2);
+        FloatVector b7 = tb5.blend(a7, HIGH2);
+        FloatVector tc0 = b1.blend(b0, HIGH1).rearrange(SWAP1);
+        FloatVector c0 = b0.blend(tc0, HIGH1);
+        FloatVector c1 = tc0.blend(b1, HIGH1);
+        FloatVector tc2 = b3.blend(b2, HIGH1).rearrange(SWAP1);
+        FloatVector c2 = b2.blend(tc2, HIGH1);
+        FloatVector c3 = tc2.blend(b3, HIGH1);
+        FloatVector tc4 = b5.blend(b4, HIGH1).rearrange(SWAP1);
+        FloatVector c4 = b4.blend(tc4, HIGH1);
+        FloatVector c5 = tc4.blend(b5, HIGH1);
+        FloatVector tc6 = b7.blend(b6, HIGH1).rearrange(SWAP1);
+        FloatVector c6 = b6.blend(tc6, HIGH1);
+        FloatVector c7 = tc6.blend(b7, HIGH1);
+        c0.intoArray(dst, d);
+        c1.intoArray(dst, d + width);
+        c2.intoArray(dst, d + 2 * width);
+        c3.intoArray(dst, d + 3 * width);
+        c4.intoArray(dst, d + 4 * width);
+        c5.intoArray(dst, d + 5 * width);
+        c6.intoArray(dst, d + 6 * width);
+        c7.intoArray(dst, d + 7 * width);
     }
 
     /**
