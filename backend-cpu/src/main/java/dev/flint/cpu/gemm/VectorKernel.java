@@ -1283,8 +1283,8 @@ final class VectorKernel implements Kernel {
 
     /**
      * ap holds MR-tall slivers from {@code at}, each step {@link #AS} floats: ap[at + sliverAt(ir, kc) +
-     * p * AS + r] = op(A)[ic + ir + r, pc + p] for r < MR, zero past m (a step's padding past MR is left
-     * as it was: no tile reads it).
+     * p * AS + r] = op(A)[ic + ir + r, pc + p] for r < MR, zero past m (a step's padding past MR holds
+     * the next rows of A or is left as it was: no tile reads it).
      */
     private static void packA(GemmArgs g, float[] ap, int at, int ic, int mc, int pc, int kc) {
         float[] a = g.a();
@@ -1297,7 +1297,12 @@ final class VectorKernel implements Kernel {
                 Arrays.fill(ap, dst, dst + kc * AS, 0f);
             }
             if (!g.transA()) {
-                transposeRows(a, aOff + (ic + ir) * lda + pc, lda, mr, kc, ap, dst, AS);
+                // The 6-row tile's step is 8 floats: where A has two more rows below the sliver, they
+                // fill the step's padding (which no tile reads), so that the 8 x 8 register transposes
+                // take the sliver. One thread at 256 bits: NT:128x256x512 0.967x, NN:512x512x512
+                // 0.980x, NN:128x512x256 0.981x, NT:128x512x784 0.983x (Zen 5, interleaved in one JVM).
+                int rows = AS > MR && mr == MR && ic + ir + AS <= g.m() ? AS : mr;
+                transposeRows(a, aOff + (ic + ir) * lda + pc, lda, rows, kc, ap, dst, AS);
             } else {
                 // op(A)'s column p is a stored row: the sliver's mr values are adjacent
                 int src = aOff + pc * lda + ic + ir;
