@@ -999,9 +999,9 @@ final class VectorKernel implements Kernel {
      * dst[d + p * width + r] = src[s + r * ld + p] for r < rows, p < kc: rows of the source become
      * columns of the destination. Blocks of L rows and L columns are transposed in registers
      * ({@link #transpose16}, {@link #transpose8}), and so are the 8-row A slivers of 512-bit tiles
-     * ({@link #transposeSliver8}); the rest four source rows at a time, so each step
-     * writes four adjacent floats (measured on Zen 5: about 1.7x faster than one row at a time, which
-     * writes one float per destination row).
+     * ({@link #transposeSliver8}); the rest four source rows at a time, so each step writes four
+     * adjacent floats (measured on Zen 5: about 1.7x faster than one row at a time, which writes one
+     * float per destination row).
      */
     static void transposeRows(float[] src, int s, int ld, int rows, int kc, float[] dst, int d, int width) {
         int r = 0;
@@ -1092,7 +1092,7 @@ final class VectorKernel implements Kernel {
      * rotations a pair (six shuffles), the form used until run R. Every shape stays the preferred one:
      * 128- or 256-bit vectors beside the 512-bit ones make the Vector API's shared call sites (intoArray
      * and the rest) see two classes, and C2 then leaves stores in the tiles as calls. Measured in
-     * benchmarks/README.md, "After run R".
+     * benchmarks/README.md, run S, "What changed since run R".
      */
 
     /**
@@ -1235,8 +1235,9 @@ final class VectorKernel implements Kernel {
         }
     }
 
-    /** With 16 lanes, lane L of a step pair takes lane 2 (L & 7) + (L >> 3) (see {@link #transposeSliver8}). */
-    private static final VectorShuffle<Float> PAIR_STEPS = L == 16 ? VectorShuffle.fromOp(S, l -> 2 * (l & 7) + (l >> 3)) : null;
+    /** With 16 lanes, lane L of a step pair takes lane 2 (L & 7) + (L >> 3) ({@link #transposeSliver8}). */
+    private static final VectorShuffle<Float> PAIR_STEPS =
+            L == 16 ? VectorShuffle.fromOp(S, l -> 2 * (l & 7) + (l >> 3)) : null;
 
     /**
      * dst[d + p * 8 + i] = src[s + i * ld + p] for i < 8, p < kcL (a multiple of 16), with 16-lane

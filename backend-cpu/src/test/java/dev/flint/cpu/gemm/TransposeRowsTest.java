@@ -1,7 +1,9 @@
 package dev.flint.cpu.gemm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +51,7 @@ class TransposeRowsTest {
         }
         float[] before = src.clone();
         float[] dst = new float[d + kc * width + 5];
-        java.util.Arrays.fill(dst, UNTOUCHED);
+        Arrays.fill(dst, UNTOUCHED);
         VectorKernel.transposeRows(src, s, ld, rows, kc, dst, d, width);
         String what = rows + " rows, kc " + kc + ", ld " + ld + ", width " + width;
         for (int i = 0; i < dst.length; i++) {
@@ -62,6 +64,6 @@ class TransposeRowsTest {
             }
             assertEquals(expected, dst[i], what + ": dst[" + i + "]");
         }
-        assertEquals(java.util.Arrays.toString(before), java.util.Arrays.toString(src), what + ": source changed");
+        assertArrayEquals(before, src, what + ": source changed");
     }
 }
