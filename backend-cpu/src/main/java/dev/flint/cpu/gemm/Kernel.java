@@ -61,6 +61,15 @@ interface Kernel {
     }
 
     /**
+     * For a call that threads split by columns: the width of the column blocks to deal to the threads
+     * as they come for more ({@link #compute} per block), or 0 where the kernel splits this call into
+     * fixed shares.
+     */
+    default int dealtColumns(GemmArgs g, int threads) {
+        return 0;
+    }
+
+    /**
      * Below this many multiply-adds a call runs on the calling thread: handing half of it to a second
      * thread costs about a microsecond (the fork, the join and the wait), which a call this small does
      * not win back. Kernels that take longer per multiply-add amortize it sooner.

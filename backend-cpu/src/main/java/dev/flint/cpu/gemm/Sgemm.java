@@ -2,6 +2,7 @@ package dev.flint.cpu.gemm;
 
 import dev.flint.cpu.parallel.Parallel;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Row-major single-precision GEMM: {@code C = alpha * op(A) * op(B) + beta * C}.
@@ -99,6 +100,18 @@ public final class Sgemm {
         boolean rows = kernel.prefersRowSplit(g) ? rowUnits >= 4 * threads || rowUnits > colUnits
                 : !kernel.splitsColumns(g, threads) && colUnits < 4 * threads && rowUnits > colUnits;
         if (!rows) {
+            int dealt = kernel.dealtColumns(g, threads);
+            if (dealt > 0) {
+                // one chunk per thread; each takes column blocks as it comes (a slower core takes fewer)
+                int blocks = (n + dealt - 1) / dealt;
+                AtomicInteger next = new AtomicInteger();
+                Parallel.forRange(0, threads, 1, (t0, t1) -> {
+                    for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
+                        kernel.compute(g, 0, m, b * dealt, Math.min(n, (b + 1) * dealt));
+                    }
+                });
+                return;
+            }
             // the direction is chosen on whole panels, the boundaries on the kernel's finer split unit
             int splitAlign = kernel.columnSplitAlign();
             int splitUnits = (n + splitAlign - 1) / splitAlign;

@@ -243,6 +243,24 @@ final class VectorKernel implements Kernel {
     }
 
     /**
+     * With 512-bit tiles, a column split of {@code x W^T} deals W's slivers (NR columns of C each, W's
+     * rows transposed by whichever thread takes them) in order, as the threads come for more, where
+     * there are at least three a thread. Fixed halves waited for the slower vCPU and made each half's
+     * ragged last sliver recompute columns. Interleaved in one JVM on Zen 5 (two threads; sets of 21-41
+     * rounds in quiet and noisy periods): NT:128x256x512 0.954-0.959x (0.861x in a noisy period),
+     * NT:256x512x512 0.888-1.047x, NT:1024x1024x1024 0.893-0.943x, NT:512x784x256 0.897-0.909x,
+     * NT:128x256x784 0.858-0.993x; with a {@code nice}d busy loop on vCPU 0, NT:128x256x512 0.853x. The
+     * MLP step that contains NT:128x256x512: 0.995-1.010x (even). Each thread's own half first (the
+     * part of W it may have just written) ran NT:128x256x512 1.062x: not taken. Fewer slivers lose to
+     * the last one (NT:64x120x400, three slivers: 1.28x) and keep the halves. Not at 256 bits, where
+     * each call of {@link #compute} packs all of A.
+     */
+    @Override
+    public int dealtColumns(GemmArgs g, int threads) {
+        return WIDE && splitsColumns(g, threads) && (g.n() + NR - 1) / NR >= 3 * threads ? NR : 0;
+    }
+
+    /**
      * {@code x W^T} where x's rows are fewer than each thread's share of W's, on 512-bit tiles: as
      * {@code C^T = W x^T}, the larger operand is read in place by rows and only the smaller one is
      * transposed into panels (128 x 512 x 784 on two threads: each thread transposes x, 100K elements,

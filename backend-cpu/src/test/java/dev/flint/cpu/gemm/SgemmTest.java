@@ -2,6 +2,7 @@ package dev.flint.cpu.gemm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -314,6 +315,52 @@ class SgemmTest {
                     }
                 }
             }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /**
+     * x W^T split by columns at 512 bits deals W's slivers to the threads as they come
+     * ({@link VectorKernel#dealtColumns}): every element gets the bits of one thread's run, with one and
+     * two k blocks, a ragged last sliver and a ragged m, on two and three threads (the first and last
+     * shapes keep fixed shares on three).
+     */
+    @Test
+    void columnsDealtAsTheyComeGiveTheBitsOfOneThread() {
+        Kernel vector = vectorKernelOrSkip();
+        int before = Parallel.threads();
+        try {
+            // one k block; two k blocks with a ragged last sliver; a ragged m
+            int[][] shapes = {{128, 256, 512}, {300, 500, 1100}, {301, 289, 64}};
+            for (int[] s : shapes) {
+                Operands op = Operands.of(s, 17);
+                int m = op.m();
+                int n = op.n();
+                GemmArgs args = new GemmArgs(false, true, m, n, op.k(), 1f, op.a(), 0, op.k(), op.bt(), 0, op.k(), 0f,
+                        new float[m * n], 0, n, false);
+                String shape = m + " x " + n + " x " + op.k();
+                assertFalse(vector.swapsOperands(args, 2), shape + " must not be computed as its transpose");
+                assertEquals(VectorTiles.L >= 16, vector.dealtColumns(args, 2) > 0,
+                        shape + " with B transposed deals its columns exactly with 512-bit tiles");
+                for (float[] scalars : new float[][] {{1f, 0f}, {1.5f, 0.25f}}) {
+                    float[] want = null;
+                    for (int threads = 1; threads <= 3; threads++) {
+                        Parallel.setThreads(threads);
+                        float[] c = random(m * n, 5);
+                        op.gemm(vector, false, true, scalars[0], scalars[1], c, n);
+                        if (want == null) {
+                            want = c;
+                        } else {
+                            assertArrayEquals(want, c, shape + " alpha=" + scalars[0] + " on " + threads + " threads");
+                        }
+                    }
+                }
+            }
+            // and the values, against the float64 loop
+            Parallel.setThreads(2);
+            check(vector, new Case(false, true, 300, 500, 1100, 1f, 0f, 0, 0, 0, 0, 0, 0));
+            check(vector, new Case(false, true, 301, 289, 64, 0.5f, 1f, 1, 2, 3, 4, 5, 6));
         } finally {
             Parallel.setThreads(before);
         }
