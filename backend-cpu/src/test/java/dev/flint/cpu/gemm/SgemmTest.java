@@ -344,17 +344,7 @@ class SgemmTest {
                 assertEquals(VectorTiles.L >= 16, vector.dealtColumns(args, 2) > 0,
                         shape + " with B transposed deals its columns exactly with 512-bit tiles");
                 for (float[] scalars : new float[][] {{1f, 0f}, {1.5f, 0.25f}}) {
-                    float[] want = null;
-                    for (int threads = 1; threads <= 3; threads++) {
-                        Parallel.setThreads(threads);
-                        float[] c = random(m * n, 5);
-                        op.gemm(vector, false, true, scalars[0], scalars[1], c, n);
-                        if (want == null) {
-                            want = c;
-                        } else {
-                            assertArrayEquals(want, c, shape + " alpha=" + scalars[0] + " on " + threads + " threads");
-                        }
-                    }
+                    assertBitsOfOneThread(vector, op, false, true, scalars, shape);
                 }
             }
             // and the values, against the float64 loop
@@ -390,18 +380,8 @@ class SgemmTest {
                     for (int tr = 0; tr < 4; tr++) {
                         boolean ta = (tr & 1) != 0;
                         boolean tb = (tr & 2) != 0;
-                        float[] want = null;
-                        for (int threads = 1; threads <= 3; threads++) {
-                            Parallel.setThreads(threads);
-                            float[] c = random(m * n, 5);
-                            op.gemm(vector, ta, tb, scalars[0], scalars[1], c, n);
-                            if (want == null) {
-                                want = c;
-                            } else {
-                                assertArrayEquals(want, c, m + " x " + n + " x " + op.k() + " transA=" + ta
-                                        + " transB=" + tb + " alpha=" + scalars[0] + " on " + threads + " threads");
-                            }
-                        }
+                        assertBitsOfOneThread(vector, op, ta, tb, scalars,
+                                m + " x " + n + " x " + op.k() + " transA=" + ta + " transB=" + tb);
                     }
                 }
             }
@@ -473,6 +453,25 @@ class SgemmTest {
     }
 
     /** A product's operands, A (m x k) and B (k x n) row-major and both transposed, for every layout. */
+    /**
+     * The call on 1, 2 and 3 threads (more than this machine's cores), each from the same C: every
+     * element must have the bits of the one-thread run. Leaves the thread count at 3.
+     */
+    private static void assertBitsOfOneThread(Kernel kernel, Operands op, boolean ta, boolean tb, float[] scalars,
+                                              String what) {
+        float[] want = null;
+        for (int threads = 1; threads <= 3; threads++) {
+            Parallel.setThreads(threads);
+            float[] c = random(op.m() * op.n(), 5);
+            op.gemm(kernel, ta, tb, scalars[0], scalars[1], c, op.n());
+            if (want == null) {
+                want = c;
+            } else {
+                assertArrayEquals(want, c, what + " alpha=" + scalars[0] + " on " + threads + " threads");
+            }
+        }
+    }
+
     private record Operands(int m, int n, int k, float[] a, float[] b, float[] at, float[] bt) {
 
         /** Random A (seed) and B (seed + 1) for {m, n, k}. */
