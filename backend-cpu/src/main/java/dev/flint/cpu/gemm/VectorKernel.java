@@ -33,7 +33,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>with 512-bit tiles, a row-major A is read in place when the panel is narrow (its packing
  *       would serve few B slivers);</li>
  *   <li>a product with B transposed ({@code x W^T} of a linear layer) is split between threads by
- *       columns, so that each thread transposes only its own rows of W ({@link #splitsColumns}); with
+ *       columns, so that each thread transposes only the rows of W for its own columns
+ *       ({@link #splitsColumns}; at 512 bits W's slivers dealt as the threads come,
+ *       {@link #dealtColumns}); with
  *       512-bit tiles, where x has fewer rows than each thread's share of W, it is computed as its
  *       transpose {@code C^T = W x^T} instead, so that the smaller operand is the one transposed
  *       (128 x 512 x 784 on two threads: 100K elements a thread instead of 200K; {@link #swapsOperands});</li>
