@@ -337,8 +337,7 @@ class SgemmTest {
                 Operands op = Operands.of(s, 17);
                 int m = op.m();
                 int n = op.n();
-                GemmArgs args = new GemmArgs(false, true, m, n, op.k(), 1f, op.a(), 0, op.k(), op.bt(), 0, op.k(), 0f,
-                        new float[m * n], 0, n, false);
+                GemmArgs args = op.args(false, true);
                 String shape = m + " x " + n + " x " + op.k();
                 assertFalse(vector.swapsOperands(args, 2), shape + " must not be computed as its transpose");
                 assertEquals(VectorTiles.L >= 16, vector.dealtColumns(args, 2) > 0,
@@ -373,8 +372,7 @@ class SgemmTest {
                 Operands op = Operands.of(s, 31);
                 int m = op.m();
                 int n = op.n();
-                GemmArgs args = new GemmArgs(false, false, m, n, op.k(), 1f, op.a(), 0, op.k(), op.b(), 0, n, 0f,
-                        new float[m * n], 0, n, false);
+                GemmArgs args = op.args(false, false);
                 assertTrue(vector.sharedRows(args, 2) != null, m + " x " + n + " x " + op.k() + " must deal its rows");
                 for (float[] scalars : new float[][] {{1f, 0f}, {1.5f, 0.25f}}) {
                     for (int tr = 0; tr < 4; tr++) {
@@ -482,6 +480,12 @@ class SgemmTest {
             float[] a = random(m * k, seed);
             float[] b = random(k * n, seed + 1);
             return new Operands(m, n, k, a, b, transpose(a, m, k), transpose(b, k, n));
+        }
+
+        /** The call's arguments as a kernel sees them (alpha 1, beta 0, a fresh C), for its choices of path. */
+        GemmArgs args(boolean ta, boolean tb) {
+            return new GemmArgs(ta, tb, m, n, k, 1f, ta ? at : a, 0, ta ? m : k, tb ? bt : b, 0, tb ? k : n, 0f,
+                    new float[m * n], 0, n, false);
         }
 
         /** C (row stride ldc) = alpha op(A) op(B) + beta C, A and B read as stored the way ta and tb say. */
