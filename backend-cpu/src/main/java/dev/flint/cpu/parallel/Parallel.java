@@ -156,10 +156,7 @@ public final class Parallel {
                 INSIDE.set(Boolean.FALSE);
             }
             region.awaitWorkers();
-            for (int c = 1; c < chunks; c++) {
-                // a worker that never came for it must not keep the region's arrays reachable
-                w[c - 1].withdraw(region);
-            }
+            region.release();
             region.rethrow();
         } finally {
             BUSY.set(false);
@@ -179,7 +176,8 @@ public final class Parallel {
 
     /** One parallel region: its chunks, the next unclaimed one, how many are unfinished, the first failure. */
     private static final class Region {
-        private final RangeBody body;
+        /** Null once every chunk has finished: see {@link #release}. */
+        private RangeBody body;
         private final int begin;
         private final int n;
         private final int chunks;
@@ -215,6 +213,18 @@ public final class Parallel {
                     LockSupport.unpark(caller);
                 }
             }
+        }
+
+        /**
+         * Drops the body once every chunk has finished, so that a worker that never came for the region
+         * (its slot still holds it until the next region) does not keep the body's arrays reachable. A
+         * plain store, not a compare-and-set on the worker's slot: the slot's line sits in the worker's
+         * cache, and taking it back cost the caller a transfer between cores on every region. Measured on
+         * the Zen 5 VM (two 1.3 us chunks, the two versions in alternated JVMs, medians): 2.54-2.65 ->
+         * 2.45-2.47 us a region. A worker that comes late claims no chunk, so it never reads the body.
+         */
+        void release() {
+            body = null;
         }
 
         void fail(Throwable t) {
@@ -266,10 +276,6 @@ public final class Parallel {
             if (parked) {
                 LockSupport.unpark(thread);
             }
-        }
-
-        void withdraw(Region r) {
-            slot.compareAndSet(r, null);
         }
 
         @Override
