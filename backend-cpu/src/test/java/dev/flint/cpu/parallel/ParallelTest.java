@@ -116,6 +116,33 @@ class ParallelTest {
         assertEquals("boom", err.getMessage());
     }
 
+    /**
+     * A worker the operating system has not run yet when its chunk is handed over (parked, here, and a
+     * region too short to wait for it) holds nobody up: the caller runs its chunk, and every chunk runs
+     * exactly once whoever runs it.
+     */
+    @Test
+    void theCallerRunsTheChunkOfAWorkerThatHasNotCome() throws InterruptedException {
+        Parallel.setThreads(2);
+        assertEquals(2, chunksOf(0, 2, 1).size());
+        Thread caller = Thread.currentThread();
+        boolean taken = false;
+        for (int attempt = 0; attempt < 100 && !taken; attempt++) {
+            // longer than the spin: the worker has parked, and waking it takes longer than chunk 0
+            Thread.sleep(5 + Parallel.DEFAULT_SPIN_MICROS / 1000);
+            Thread[] ranBy = new Thread[2];
+            int[] runs = new int[2];
+            Parallel.forRange(0, 2, 1, (from, to) -> {
+                ranBy[from] = Thread.currentThread();
+                runs[from]++;
+            });
+            assertEquals(1, runs[0], "chunk 0 runs once");
+            assertEquals(1, runs[1], "chunk 1 runs once");
+            taken = ranBy[1] == caller;
+        }
+        assertTrue(taken, "the caller never ran a parked worker's chunk in 100 regions");
+    }
+
     @Test
     void workersWakeAfterParking() throws InterruptedException {
         Parallel.setThreads(2);
