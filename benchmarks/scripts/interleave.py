@@ -308,9 +308,11 @@ def main():
                         if flint is not None:
                             flint.close()
                         flint = Flint(args.java, args.jar, jvm_args, bench, params)
-                        # the GEMM shapes, 1-500 us calls of one kernel, are compiled within a second
-                        # (JMH's quick run warms them 1 s); the steps took 4-9 s
-                        flint.warm(min(flint_warm, 2.0) if bench.startswith("GemmShape") else flint_warm)
+                        # every workload the full warm-up: the steps took 4-9 s to compile, and so did the
+                        # largest GEMM shape, whose first calls run the Vector API uncompiled (NT:128x512x784
+                        # at 512 bits, a fresh JVM: 1.26 s for its first call, 25 ms a call at 2 s, 0.45 ms
+                        # from 2.6-2.8 s on; warmed 2 s, its first samples took 13.2, 4.8 and 2.6 ms a call)
+                        flint.warm(flint_warm)
                         last[0] = flint
                         if not peers_warm:
                             for _, w, fields in configs:

@@ -57,8 +57,10 @@ jar="$root/benchmarks/target/benchmarks.jar"
 include="${FLINT_BENCH_INCLUDE:-dev.flint.benchmarks}"
 
 gemm_sizes="256,512,1024,2048"
+# The shapes' warm-up is 4 s: NT:128x512x784's first calls run the Vector API uncompiled, and a fresh
+# JVM reached its steady 0.45 ms a call only after 2.6-2.8 s (1 s of warm-up left 1.5 ms iterations).
 case "$mode" in
-  quick) jmh_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms) ;;
+  quick) jmh_opts=(-f 1 -wi 5 -i 3 -w 1s -r 1s); shape_opts=(-f 1 -wi 4 -i 3 -w 1s -r 500ms) ;;
   full)  jmh_opts=(-f 2 -wi 5 -i 5 -w 2s -r 2s); shape_opts=("${jmh_opts[@]}") ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
