@@ -369,9 +369,10 @@ final class VectorKernel implements Kernel {
      * before the next, B from L3 once per sliver of MR rows (0.25 bytes a flop at 8 rows: 60 GB/s for
      * each core at 240 GFLOP/s). Each tile is the same fma chain either way, so the bits are the same.
      * Measured on Zen 5 with two whole cores (a 512-bit FMA loop in C ran 258 GFLOP/s on each of two
-     * threads at once), alternating JVMs, three 0.7 s samples each: GEMM 2048 at 512 bits 409-441 -> 430-454
-     * GFLOP/s, GEMM 1024 414-442 -> 429-464; at 256 bits 207-221 -> 215-223 and 198-224 -> 211-225;
-     * the training steps' shapes even (NT:128x512x784, NT:128x256x512, NN:128x512x256).
+     * threads at once), alternating JVMs, three 0.7 s samples each: GEMM 2048 at 512 bits 388-441 ->
+     * 407-454 GFLOP/s (six pairs, five won), GEMM 1024 +3% (median of 11 pairs, -4% to +11%); at 256
+     * bits 198-224 -> 211-225; the MLP step and its shapes even (NT:128x512x784, NT:128x256x512,
+     * NN:128x512x256).
      */
     private static void general(GemmArgs g, int i0, int i1, int j0, int j1, RowClaims claims) {
         int k = g.k();
