@@ -99,4 +99,9 @@ final class RowClaims {
     void fail() {
         failed = true;
     }
+
+    /** Whether a thread has failed mid-call. */
+    boolean failed() {
+        return failed;
+    }
 }

@@ -2,6 +2,8 @@ package dev.flint.cpu.gemm;
 
 import dev.flint.cpu.parallel.Parallel;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -168,10 +170,11 @@ final class VectorKernel implements Kernel {
 
     /**
      * Per thread: [0] the packed A block, [1] the packed B panel, grown on demand and never shrunk;
-     * [2] one MR x NR tile on its way to C.
+     * [2] one MR x NR tile on its way to C; [3] the B panels a split call shares between its threads
+     * ({@link SharedPanels}), held by the thread that made the call.
      */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(
-            () -> new float[][] {new float[0], new float[0], new float[MR * NR]});
+            () -> new float[][] {new float[0], new float[0], new float[MR * NR], new float[0]});
 
     private VectorKernel() {
     }
@@ -329,7 +332,7 @@ final class VectorKernel implements Kernel {
             byColumnSlivers(g, i0, i1, j0, j1);
             return;
         }
-        general(g, i0, i1, j0, j1, null);
+        general(g, i0, i1, j0, j1, null, null);
     }
 
     /**
@@ -348,14 +351,34 @@ final class VectorKernel implements Kernel {
         }
         int steps = ((g.n() + NC - 1) / NC) * ((g.k() + KC - 1) / KC);
         RowClaims claims = new RowClaims(g.m(), MR, MC, threads, steps);
+        SharedPanels panels = null;
+        if (sharesPanels(g, threads)) {
+            int ncMax = roundUp(Math.min(NC, g.n()), NR);
+            int kcMax = Math.min(KC, g.k());
+            float[][] buffers = BUFFERS.get();
+            grow(buffers, 3, steps * ncMax * kcMax, SharedPanels.MAX_STEPS * NC * KC);
+            panels = new SharedPanels(buffers[3], steps, ncMax, kcMax, threads, claims);
+        }
+        SharedPanels shared = panels;
         return (from, to) -> {
             try {
-                general(g, 0, share, 0, g.n(), claims);
+                general(g, 0, share, 0, g.n(), claims, shared);
             } catch (Throwable t) {
                 claims.fail();
                 throw t;
             }
         };
+    }
+
+    /**
+     * Whether a call that {@link #sharedRows} splits into this many threads packs B's panels once for
+     * all of them ({@link SharedPanels}): where the general path packs both A and B for a share of the
+     * rows, and the call has at most {@link SharedPanels#MAX_STEPS} panels.
+     */
+    static boolean sharesPanels(GemmArgs g, int threads) {
+        int share = roundUp((g.m() + threads - 1) / threads, MR);
+        int steps = ((g.n() + NC - 1) / NC) * ((g.k() + KC - 1) / KC);
+        return threads > 1 && steps <= SharedPanels.MAX_STEPS && packsA(g, g.n()) && !directB(g, share, g.n());
     }
 
     /**
@@ -374,7 +397,8 @@ final class VectorKernel implements Kernel {
      * bits 198-224 -> 211-225; the MLP step and its shapes even (NT:128x512x784, NT:128x256x512,
      * NN:128x512x256).
      */
-    private static void general(GemmArgs g, int i0, int i1, int j0, int j1, RowClaims claims) {
+    private static void general(GemmArgs g, int i0, int i1, int j0, int j1, RowClaims claims,
+                                SharedPanels panels) {
         int k = g.k();
         // one depth for every path: each kc block starts a new fma chain, so the depth is part of
         // the result's bits
@@ -384,13 +408,14 @@ final class VectorKernel implements Kernel {
         int mcMax = roundUp(Math.min(MC, claims == null ? i1 - i0 : g.m()), MR);
         // With few rows each B value is used by one or two row slivers only, so copying B costs more
         // than it saves: full slivers are read in place (row stride ldb), only the ragged edge is packed.
-        boolean directB = !g.transB() && (i1 - i0 <= DIRECT_B_ROWS
-                || i1 - i0 <= DIRECT_B_SMALL_ROWS && (long) k * (j1 - j0) <= DIRECT_B_FLOATS);
-        boolean rowsInPlace = WIDE && !g.transA() && j1 - j0 < ROWS_IN_PLACE_BELOW;
-        boolean packA = !rowsInPlace && (!g.transA() || packsTransposedA(g));
+        boolean directB = directB(g, i1 - i0, j1 - j0);
+        boolean rowsInPlace = rowsInPlace(g, j1 - j0);
+        boolean packA = packsA(g, j1 - j0);
+        // B's panels packed once for all threads, a sliver at a time as the first one needs it
+        boolean shared = panels != null && packA && !directB;
         float[][] buffers = BUFFERS.get();
         grow(buffers, 0, sliverAt(packA ? mcMax : MR, kcMax), sliverAt(MC, kcLimit));
-        grow(buffers, 1, (directB ? NR : ncMax) * kcMax, NC * kcLimit);
+        grow(buffers, 1, directB ? NR * kcMax : shared ? 0 : ncMax * kcMax, NC * kcLimit);
         float[] ap = buffers[0];
         float[] bp = buffers[1];
         float[] t = buffers[2];
@@ -422,9 +447,9 @@ final class VectorKernel implements Kernel {
                 // edgeWidth's: one vector where the remainder fits in one at 512 bits, else NR.
                 int edgeWidth = edgeWidth(nc - fullCols);
                 int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - edgeWidth : -1;
-                if (!directB) {
+                if (!directB && !shared) {
                     packPanel(g, bp, pc, kc, jc, nc, edgeCol, edgeWidth);
-                } else if (fullCols < nc && edgeCol < 0) {
+                } else if (directB && fullCols < nc && edgeCol < 0) {
                     packB(g, bp, 0, pc, kc, jc + fullCols, nc - fullCols);
                 }
                 int block = -1;
@@ -458,8 +483,19 @@ final class VectorKernel implements Kernel {
                         }
                     }
                     if (packA && !directB) {
-                        // both packed: B's slivers outside, A's inside (see the method's comment)
-                        for (int jr = 0; jr < nc; jr += NR) {
+                        // both packed: B's slivers outside, A's inside (see the method's comment); with
+                        // shared panels each thread starts its sweep at its own sliver, so the threads
+                        // pack different slivers at once (the order of a block's tiles is not in the bits)
+                        float[] bs = shared ? panels.buffer : bp;
+                        int base = shared ? panels.base(step) : 0;
+                        int slivers = (nc + NR - 1) / NR;
+                        int start = shared ? panels.firstSliver(block, slivers) : 0;
+                        for (int q = 0; q < slivers; q++) {
+                            int sliver = start + q < slivers ? start + q : start + q - slivers;
+                            if (shared && !panels.ensure(g, step, sliver, pc, kc, jc, nc, edgeCol, edgeWidth)) {
+                                return;
+                            }
+                            int jr = sliver * NR;
                             int nr = Math.min(NR, nc - jr);
                             int col = jc + jr;
                             boolean oneVector = nr < NR && edgeWidth == L;
@@ -474,8 +510,8 @@ final class VectorKernel implements Kernel {
                                     mr = MR;
                                     row = edgeRow;
                                 }
-                                sliverTile(g, ap, sliverAt(ir, kc), AS, false, bp, jr * kc, NR, kc, t, row, mr, col, nr,
-                                        oneVector, straight, first);
+                                sliverTile(g, ap, sliverAt(ir, kc), AS, false, bs, base + jr * kc, NR, kc, t, row, mr,
+                                        col, nr, oneVector, straight, first);
                             }
                         }
                         if (claims != null) {
@@ -577,6 +613,26 @@ final class VectorKernel implements Kernel {
      */
     private static boolean packsTransposedA(GemmArgs g) {
         return !WIDE && !FIVE_ROWS && g.n() >= PACK_TRANSPOSED_A_COLUMNS;
+    }
+
+    /**
+     * Whether the general path reads B's full slivers in place for a block of this many rows and
+     * columns: with few rows each B value serves one or two row slivers only, so copying B costs more
+     * than it saves (see {@link #DIRECT_B_SMALL_ROWS}).
+     */
+    private static boolean directB(GemmArgs g, int rows, int cols) {
+        return !g.transB() && (rows <= DIRECT_B_ROWS
+                || rows <= DIRECT_B_SMALL_ROWS && (long) g.k() * cols <= DIRECT_B_FLOATS);
+    }
+
+    /** Whether the general path reads a row-major A's rows in place for a block this wide. */
+    private static boolean rowsInPlace(GemmArgs g, int cols) {
+        return WIDE && !g.transA() && cols < ROWS_IN_PLACE_BELOW;
+    }
+
+    /** Whether the general path packs A's blocks for a block of C this wide. */
+    private static boolean packsA(GemmArgs g, int cols) {
+        return !rowsInPlace(g, cols) && (!g.transA() || packsTransposedA(g));
     }
 
     /**
@@ -1001,12 +1057,102 @@ final class VectorKernel implements Kernel {
         }
         int fullCols = nc / NR * NR;
         packB(g, bp, 0, pc, kc, jc, fullCols);
+        packShiftedSliver(g, bp, fullCols * kc, pc, kc, jc + fullCols, nc - fullCols, edgeCol, edgeWidth);
+    }
+
+    /**
+     * Packs a panel's ragged last sliver (columns col..col+r) shifted to end at the block's last column
+     * (edgeCol, edgeWidth wide), at {@code at}; with B transposed and a whole NR-wide edge it copies
+     * from the sliver packed before it ({@link #packShiftedEdge}).
+     */
+    private static void packShiftedSliver(GemmArgs g, float[] bp, int at, int pc, int kc, int col, int r, int edgeCol,
+                                          int edgeWidth) {
         if (edgeWidth < NR) {
-            packB(g, bp, fullCols * kc, pc, kc, edgeCol, edgeWidth);
+            packB(g, bp, at, pc, kc, edgeCol, edgeWidth);
         } else if (g.transB()) {
-            packShiftedEdge(g, bp, fullCols * kc, pc, kc, jc + fullCols, nc - fullCols);
+            packShiftedEdge(g, bp, at, pc, kc, col, r);
         } else {
-            packB(g, bp, fullCols * kc, pc, kc, edgeCol, NR);
+            packB(g, bp, at, pc, kc, edgeCol, NR);
+        }
+    }
+
+    /**
+     * The B panels of one split call ({@link #sharedRows}), packed once for all its threads instead of
+     * once by each: a sliver is packed by the first thread that needs it (the others wait for it,
+     * rarely, since each thread starts its sweep of a block at its own sliver) and read by every thread
+     * after. Each step (a block of columns and of k) has its own panel, so a thread ahead in the next
+     * step never overwrites what another still reads; only calls of at most {@link #MAX_STEPS} steps
+     * share (GEMM up to 2064 x 2048 at 512 bits), the buffer then at most twice a thread's own panel.
+     * The packed values are the ones each thread would have packed, so the bits are the same.
+     */
+    static final class SharedPanels {
+        /** The most steps a call may have for its panels to be shared. */
+        static final int MAX_STEPS = 2;
+        private static final int FREE = 0;
+        private static final int PACKING = 1;
+        private static final int PACKED = 2;
+
+        final float[] buffer;
+        /** Per step and sliver: FREE, PACKING or PACKED. */
+        private final AtomicIntegerArray state;
+        private final int slivers;
+        private final int stepFloats;
+        private final int threads;
+        private final RowClaims claims;
+
+        SharedPanels(float[] buffer, int steps, int ncMax, int kcMax, int threads, RowClaims claims) {
+            this.buffer = buffer;
+            this.slivers = ncMax / NR;
+            this.stepFloats = ncMax * kcMax;
+            this.state = new AtomicIntegerArray(steps * slivers);
+            this.threads = threads;
+            this.claims = claims;
+        }
+
+        /** Where the step's panel starts in {@link #buffer}. */
+        int base(int step) {
+            return step * stepFloats;
+        }
+
+        /** The sliver a block's sweep starts at: blocks claimed together start apart. */
+        int firstSliver(int block, int count) {
+            return block % threads * count / threads;
+        }
+
+        /**
+         * Makes sure the step's sliver is packed: packs it where no thread has begun to, waits where
+         * another is packing it. False where another thread failed meanwhile (the caller then stops).
+         */
+        boolean ensure(GemmArgs g, int step, int sliver, int pc, int kc, int jc, int nc, int edgeCol,
+                       int edgeWidth) {
+            int i = step * slivers + sliver;
+            if (state.get(i) == PACKED) {
+                return true;
+            }
+            if (state.compareAndSet(i, FREE, PACKING)) {
+                int fullCols = nc / NR * NR;
+                int jr = sliver * NR;
+                int at = base(step) + jr * kc;
+                if (jr < fullCols || edgeCol < 0) {
+                    packB(g, buffer, at, pc, kc, jc + jr, Math.min(NR, nc - jr));
+                } else {
+                    // the shifted edge of a transposed B copies from the sliver before it
+                    if (edgeWidth == NR && g.transB()
+                            && !ensure(g, step, sliver - 1, pc, kc, jc, nc, edgeCol, edgeWidth)) {
+                        return false;
+                    }
+                    packShiftedSliver(g, buffer, at, pc, kc, jc + jr, nc - jr, edgeCol, edgeWidth);
+                }
+                state.set(i, PACKED);
+                return true;
+            }
+            while (state.get(i) != PACKED) {
+                if (claims.failed()) {
+                    return false;
+                }
+                Thread.onSpinWait();
+            }
+            return true;
         }
     }
 

@@ -393,6 +393,42 @@ class SgemmTest {
     }
 
     /**
+     * Where a row split packs B's panels once for all its threads ({@link VectorKernel#sharesPanels}),
+     * a sliver is packed by whichever thread needs it first, threads start their sweeps at different
+     * slivers, and with B transposed a shifted ragged edge copies from the sliver before it: every
+     * element still gets the bits of one thread's sequential run (two and three threads), in one and in
+     * two steps (k blocks), with ragged edges of one vector and of a whole sliver.
+     */
+    @Test
+    void sharedPanelsGiveTheBitsOfOneThread() {
+        Kernel vector = vectorKernelOrSkip();
+        int before = Parallel.threads();
+        try {
+            // 530 columns: a ragged edge of 2 (one vector at 512 bits); 596: of 20 (a whole shifted sliver)
+            int[][] shapes = {{300, 530, 1100}, {300, 596, 1100}, {250, 530, 700}, {523, 600, 900}};
+            for (int[] s : shapes) {
+                Operands op = Operands.of(s, 47);
+                String name = op.m() + " x " + op.n() + " x " + op.k();
+                assertTrue(vector.sharedRows(op.args(false, false), 2) != null, name + " must deal its rows");
+                assertTrue(VectorKernel.sharesPanels(op.args(false, false), 2), name + " must share its panels");
+                for (float[] scalars : new float[][] {{1f, 0f}, {1.5f, 0.25f}}) {
+                    for (int tr = 0; tr < 4; tr++) {
+                        boolean ta = (tr & 1) != 0;
+                        boolean tb = (tr & 2) != 0;
+                        assertBitsOfOneThread(vector, op, ta, tb, scalars, name + " transA=" + ta + " transB=" + tb);
+                    }
+                }
+            }
+            // and the values, against the float64 loop
+            Parallel.setThreads(2);
+            check(vector, new Case(false, true, 300, 596, 1100, 1f, 0f, 0, 0, 0, 0, 0, 0));
+            check(vector, new Case(false, false, 250, 530, 700, 0.5f, 1f, 1, 2, 3, 4, 5, 6));
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /**
      * Stored straight into C (alpha 1, beta 0, the first kc block), a ragged last sliver of rows or columns
      * is shifted back to a whole one, so that its first elements are computed and stored twice, and a
      * narrow C (at most 16 columns, rows back to back) is stored in whole vectors that spill onto the
