@@ -429,6 +429,8 @@ final class VectorKernel implements Kernel {
         // first of several blocks too: NT:128x512x784 250.8 -> 261.4 GFLOP/s, 64x400x1100 211 -> 228,
         // GEMM 1024 +1% (512 bits); +0.3-3% at 256 bits.
         boolean straightFirst = g.alpha() == 1f && g.beta() == 0f && !g.transC();
+        float[] c = g.c();
+        int ldc = g.ldc();
         int step = -1;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
@@ -510,8 +512,23 @@ final class VectorKernel implements Kernel {
                                     mr = MR;
                                     row = edgeRow;
                                 }
-                                sliverTile(g, ap, sliverAt(ir, kc), AS, false, bs, base + jr * kc, NR, kc, t, row, mr,
-                                        col, nr, oneVector, straight, first);
+                                // compute's dispatch, written out as in byColumnSlivers (a helper call per tile
+                                // cost the k = 10 shapes 2-5%)
+                                int ai = sliverAt(ir, kc);
+                                int bi = base + jr * kc;
+                                if (oneVector) {
+                                    if (straight && mr == MR && nr == L) {
+                                        tile1(ap, ai, AS, false, 0, bs, bi, NR, kc, c, g.cIndex(row, col), ldc);
+                                    } else {
+                                        tile1(ap, ai, AS, false, 0, bs, bi, NR, kc, t, 0, NR);
+                                        update(g, t, NR, row, mr, col, nr, first);
+                                    }
+                                } else if (straight && mr == MR && nr == NR) {
+                                    tile(ap, ai, AS, false, 0, bs, bi, NR, kc, c, g.cIndex(row, col), ldc);
+                                } else {
+                                    tile(ap, ai, AS, false, 0, bs, bi, NR, kc, t, 0, NR);
+                                    update(g, t, NR, row, mr, col, nr, first);
+                                }
                             }
                         }
                         if (claims != null) {
@@ -564,8 +581,20 @@ final class VectorKernel implements Kernel {
                                     bi = 0;
                                 }
                             }
-                            sliverTile(g, as, ai, aStep, rows, bs, bi, bStep, kc, t, row, mr, col, nr, oneVector,
-                                    straight, first);
+                            // a narrow edge sliver is packed zero-padded to NR: the one tile covers it
+                            if (oneVector) {
+                                if (straight && mr == MR && nr == L) {
+                                    tile1(as, ai, aStep, rows, lda, bs, bi, bStep, kc, c, g.cIndex(row, col), ldc);
+                                } else {
+                                    tile1(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t, 0, NR);
+                                    update(g, t, NR, row, mr, col, nr, first);
+                                }
+                            } else if (straight && mr == MR && nr == NR) {
+                                tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, c, g.cIndex(row, col), ldc);
+                            } else {
+                                tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t, 0, NR);
+                                update(g, t, NR, row, mr, col, nr, first);
+                            }
                         }
                     }
                     if (claims != null) {
@@ -573,33 +602,6 @@ final class VectorKernel implements Kernel {
                     }
                 }
             }
-        }
-    }
-
-    /**
-     * One tile of the general path: the sliver of A at {@code ai} (read with aStep, or as rows in place)
-     * times the sliver of B at {@code bi}, for C's rows row..row+mr and columns col..col+nr, straight into
-     * C where the tile is whole and stored unchanged, else through {@code t}. A narrow edge sliver
-     * (oneVector) is packed zero-padded to NR: the one-vector tile covers it.
-     */
-    private static void sliverTile(GemmArgs g, float[] as, int ai, int aStep, boolean rows, float[] bs, int bi,
-                                   int bStep, int kc, float[] t, int row, int mr, int col, int nr, boolean oneVector,
-                                   boolean straight, boolean first) {
-        float[] c = g.c();
-        int ldc = g.ldc();
-        int lda = g.lda();
-        if (oneVector) {
-            if (straight && mr == MR && nr == L) {
-                tile1(as, ai, aStep, rows, lda, bs, bi, bStep, kc, c, g.cIndex(row, col), ldc);
-            } else {
-                tile1(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t, 0, NR);
-                update(g, t, NR, row, mr, col, nr, first);
-            }
-        } else if (straight && mr == MR && nr == NR) {
-            tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, c, g.cIndex(row, col), ldc);
-        } else {
-            tile(as, ai, aStep, rows, lda, bs, bi, bStep, kc, t, 0, NR);
-            update(g, t, NR, row, mr, col, nr, first);
         }
     }
 
