@@ -488,48 +488,11 @@ final class VectorKernel implements Kernel {
                         // both packed: B's slivers outside, A's inside (see the method's comment); with
                         // shared panels each thread starts its sweep at its own sliver, so the threads
                         // pack different slivers at once (the order of a block's tiles is not in the bits)
-                        float[] bs = shared ? panels.buffer : bp;
-                        int base = shared ? panels.base(step) : 0;
-                        int slivers = (nc + NR - 1) / NR;
-                        int start = shared ? panels.firstSliver(block, slivers) : 0;
-                        for (int q = 0; q < slivers; q++) {
-                            int sliver = start + q < slivers ? start + q : start + q - slivers;
-                            if (shared && !panels.ensure(g, step, sliver, pc, kc, jc, nc, edgeCol, edgeWidth)) {
-                                return;
-                            }
-                            int jr = sliver * NR;
-                            int nr = Math.min(NR, nc - jr);
-                            int col = jc + jr;
-                            boolean oneVector = nr < NR && edgeWidth == L;
-                            if (nr < NR && edgeCol >= 0) {
-                                nr = edgeWidth;
-                                col = edgeCol;
-                            }
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                int mr = Math.min(MR, mc - ir);
-                                int row = ic + ir;
-                                if (mr < MR && edgeRow >= 0) {
-                                    mr = MR;
-                                    row = edgeRow;
-                                }
-                                // compute's dispatch, written out as in byColumnSlivers (a helper call per tile
-                                // cost the k = 10 shapes 2-5%)
-                                int ai = sliverAt(ir, kc);
-                                int bi = base + jr * kc;
-                                if (oneVector) {
-                                    if (straight && mr == MR && nr == L) {
-                                        tile1(ap, ai, AS, false, 0, bs, bi, NR, kc, c, g.cIndex(row, col), ldc);
-                                    } else {
-                                        tile1(ap, ai, AS, false, 0, bs, bi, NR, kc, t, 0, NR);
-                                        update(g, t, NR, row, mr, col, nr, first);
-                                    }
-                                } else if (straight && mr == MR && nr == NR) {
-                                    tile(ap, ai, AS, false, 0, bs, bi, NR, kc, c, g.cIndex(row, col), ldc);
-                                } else {
-                                    tile(ap, ai, AS, false, 0, bs, bi, NR, kc, t, 0, NR);
-                                    update(g, t, NR, row, mr, col, nr, first);
-                                }
-                            }
+                        int start = shared ? panels.firstSliver(block, (nc + NR - 1) / NR) : 0;
+                        if (!sweepSlivers(g, ap, ic, mc, edgeRow, shared ? panels.buffer : bp,
+                                shared ? panels.base(step) : 0, shared ? panels : null, step, start, pc, kc, jc, nc,
+                                edgeCol, edgeWidth, straight, first, t)) {
+                            return;
                         }
                         if (claims != null) {
                             claims.finish(block);
@@ -654,7 +617,8 @@ final class VectorKernel implements Kernel {
      * past one A sliver. Each tile is the same fma chain over the same block, so every element has the
      * same bits. Measured on Zen 5 (interleaved in one JVM), GEMM 512 with 512-bit tiles 309-323 ->
      * 347-351 GFLOP/s, with 256-bit 154.5 -> 162.0; with more than one k block the order was no faster
-     * (GEMM 1024 +2%, 2048 -2% at 512 bits, -6% at 256).
+     * (GEMM 1024 +2%, 2048 -2% at 512 bits, -6% at 256), until the general path took the same order
+     * where both operands are packed (see {@link #general}); both sweep a panel with {@link #sweepSlivers}.
      */
     private static void byColumnSlivers(GemmArgs g, int i0, int i1, int j0, int j1) {
         int kc = g.k();
@@ -666,8 +630,6 @@ final class VectorKernel implements Kernel {
         float[] bp = buffers[1];
         float[] t = buffers[2];
         boolean straight = g.alpha() == 1f && g.beta() == 0f && !g.transC();
-        float[] c = g.c();
-        int ldc = g.ldc();
         for (int ia = i0; ia < i1; ia += CHUNK_ROWS) {
             int ma = Math.min(CHUNK_ROWS, i1 - ia);
             int fullRows = ma / MR * MR;
@@ -684,40 +646,65 @@ final class VectorKernel implements Kernel {
                 int edgeWidth = edgeWidth(nc - fullCols);
                 int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - edgeWidth : -1;
                 packPanel(g, bp, 0, kc, jc, nc, edgeCol, edgeWidth);
-                for (int jr = 0; jr < nc; jr += NR) {
-                    int nr = Math.min(NR, nc - jr);
-                    int col = jc + jr;
-                    boolean oneVector = nr < NR && edgeWidth == L;
-                    if (nr < NR && edgeCol >= 0) {
-                        nr = edgeWidth;
-                        col = edgeCol;
+                sweepSlivers(g, ap, ia, ma, edgeRow, bp, 0, null, 0, 0, 0, kc, jc, nc, edgeCol, edgeWidth, straight,
+                        true, t);
+            }
+        }
+    }
+
+    /**
+     * One block of A's rows (ic..ic+mc, packed at ap; edgeRow the shifted ragged sliver's first row or
+     * -1) times one panel of B (kc deep, columns jc..jc+nc, packed as slivers in bs from base), B's
+     * slivers outside and A's inside, the slivers from {@code start} on, wrapping. With panels, each
+     * sliver of the step is first made sure of ({@link SharedPanels#ensure}); false where that gave up
+     * (another thread failed). Tiles go straight into C where whole and stored unchanged, else through
+     * t. The dispatch is written out per tile: a helper call per tile cost the k = 10 shapes 3%.
+     */
+    private static boolean sweepSlivers(GemmArgs g, float[] ap, int ic, int mc, int edgeRow, float[] bs, int base,
+                                        SharedPanels panels, int step, int start, int pc, int kc, int jc, int nc,
+                                        int edgeCol, int edgeWidth, boolean straight, boolean first, float[] t) {
+        float[] c = g.c();
+        int ldc = g.ldc();
+        int slivers = (nc + NR - 1) / NR;
+        for (int q = 0; q < slivers; q++) {
+            int sliver = start + q < slivers ? start + q : start + q - slivers;
+            if (panels != null && !panels.ensure(g, step, sliver, pc, kc, jc, nc, edgeCol, edgeWidth)) {
+                return false;
+            }
+            int jr = sliver * NR;
+            int bi = base + jr * kc;
+            int nr = Math.min(NR, nc - jr);
+            int col = jc + jr;
+            // a narrow edge sliver is packed zero-padded to NR: the one tile covers it
+            boolean oneVector = nr < NR && edgeWidth == L;
+            if (nr < NR && edgeCol >= 0) {
+                nr = edgeWidth;
+                col = edgeCol;
+            }
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int row = ic + ir;
+                if (mr < MR && edgeRow >= 0) {
+                    mr = MR;
+                    row = edgeRow;
+                }
+                int ai = sliverAt(ir, kc);
+                if (oneVector) {
+                    if (straight && mr == MR && nr == L) {
+                        tile1(ap, ai, AS, false, 0, bs, bi, NR, kc, c, g.cIndex(row, col), ldc);
+                    } else {
+                        tile1(ap, ai, AS, false, 0, bs, bi, NR, kc, t, 0, NR);
+                        update(g, t, NR, row, mr, col, nr, first);
                     }
-                    for (int ir = 0; ir < ma; ir += MR) {
-                        int mr = Math.min(MR, ma - ir);
-                        int row = ia + ir;
-                        if (mr < MR && edgeRow >= 0) {
-                            mr = MR;
-                            row = edgeRow;
-                        }
-                        // compute's dispatch, written out here as there: one shared helper (one more call per
-                        // tile) cost compute's k = 10 shapes 3% (NN:128x256x10 4.71 -> 4.88 us, interleaved)
-                        if (oneVector) {
-                            if (straight && mr == MR && nr == L) {
-                                tile1(ap, sliverAt(ir, kc), AS, false, 0, bp, jr * kc, NR, kc, c, g.cIndex(row, col), ldc);
-                            } else {
-                                tile1(ap, sliverAt(ir, kc), AS, false, 0, bp, jr * kc, NR, kc, t, 0, NR);
-                                update(g, t, NR, row, mr, col, nr, true);
-                            }
-                        } else if (straight && mr == MR && nr == NR) {
-                            tile(ap, sliverAt(ir, kc), AS, false, 0, bp, jr * kc, NR, kc, c, g.cIndex(row, col), ldc);
-                        } else {
-                            tile(ap, sliverAt(ir, kc), AS, false, 0, bp, jr * kc, NR, kc, t, 0, NR);
-                            update(g, t, NR, row, mr, col, nr, true);
-                        }
-                    }
+                } else if (straight && mr == MR && nr == NR) {
+                    tile(ap, ai, AS, false, 0, bs, bi, NR, kc, c, g.cIndex(row, col), ldc);
+                } else {
+                    tile(ap, ai, AS, false, 0, bs, bi, NR, kc, t, 0, NR);
+                    update(g, t, NR, row, mr, col, nr, first);
                 }
             }
         }
+        return true;
     }
 
     /**
