@@ -124,8 +124,16 @@ final class VectorKernel implements Kernel {
     private static final int SHORT_NR = 2 * L;
     /** From this many columns of C, a transposed A is packed at 256 bits ({@link #packsTransposedA}). */
     static final int PACK_TRANSPOSED_A_COLUMNS = 384;
-    /** Up to this many rows of C, full B slivers are read in place instead of packed. */
-    static final int DIRECT_B_ROWS = 32;
+    /**
+     * Up to this many rows of C, full B slivers are read in place instead of packed: four 8-row slivers
+     * at 512 bits, six 6-row ones at 256. At 256 bits a 64-row C split between two threads is 30 and 34
+     * rows (whole 6-row slivers), and with 32 here the thread with 34 packed all of B while the other
+     * read it in place, finishing first and waiting. Measured on Zen 5 at -XX:UseAVX=2 (two threads,
+     * alternating JVMs, three pairs, median us): 36 against 32, NN:64x400x120 30.8-31.2 -> 27.1-28.0,
+     * NN:64x120x84 7.82-7.85 -> 6.82-7.03; 48 gained no more (27.9-30.6, 6.73-7.05), and 24, both halves
+     * packed, was even with 32 (31.4-32.5).
+     */
+    static final int DIRECT_B_ROWS = WIDE ? 32 : 36;
     /**
      * Up to this many rows of C, B is read in place too where its block (k x the block's columns) is
      * at most {@link #DIRECT_B_FLOATS}: packing it copied all of B for a few row slivers, while B that
