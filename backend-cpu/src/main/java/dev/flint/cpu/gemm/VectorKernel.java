@@ -53,7 +53,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Where that update would change nothing (one kc block, alpha 1, beta 0), tiles are stored straight
  * into C, and so are the edges: a ragged last sliver of rows or columns is shifted back to a whole
  * one that recomputes a few elements with the same bits ({@link #shiftedEdges}; at 512 bits a last
- * sliver of columns no wider than one vector is a one-vector sliver, {@link #edgeWidth}), and a narrow C whose
+ * sliver of columns no wider than one vector is a one-vector sliver, {@link #edgeWidth}; at 256 bits a last
+ * 1 to 3 rows are 3 rows of a 3 x 4 tile, {@link #threeRowEdge}), and a narrow C whose
  * rows are back to back takes whole vectors per row that spill onto rows stored later
  * ({@link #overlapsRows}). Elsewhere a tile goes through a buffer and {@link #update}.
  */
@@ -80,6 +81,8 @@ final class VectorKernel implements Kernel {
      * {@link VectorTiles#A_STRIDE} so that {@link VectorTiles#s6x2} can read them with a lean loop.
      */
     static final int AS = WIDE || FIVE_ROWS ? MR : VectorTiles.A_STRIDE;
+    /** Whether a block's last 1 to 3 rows take the 3 x 4 tile ({@link #threeRowEdge}). */
+    static final boolean THREE_ROW_EDGES = !WIDE && !FIVE_ROWS;
     /** Vectors across the register tile. */
     private static final int NV = WIDE ? 3 : 2;
     /** Columns of the register tile. */
@@ -482,10 +485,22 @@ final class VectorKernel implements Kernel {
                         }
                     }
                     int fullRows = mc / MR * MR;
-                    // the same for a ragged last sliver of rows: a whole one ending at the block's last row
-                    int edgeRow = shiftedEdges(straight, mc, fullRows) ? ic + mc - MR : -1;
+                    // a last 1 to 3 rows at 256 bits: the 3 x 4 tile from edge3Row (3 rows ending at the
+                    // block's last where stored straight, else the rows themselves), B's slivers in pairs
+                    int edge3Row = -1;
+                    int edge3Rows = 0;
+                    if (!shared && threeRowEdge(mc, fullRows)) {
+                        edge3Rows = straight ? 3 : mc - fullRows;
+                        edge3Row = ic + mc - edge3Rows;
+                    }
+                    // else the same as for columns for a ragged last sliver of rows: a whole one ending at
+                    // the block's last row
+                    int edgeRow = edge3Row < 0 && shiftedEdges(straight, mc, fullRows) ? ic + mc - MR : -1;
                     if (packA) {
-                        if (edgeRow >= 0) {
+                        if (edge3Row >= 0) {
+                            packA(g, ap, 0, ic, fullRows, pc, kc);
+                            packA(g, ap, sliverAt(fullRows, kc), edge3Row, edge3Rows, pc, kc);
+                        } else if (edgeRow >= 0) {
                             packA(g, ap, 0, ic, fullRows, pc, kc);
                             packA(g, ap, sliverAt(fullRows, kc), edgeRow, MR, pc, kc);
                         } else {
@@ -497,7 +512,7 @@ final class VectorKernel implements Kernel {
                         // shared panels each thread starts its sweep at its own sliver, so the threads
                         // pack different slivers at once (the order of a block's tiles is not in the bits)
                         int start = shared ? panels.firstSliver(block, (nc + NR - 1) / NR) : 0;
-                        if (!sweepSlivers(g, ap, ic, mc, edgeRow, shared ? panels.buffer : bp,
+                        if (!sweepSlivers(g, ap, ic, mc, edgeRow, edge3Row, edge3Rows, shared ? panels.buffer : bp,
                                 shared ? panels.base(step) : 0, shared ? panels : null, step, start, pc, kc, jc, nc,
                                 edgeCol, edgeWidth, straight, first, t)) {
                             return;
@@ -513,6 +528,11 @@ final class VectorKernel implements Kernel {
                         if (mr < MR && edgeRow >= 0) {
                             mr = MR;
                             row = edgeRow;
+                        }
+                        boolean three = mr < MR && edge3Row >= 0;
+                        if (three) {
+                            mr = edge3Rows;
+                            row = edge3Row;
                         }
                         // how this sliver of A is read: packed (aStep AS), transposed A in place
                         // (aStep lda), or rows in place; a short edge sliver is always packed
@@ -532,6 +552,22 @@ final class VectorKernel implements Kernel {
                             rows = true;
                         }
                         for (int jr = 0; jr < nc; jr += NR) {
+                            if (three && jr + 2 * NR <= fullCols) {
+                                // two whole slivers of B, both in place or both packed
+                                float[] bs = directB ? b : bp;
+                                int bi = directB ? g.bOff() + pc * ldb + jc + jr : jr * kc;
+                                int bi2 = directB ? bi + NR : bi + NR * kc;
+                                int bStep = directB ? ldb : NR;
+                                if (straight) {
+                                    VectorTiles.c3x4(as, ai, aStep, bs, bi, bi2, bStep, kc, c, g.cIndex(row, jc + jr),
+                                            ldc);
+                                } else {
+                                    VectorTiles.c3x4(as, ai, aStep, bs, bi, bi2, bStep, kc, t, 0, 2 * NR);
+                                    update(g, t, 2 * NR, row, mr, jc + jr, 2 * NR, first);
+                                }
+                                jr += NR;
+                                continue;
+                            }
                             int nr = Math.min(NR, nc - jr);
                             int col = jc + jr;
                             boolean oneVector = nr < NR && edgeWidth == L;
@@ -654,8 +690,8 @@ final class VectorKernel implements Kernel {
                 int edgeWidth = edgeWidth(nc - fullCols);
                 int edgeCol = shiftedEdges(straight, nc, fullCols) ? jc + nc - edgeWidth : -1;
                 packPanel(g, bp, 0, kc, jc, nc, edgeCol, edgeWidth);
-                sweepSlivers(g, ap, ia, ma, edgeRow, bp, 0, null, 0, 0, 0, kc, jc, nc, edgeCol, edgeWidth, straight,
-                        true, t);
+                sweepSlivers(g, ap, ia, ma, edgeRow, -1, 0, bp, 0, null, 0, 0, 0, kc, jc, nc, edgeCol, edgeWidth,
+                        straight, true, t);
             }
         }
     }
@@ -668,7 +704,8 @@ final class VectorKernel implements Kernel {
      * (another thread failed). Tiles go straight into C where whole and stored unchanged, else through
      * t. The dispatch is written out per tile: a helper call per tile cost the k = 10 shapes 3%.
      */
-    private static boolean sweepSlivers(GemmArgs g, float[] ap, int ic, int mc, int edgeRow, float[] bs, int base,
+    private static boolean sweepSlivers(GemmArgs g, float[] ap, int ic, int mc, int edgeRow, int edge3Row,
+                                        int edge3Rows, float[] bs, int base,
                                         SharedPanels panels, int step, int start, int pc, int kc, int jc, int nc,
                                         int edgeCol, int edgeWidth, boolean straight, boolean first, float[] t) {
         float[] c = g.c();
@@ -697,6 +734,26 @@ final class VectorKernel implements Kernel {
                     row = edgeRow;
                 }
                 int ai = sliverAt(ir, kc);
+                if (mr < MR && edge3Row >= 0) {
+                    // the 3-row edge takes whole slivers of B in pairs, an even one with the odd one after it
+                    // (this sweep's slivers come in order: edge3Row is unset where they start elsewhere)
+                    int whole = (nc - (nc % NR)) / NR;
+                    if (sliver % 2 == 0 && sliver + 1 < whole) {
+                        continue;
+                    }
+                    if (sliver % 2 == 1 && sliver < whole) {
+                        if (straight) {
+                            VectorTiles.c3x4(ap, ai, AS, bs, bi - NR * kc, bi, NR, kc, c, g.cIndex(edge3Row, col - NR),
+                                    ldc);
+                        } else {
+                            VectorTiles.c3x4(ap, ai, AS, bs, bi - NR * kc, bi, NR, kc, t, 0, 2 * NR);
+                            update(g, t, 2 * NR, edge3Row, edge3Rows, col - NR, 2 * NR, first);
+                        }
+                        continue;
+                    }
+                    mr = edge3Rows;
+                    row = edge3Row;
+                }
                 if (oneVector) {
                     if (straight && mr == MR && nr == L) {
                         tile1(ap, ai, AS, false, 0, bs, bi, NR, kc, c, g.cIndex(row, col), ldc);
@@ -724,6 +781,17 @@ final class VectorKernel implements Kernel {
      */
     private static boolean shiftedEdges(boolean straight, int size, int full) {
         return straight && full < size && full > 0;
+    }
+
+    /**
+     * Whether a block of mc rows, full of them in whole slivers, ends in 1 to 3 rows for the 3 x 4 tile
+     * ({@link VectorTiles#c3x4}) instead of a whole 6-row tile: at 256 bits with the 6 x 2 tile, after at
+     * least one whole sliver (so that the 3 rows ending at the block's last stay inside it). A batch of
+     * 128 rows is 21 slivers and 2 rows: a 6-row tile for those computed 132 rows, the 3 x 4 tile 129.
+     * Each element is the same fma chain in any tile, so the bits do not change.
+     */
+    static boolean threeRowEdge(int mc, int full) {
+        return THREE_ROW_EDGES && full > 0 && mc - full >= 1 && mc - full <= 3;
     }
 
     /**

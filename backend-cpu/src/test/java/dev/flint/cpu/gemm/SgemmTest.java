@@ -286,11 +286,12 @@ class SgemmTest {
             // (alpha 1, one kc block); x W^T computed as its transpose on one thread and split by columns
             // on two (128 x 256, 64 x 84); one kc block with many rows, A packed by column slivers (403 x
             // 530), in more than one chunk of rows on one thread (1100 x 520); a small B read in place by
-            // up to 128 rows a thread (200 x 300 x 20 on two threads, 120 x 400 x 64)
+            // up to 128 rows a thread (200 x 300 x 20 on two threads, 120 x 400 x 64); a last 1 to 3 rows
+            // computed 3 x 4 (256 bits) over an odd number of slivers with a ragged one (128 x 792, 63 x 120)
             int[][] shapes = {{128, 512, 300}, {512, 128, 300}, {64, 120, 400}, {37, 101, 1100}, {20, 300, 70},
                 {100, 700, 600}, {9, 33, 17}, {64, 10, 84}, {10, 84, 64}, {100, 16, 600}, {16, 200, 30},
                 {13, 13, 40}, {128, 256, 10}, {9, 100, 600}, {10, 256, 128}, {128, 256, 300}, {64, 84, 120},
-                {403, 530, 300}, {1100, 520, 40}, {200, 300, 20}, {120, 400, 64}};
+                {403, 530, 300}, {1100, 520, 40}, {200, 300, 20}, {120, 400, 64}, {128, 792, 70}, {63, 120, 1100}};
             for (float alpha : new float[] {1.5f, 1f}) {
                 for (int[] s : shapes) {
                     Operands op = Operands.of(s, 21);
@@ -447,12 +448,13 @@ class SgemmTest {
             // short tile's 9 or 10 rows; many rows in one kc block (by column slivers, one and two chunks);
             // several kc blocks, the first stored straight into C and the others added through the tile; a
             // last sliver of columns of at most one vector (the one-vector tile at 512 bits: 256, 784, 530,
-            // 400 columns), also with several kc blocks and by column slivers
+            // 400 columns), also with several kc blocks and by column slivers; a last 1 to 3 rows computed
+            // 3 x 4 at 256 bits (shifted to end at the last row), B's slivers in pairs and one left over
             int[][] shapes = {{128, 256, 10}, {64, 84, 10}, {84, 120, 64}, {64, 120, 84}, {13, 50, 30}, {9, 49, 7},
                 {100, 401, 77}, {30, 70, 200}, {200, 100, 12}, {128, 784, 128}, {41, 33, 5}, {64, 10, 84},
                 {128, 10, 256}, {37, 16, 19}, {45, 5, 40}, {100, 1, 30}, {1000, 12, 300}, {10, 84, 64}, {9, 50, 20},
                 {10, 1000, 30}, {403, 530, 300}, {1100, 520, 40}, {100, 401, 1100}, {61, 130, 1100}, {100, 400, 1100},
-                {300, 784, 200}};
+                {300, 784, 200}, {128, 792, 70}, {63, 120, 1100}, {8, 100, 50}};
             int tail = 40;
             for (int[] s : shapes) {
                 Operands op = Operands.of(s, 31);
