@@ -29,9 +29,9 @@ interface Kernel {
     /**
      * Whether threads should rather split C's rows than its columns for this call: a split by
      * columns makes every thread pack all of A, a split by rows all of B, and which copy is cheaper
-     * depends on the kernel's packing.
+     * depends on the kernel's packing (and on the rows each of {@code threads} threads would get).
      */
-    boolean prefersRowSplit(GemmArgs g);
+    boolean prefersRowSplit(GemmArgs g, int threads);
 
     /**
      * Whether threads should split this call's C by columns even where each thread gets only one or

@@ -50,7 +50,7 @@ final class PlainKernel implements Kernel {
 
     /** Never: this kernel packs only B, so a split by columns copies nothing twice. */
     @Override
-    public boolean prefersRowSplit(GemmArgs g) {
+    public boolean prefersRowSplit(GemmArgs g, int threads) {
         return false;
     }
 

@@ -97,7 +97,7 @@ public final class Sgemm {
         int colUnits = (n + colAlign - 1) / colAlign;
         int rowAlign = kernel.rowAlign();
         int rowUnits = (m + rowAlign - 1) / rowAlign;
-        boolean rows = kernel.prefersRowSplit(g) ? rowUnits >= 4 * threads || rowUnits > colUnits
+        boolean rows = kernel.prefersRowSplit(g, threads) ? rowUnits >= 4 * threads || rowUnits > colUnits
                 : !kernel.splitsColumns(g, threads) && colUnits < 4 * threads && rowUnits > colUnits;
         if (!rows) {
             int dealt = kernel.dealtColumns(g, threads);

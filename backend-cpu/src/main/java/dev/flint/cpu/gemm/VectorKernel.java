@@ -235,12 +235,26 @@ final class VectorKernel implements Kernel {
     }
 
     /**
-     * When B is not transposed: packing it is a vector copy, packing A a scalar interleave, so
-     * each thread should pack (or read) only its own rows of A and all of B.
+     * When B is not transposed: each thread packs (or reads) only its own rows of A and all of B.
+     * Except with the 6 x 2 tile (256 bits) for a row-major A and C wider than tall, where a thread's
+     * share of rows would pack B rather than read it in place ({@link #directB}): by columns each thread
+     * packs all of A, m x k, and its own columns of B, which copies less than all of B, k x n, and its
+     * rows of A; and each thread takes all of C's rows, whose last 1 to 3 take the 3 x 4 tile, where a
+     * split by rows gives one half a whole 6-row tile more (128 rows: 66 and 62, 11 tiles against 10 and
+     * a 3-row one). Measured on Zen 5 at -XX:UseAVX=2, two threads, alternating JVMs, median us:
+     * NN:128x512x256 153-164 -> 148-152 and, the order reversed, 157-168 -> 153-163; TN:120x400x64 and
+     * TN:256x512x128 (A transposed) were even, GEMM 256 (m = n) 2% slower by columns.
      */
     @Override
-    public boolean prefersRowSplit(GemmArgs g) {
-        return !g.transB();
+    public boolean prefersRowSplit(GemmArgs g, int threads) {
+        if (g.transB()) {
+            return false;
+        }
+        if (THREE_ROW_EDGES && !g.transA() && g.m() < g.n()) {
+            int share = roundUp((g.m() + threads - 1) / threads, MR);
+            return directB(g, share, g.n());
+        }
+        return true;
     }
 
     /**

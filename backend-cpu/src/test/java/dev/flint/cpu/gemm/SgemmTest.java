@@ -564,7 +564,7 @@ class SgemmTest {
         }
 
         @Override
-        public boolean prefersRowSplit(GemmArgs g) {
+        public boolean prefersRowSplit(GemmArgs g, int threads) {
             return g.transB();
         }
 
