@@ -170,8 +170,14 @@ final class VectorKernel implements Kernel {
      * each claim of a block is a write to a line both cores share, which smaller products did not win
      * back where the cores ran at one speed (Zen 5, 512 bits, two threads, interleaved in one JVM:
      * TN:120x400x64 +14%, NN:64x400x120 +7%, TN:512x784x128 +5%; GEMM 1024 -2%, 300x400x700 -3%).
+     * At 256 bits from 2^22: on Zen 3 (two vCPUs whose speed each dropped by up to a third for a second
+     * at a time, a C fma loop pinned to each) the fixed halves of middle-sized products waited for the
+     * slower one and packed all of B twice. Measured there with two JVMs alive and their samples
+     * alternated (two threads, 14 rounds, median of the per-round ratios): GEMM 256 0.88x, TN:512x784x128
+     * 0.89x, TN:256x512x128 0.95x, the MLP step 0.96x (10 rounds); from 2^20, NN:64x400x120 was even
+     * (0.99x), so the smallest products keep their halves.
      */
-    static final long SHARED_ROWS_MIN_WORK = 1L << 25;
+    static final long SHARED_ROWS_MIN_WORK = WIDE ? 1L << 25 : 1L << 22;
     /** Rows from which a one-block product takes {@link #byColumnSlivers}: two A blocks of the general path. */
     static final int COLUMN_ORDER_ROWS = 2 * MC;
     /** Rows of A that {@link #byColumnSlivers} packs at once: 1024 x 512 floats, 2 MiB. */
