@@ -208,6 +208,8 @@ def lean_tile(mr, nv):
 CONV_FORWARD = [(8, 3), (6, 4), (6, 2), (4, 5)]
 # forward tiles with output channels in the lanes: (vectors of channels, positions)
 CONV_CHANNELS = [(2, 6)]
+# the same with consecutive positions of one output row: (vectors of output channels, positions)
+CONV_CHANNEL_ROWS = [(2, 6), (2, 5), (2, 4)]
 # weight-gradient tiles: (output channels, kernel columns)
 CONV_WEIGHT = [(r, t) for r in (2, 1) for t in (5, 4, 3, 2, 1)]
 
@@ -311,6 +313,42 @@ def conv_channels(vv, pp):
     return lines
 
 
+def conv_channels_row(vv, pp):
+    """As conv_channels, for pp consecutive positions of one output row: x[off[p] + q + k]. The inputs
+    of a tap are one index plus constants, so C2 checks the index once for all pp broadcasts (range
+    check smearing) instead of once each, and needs no position registers."""
+    lines = [""]
+    lines.append("    /**")
+    lines.append("     * %d vectors of output channels x %d consecutive positions {@code q + k} of one output row, channels in"
+                 % (vv, pp))
+    lines.append("     * the lanes: as {@link #fwdc%dx%d} with {@code pos[pAt + k] = q + k} (the same fma chains, the same bits),"
+                 % (vv, 6))
+    lines.append("     * each tap's inputs {@code x[off[p] + q + k]} one index and constants: one bounds check a tap, not %d." % pp)
+    lines.append("     */")
+    lines.append("    static void fwdc%dx%dr(float[] w, int wi, float[] x, int[] off, int from, int to, int q, float[] y, int yAt) {"
+                 % (vv, pp))
+    for v in range(vv):
+        for k in range(pp):
+            lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (v, k))
+    lines.append("        for (int p = from; p < to; p++, wi += %s) {" % ("L" if vv == 1 else "%d * L" % vv))
+    lines.append("            int xi = off[p] + q;")
+    for v in range(vv):
+        lines.append("            FloatVector w%d = FloatVector.fromArray(S, w, wi%s);"
+                     % (v, "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)))
+    for k in range(pp):
+        lines.append("            FloatVector b%d = FloatVector.broadcast(S, x[xi%s]);" % (k, "" if k == 0 else " + %d" % k))
+        for v in range(vv):
+            lines.append("            c%d%d = w%d.fma(b%d, c%d%d);" % (v, k, v, k, v, k))
+    lines.append("        }")
+    for k in range(pp):
+        for v in range(vv):
+            i = k * vv + v
+            at = "yAt" if i == 0 else ("yAt + L" if i == 1 else "yAt + %d * L" % i)
+            lines.append("        c%d%d.intoArray(y, %s);" % (v, k, at))
+    lines.append("    }")
+    return lines
+
+
 def conv_weight(rr, tt):
     lines = [""]
     lines.append("    /**")
@@ -364,6 +402,8 @@ def main():
         body += conv_forward(mr, nv)
     for vv, pp in CONV_CHANNELS:
         body += conv_channels(vv, pp)
+    for vv, pp in CONV_CHANNEL_ROWS:
+        body += conv_channels_row(vv, pp)
     for rr, tt in CONV_WEIGHT:
         body += conv_weight(rr, tt)
     body.append("}")

@@ -418,6 +418,150 @@ final class ConvTiles {
     }
 
     /**
+     * 2 vectors of output channels x 6 consecutive positions {@code q + k} of one output row, channels in
+     * the lanes: as {@link #fwdc2x6} with {@code pos[pAt + k] = q + k} (the same fma chains, the same bits),
+     * each tap's inputs {@code x[off[p] + q + k]} one index and constants: one bounds check a tap, not 6.
+     */
+    static void fwdc2x6r(float[] w, int wi, float[] x, int[] off, int from, int to, int q, float[] y, int yAt) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c04 = FloatVector.zero(S);
+        FloatVector c05 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c14 = FloatVector.zero(S);
+        FloatVector c15 = FloatVector.zero(S);
+        for (int p = from; p < to; p++, wi += 2 * L) {
+            int xi = off[p] + q;
+            FloatVector w0 = FloatVector.fromArray(S, w, wi);
+            FloatVector w1 = FloatVector.fromArray(S, w, wi + L);
+            FloatVector b0 = FloatVector.broadcast(S, x[xi]);
+            c00 = w0.fma(b0, c00);
+            c10 = w1.fma(b0, c10);
+            FloatVector b1 = FloatVector.broadcast(S, x[xi + 1]);
+            c01 = w0.fma(b1, c01);
+            c11 = w1.fma(b1, c11);
+            FloatVector b2 = FloatVector.broadcast(S, x[xi + 2]);
+            c02 = w0.fma(b2, c02);
+            c12 = w1.fma(b2, c12);
+            FloatVector b3 = FloatVector.broadcast(S, x[xi + 3]);
+            c03 = w0.fma(b3, c03);
+            c13 = w1.fma(b3, c13);
+            FloatVector b4 = FloatVector.broadcast(S, x[xi + 4]);
+            c04 = w0.fma(b4, c04);
+            c14 = w1.fma(b4, c14);
+            FloatVector b5 = FloatVector.broadcast(S, x[xi + 5]);
+            c05 = w0.fma(b5, c05);
+            c15 = w1.fma(b5, c15);
+        }
+        c00.intoArray(y, yAt);
+        c10.intoArray(y, yAt + L);
+        c01.intoArray(y, yAt + 2 * L);
+        c11.intoArray(y, yAt + 3 * L);
+        c02.intoArray(y, yAt + 4 * L);
+        c12.intoArray(y, yAt + 5 * L);
+        c03.intoArray(y, yAt + 6 * L);
+        c13.intoArray(y, yAt + 7 * L);
+        c04.intoArray(y, yAt + 8 * L);
+        c14.intoArray(y, yAt + 9 * L);
+        c05.intoArray(y, yAt + 10 * L);
+        c15.intoArray(y, yAt + 11 * L);
+    }
+
+    /**
+     * 2 vectors of output channels x 5 consecutive positions {@code q + k} of one output row, channels in
+     * the lanes: as {@link #fwdc2x6} with {@code pos[pAt + k] = q + k} (the same fma chains, the same bits),
+     * each tap's inputs {@code x[off[p] + q + k]} one index and constants: one bounds check a tap, not 5.
+     */
+    static void fwdc2x5r(float[] w, int wi, float[] x, int[] off, int from, int to, int q, float[] y, int yAt) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c04 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c14 = FloatVector.zero(S);
+        for (int p = from; p < to; p++, wi += 2 * L) {
+            int xi = off[p] + q;
+            FloatVector w0 = FloatVector.fromArray(S, w, wi);
+            FloatVector w1 = FloatVector.fromArray(S, w, wi + L);
+            FloatVector b0 = FloatVector.broadcast(S, x[xi]);
+            c00 = w0.fma(b0, c00);
+            c10 = w1.fma(b0, c10);
+            FloatVector b1 = FloatVector.broadcast(S, x[xi + 1]);
+            c01 = w0.fma(b1, c01);
+            c11 = w1.fma(b1, c11);
+            FloatVector b2 = FloatVector.broadcast(S, x[xi + 2]);
+            c02 = w0.fma(b2, c02);
+            c12 = w1.fma(b2, c12);
+            FloatVector b3 = FloatVector.broadcast(S, x[xi + 3]);
+            c03 = w0.fma(b3, c03);
+            c13 = w1.fma(b3, c13);
+            FloatVector b4 = FloatVector.broadcast(S, x[xi + 4]);
+            c04 = w0.fma(b4, c04);
+            c14 = w1.fma(b4, c14);
+        }
+        c00.intoArray(y, yAt);
+        c10.intoArray(y, yAt + L);
+        c01.intoArray(y, yAt + 2 * L);
+        c11.intoArray(y, yAt + 3 * L);
+        c02.intoArray(y, yAt + 4 * L);
+        c12.intoArray(y, yAt + 5 * L);
+        c03.intoArray(y, yAt + 6 * L);
+        c13.intoArray(y, yAt + 7 * L);
+        c04.intoArray(y, yAt + 8 * L);
+        c14.intoArray(y, yAt + 9 * L);
+    }
+
+    /**
+     * 2 vectors of output channels x 4 consecutive positions {@code q + k} of one output row, channels in
+     * the lanes: as {@link #fwdc2x6} with {@code pos[pAt + k] = q + k} (the same fma chains, the same bits),
+     * each tap's inputs {@code x[off[p] + q + k]} one index and constants: one bounds check a tap, not 4.
+     */
+    static void fwdc2x4r(float[] w, int wi, float[] x, int[] off, int from, int to, int q, float[] y, int yAt) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        for (int p = from; p < to; p++, wi += 2 * L) {
+            int xi = off[p] + q;
+            FloatVector w0 = FloatVector.fromArray(S, w, wi);
+            FloatVector w1 = FloatVector.fromArray(S, w, wi + L);
+            FloatVector b0 = FloatVector.broadcast(S, x[xi]);
+            c00 = w0.fma(b0, c00);
+            c10 = w1.fma(b0, c10);
+            FloatVector b1 = FloatVector.broadcast(S, x[xi + 1]);
+            c01 = w0.fma(b1, c01);
+            c11 = w1.fma(b1, c11);
+            FloatVector b2 = FloatVector.broadcast(S, x[xi + 2]);
+            c02 = w0.fma(b2, c02);
+            c12 = w1.fma(b2, c12);
+            FloatVector b3 = FloatVector.broadcast(S, x[xi + 3]);
+            c03 = w0.fma(b3, c03);
+            c13 = w1.fma(b3, c13);
+        }
+        c00.intoArray(y, yAt);
+        c10.intoArray(y, yAt + L);
+        c01.intoArray(y, yAt + 2 * L);
+        c11.intoArray(y, yAt + 3 * L);
+        c02.intoArray(y, yAt + 4 * L);
+        c12.intoArray(y, yAt + 5 * L);
+        c03.intoArray(y, yAt + 6 * L);
+        c13.intoArray(y, yAt + 7 * L);
+    }
+
+    /**
      * 2 output channels x 5 kernel columns over {@code images} images: {@code lanes[(r * 5 + t) * L ...] =}
      * the lanes of the sum of {@code dy[dyAt + n * dyImage + r * dyRow + q] * x[xAt + n * xImage + t + q]}
      * over images n and {@code q < len} (a multiple of L), images outer; the sums stay in registers.

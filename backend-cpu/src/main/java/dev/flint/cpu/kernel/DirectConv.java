@@ -57,8 +57,10 @@ final class DirectConv {
      * 256 bits. They compute only the valid positions (the grid tiles also compute the {@code kw - 1}
      * dropped columns of every row: LeNet conv2 computes 144 positions for 100), each input a broadcast,
      * so a layer takes them when they compute fewer padded outputs than the grid tiles: LeNet conv2
-     * forward ran 210 us instead of 300 (Zen 5, UseAVX=2). At 512 bits a 1 x 12 tile, a load for every
-     * fma, ran slower than 8x3 there (184-275 us against 157-233), so none is used.
+     * forward ran 210 us instead of 300 (Zen 5, UseAVX=2). Where the rows split into 4 to 6 positions,
+     * tiles of one row's consecutive positions (2 x 4, 2 x 5, 2 x 6) replace it ({@code Layer.runLaneRows}).
+     * At 512 bits a 1 x 12 tile, a load for every fma, ran slower than 8x3 there (184-275 us against
+     * 157-233), so none is used.
      */
     private static final int[][] LANE_TILES = WIDE ? new int[0][] : new int[][] {{2, 6}};
     /**
@@ -105,6 +107,22 @@ final class DirectConv {
         return g.strideH() == 1 && g.strideW() == 1 && g.padH() < g.kernelH() && g.padW() < g.kernelW()
                 && (g.kernelH() > 1 || g.kernelW() > 1)
                 && g.inChannels() * g.kernelH() * g.kernelW() <= MAX_TAPS;
+    }
+
+    /**
+     * Whether the channel-lane tiles may take whole output rows ({@code Layer.runLaneRows}); tests turn it
+     * off to compare both tilings bit for bit.
+     */
+    static boolean laneRows = true;
+
+    /**
+     * Chunks of 4 to 6 positions per output row of {@code width} for the channel-lane tiles over whole
+     * rows ({@code Layer.runLaneRows}), widths differing by at most one: the fewest chunks of at most 6;
+     * 0 where those would be narrower than 4 (rows of 1 to 3 or 7).
+     */
+    static int rowChunks(int width) {
+        int chunks = (width + 5) / 6;
+        return chunks > 0 && width / chunks >= 4 ? chunks : 0;
     }
 
     /** {@code y = conv2d(x, w) + bias}; bias may be null. */
@@ -482,8 +500,16 @@ final class DirectConv {
             }
         }
 
-        /** {@link #run} with the lane tiles: channel blocks of mr x tiles of nv valid positions. */
+        /**
+         * {@link #run} with the lane tiles: channel blocks of mr x tiles of nv valid positions, or, where
+         * each output row splits into {@link DirectConv#rowChunks} of 4 to 6 positions, tiles of one row's
+         * consecutive positions ({@link #runLaneRows}).
+         */
         private void runLanes(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
+            if (laneRows && rowChunks(outW) > 0) {
+                runLaneRows(batch, src, packed, bias, dst);
+                return;
+            }
             int[] off = offsets();
             int valid = outH * outW;
             int count = lanePositions();
@@ -514,6 +540,52 @@ final class DirectConv {
                         }
                     }
                     unpadLanes(ys, count, bias, dst, n * outC * valid);
+                }
+            });
+        }
+
+        /**
+         * The lane tiles over consecutive positions of one output row ({@code ConvTiles.fwdc2x*r}): each
+         * row in {@code rowChunks(outW)} chunks of 4 to 6 positions, widths differing by at most one. A
+         * tile's inputs for one tap are then one index plus constants, where the tile over any 6 valid
+         * positions ({@code fwdc2x6}) pays a bounds check and an add for each: measured on Zen 3 (two
+         * threads, two JVMs alternated, LeNet conv2 forward, 10-wide rows as 5 + 5, 16 rounds each way) 0.78x
+         * and 0.80x the time (584 -> 436 us, 786 -> 593 us in a slower phase). Each element is
+         * the same fma chain in tap order (a tile of one row leaves out only kernel rows that read zero
+         * padding for that row), so the bits are the same.
+         */
+        private void runLaneRows(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
+            int[] off = offsets();
+            int valid = outH * outW;
+            int chunks = rowChunks(outW);
+            int blocks = (outC + mr - 1) / mr;
+            int inImage = inC * inH * inW;
+            Parallel.forRange(0, batch, 1, (n0, n1) -> {
+                float[] xp = Scratch.floats(Scratch.COLUMNS, paddedImage);
+                float[] ys = Scratch.floats(Scratch.STAGING, blocks * valid * mr);
+                Arrays.fill(xp, 0, paddedImage, 0f);
+                for (int n = n0; n < n1; n++) {
+                    pad(src, n * inImage, xp, 0);
+                    for (int b = 0; b < blocks; b++) {
+                        for (int r = 0; r < outH; r++) {
+                            long range = tapRange(r, r);
+                            int from = (int) (range >>> 32);
+                            int to = (int) range;
+                            int wi = (b * taps + from) * mr;
+                            for (int c = 0, col = 0; c < chunks; c++) {
+                                int width = outW / chunks + (c < outW % chunks ? 1 : 0);
+                                int q = r * wp + col;
+                                int yAt = (b * valid + r * outW + col) * mr;
+                                switch (width) {
+                                    case 6 -> ConvTiles.fwdc2x6r(packed, wi, xp, off, from, to, q, ys, yAt);
+                                    case 5 -> ConvTiles.fwdc2x5r(packed, wi, xp, off, from, to, q, ys, yAt);
+                                    default -> ConvTiles.fwdc2x4r(packed, wi, xp, off, from, to, q, ys, yAt);
+                                }
+                                col += width;
+                            }
+                        }
+                    }
+                    unpadLanes(ys, valid, bias, dst, n * outC * valid);
                 }
             });
         }

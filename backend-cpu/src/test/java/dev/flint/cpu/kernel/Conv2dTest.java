@@ -141,6 +141,50 @@ class Conv2dTest {
         }
     }
 
+    @Test
+    void channelLaneTilesOverWholeRowsGiveTheBitsOfTilesOverAnySixPositions() {
+        // rows of 10 (5 + 5, LeNet conv2), 24 (6 x 4), 8 (4 + 4), 13 (5 + 4 + 4), 7 (no row tiles);
+        // partial channel blocks, padding rows skipped
+        assertEquals(2, DirectConv.rowChunks(10));
+        assertEquals(4, DirectConv.rowChunks(24));
+        assertEquals(2, DirectConv.rowChunks(8));
+        assertEquals(3, DirectConv.rowChunks(13));
+        assertEquals(1, DirectConv.rowChunks(4));
+        assertEquals(0, DirectConv.rowChunks(7));
+        assertEquals(0, DirectConv.rowChunks(3));
+        ConvGeometry[] geometries = {
+            new ConvGeometry(3, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0),
+            new ConvGeometry(2, 2, 26, 28, 20, 3, 5, 1, 1, 1, 0),
+            new ConvGeometry(2, 3, 12, 12, 16, 5, 5, 1, 1, 0, 0),
+            new ConvGeometry(3, 2, 9, 17, 33, 5, 5, 1, 1, 1, 0),
+            new ConvGeometry(2, 2, 9, 9, 16, 3, 3, 1, 1, 0, 0),
+        };
+        boolean before = DirectConv.laneRows;
+        try {
+            for (ConvGeometry g : geometries) {
+                float[] x = random(g.inputSize());
+                float[] w = random(g.weightSize());
+                float[] bias = random(g.outChannels());
+                float[] rows = random(g.outputSize());   // stale contents must be overwritten
+                float[] any = new float[g.outputSize()];
+                DirectConv.laneRows = true;
+                DirectConv.forward(g, x, w, bias, rows, false);
+                DirectConv.laneRows = false;
+                DirectConv.forward(g, x, w, bias, any, false);
+                assertArrayEquals(any, rows, "forward " + g);
+                double[] y = new double[g.outputSize()];
+                direct(g, (xi, wi, yi) -> y[yi] += (double) x[xi] * w[wi]);
+                int outHw = g.outH() * g.outW();
+                for (int i = 0; i < y.length; i++) {
+                    y[i] += bias[(i / outHw) % g.outChannels()];
+                }
+                assertClose(y, rows, "forward over whole rows " + g);
+            }
+        } finally {
+            DirectConv.laneRows = before;
+        }
+    }
+
     /** 512-bit vectors: where the direct convolution can put images in the lanes. */
     private static boolean wide() {
         return FloatMath.VECTOR && ConvTiles.L >= 16;
