@@ -1610,7 +1610,10 @@ final class VectorKernel implements Kernel {
     /**
      * dst[d + j * width + i] = src[s + i * ld + j] for i, j < 8, with 8-lane vectors: eight row loads,
      * three rounds, eight stores. At 256 bits about 0.2 ns an element against 0.32 for four rows at a
-     * time in scalar code (Zen 5, 16 rows of a 256 x 784 W into one 16-wide sliver, repeated).
+     * time in scalar code (Zen 5, 16 rows of a 256 x 784 W into one 16-wide sliver, repeated); on Zen 3
+     * 0.32-0.35 ns against 0.6-0.9. Four 4 x 4 transposes in 128-bit vectors ran as fast alone (0.32 ns)
+     * but not in Flint: a second species in these classes left C2 boxing vectors (NT:128x256x512 took
+     * 12 ms instead of 0.44, most of it allocation), so every kernel here keeps to the preferred one.
      */
     private static void transpose8(float[] src, int s, int ld, float[] dst, int d, int width) {
         FloatVector x0 = FloatVector.fromArray(S, src, s);
