@@ -310,6 +310,33 @@ def conv_forward(mr, nv):
     return lines
 
 
+def conv_channel_loop(vv, pp, row):
+    """The accumulators, tap loop and stores of a channel-lane tile: inputs x[xi + p{k}] at listed
+    positions, or x[xi + k] with xi = off[p] + q for consecutive positions of one row."""
+    lines = []
+    for v in range(vv):
+        for k in range(pp):
+            lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (v, k))
+    lines.append("        for (int p = from; p < to; p++, wi += %s) {" % ("L" if vv == 1 else "%d * L" % vv))
+    lines.append("            int xi = off[p]%s;" % (" + q" if row else ""))
+    for v in range(vv):
+        lines.append("            FloatVector w%d = FloatVector.fromArray(S, w, wi%s);"
+                     % (v, "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)))
+    for k in range(pp):
+        at = ("xi" if k == 0 else "xi + %d" % k) if row else "xi + p%d" % k
+        lines.append("            FloatVector b%d = FloatVector.broadcast(S, x[%s]);" % (k, at))
+        for v in range(vv):
+            lines.append("            c%d%d = w%d.fma(b%d, c%d%d);" % (v, k, v, k, v, k))
+    lines.append("        }")
+    for k in range(pp):
+        for v in range(vv):
+            i = k * vv + v
+            at = "yAt" if i == 0 else ("yAt + L" if i == 1 else "yAt + %d * L" % i)
+            lines.append("        c%d%d.intoArray(y, %s);" % (v, k, at))
+    lines.append("    }")
+    return lines
+
+
 def conv_channels(vv, pp):
     lines = [""]
     lines.append("    /**")
@@ -323,26 +350,7 @@ def conv_channels(vv, pp):
     lines.append("                        float[] y, int yAt) {")
     for k in range(pp):
         lines.append("        int p%d = pos[pAt%s];" % (k, "" if k == 0 else " + %d" % k))
-    for v in range(vv):
-        for k in range(pp):
-            lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (v, k))
-    lines.append("        for (int p = from; p < to; p++, wi += %s) {" % ("L" if vv == 1 else "%d * L" % vv))
-    lines.append("            int xi = off[p];")
-    for v in range(vv):
-        lines.append("            FloatVector w%d = FloatVector.fromArray(S, w, wi%s);"
-                     % (v, "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)))
-    for k in range(pp):
-        lines.append("            FloatVector b%d = FloatVector.broadcast(S, x[xi + p%d]);" % (k, k))
-        for v in range(vv):
-            lines.append("            c%d%d = w%d.fma(b%d, c%d%d);" % (v, k, v, k, v, k))
-    lines.append("        }")
-    for k in range(pp):
-        for v in range(vv):
-            i = k * vv + v
-            at = "yAt" if i == 0 else ("yAt + L" if i == 1 else "yAt + %d * L" % i)
-            lines.append("        c%d%d.intoArray(y, %s);" % (v, k, at))
-    lines.append("    }")
-    return lines
+    return lines + conv_channel_loop(vv, pp, False)
 
 
 def conv_channels_row(vv, pp):
@@ -359,26 +367,7 @@ def conv_channels_row(vv, pp):
     lines.append("     */")
     lines.append("    static void fwdc%dx%dr(float[] w, int wi, float[] x, int[] off, int from, int to, int q, float[] y, int yAt) {"
                  % (vv, pp))
-    for v in range(vv):
-        for k in range(pp):
-            lines.append("        FloatVector c%d%d = FloatVector.zero(S);" % (v, k))
-    lines.append("        for (int p = from; p < to; p++, wi += %s) {" % ("L" if vv == 1 else "%d * L" % vv))
-    lines.append("            int xi = off[p] + q;")
-    for v in range(vv):
-        lines.append("            FloatVector w%d = FloatVector.fromArray(S, w, wi%s);"
-                     % (v, "" if v == 0 else (" + L" if v == 1 else " + %d * L" % v)))
-    for k in range(pp):
-        lines.append("            FloatVector b%d = FloatVector.broadcast(S, x[xi%s]);" % (k, "" if k == 0 else " + %d" % k))
-        for v in range(vv):
-            lines.append("            c%d%d = w%d.fma(b%d, c%d%d);" % (v, k, v, k, v, k))
-    lines.append("        }")
-    for k in range(pp):
-        for v in range(vv):
-            i = k * vv + v
-            at = "yAt" if i == 0 else ("yAt + L" if i == 1 else "yAt + %d * L" % i)
-            lines.append("        c%d%d.intoArray(y, %s);" % (v, k, at))
-    lines.append("    }")
-    return lines
+    return lines + conv_channel_loop(vv, pp, True)
 
 
 def conv_weight(rr, tt):

@@ -58,7 +58,7 @@ final class DirectConv {
      * dropped columns of every row: LeNet conv2 computes 144 positions for 100), each input a broadcast,
      * so a layer takes them when they compute fewer padded outputs than the grid tiles: LeNet conv2
      * forward ran 210 us instead of 300 (Zen 5, UseAVX=2). Where the rows split into 4 to 6 positions,
-     * tiles of one row's consecutive positions (2 x 4, 2 x 5, 2 x 6) replace it ({@code Layer.runLaneRows}).
+     * tiles of one row's consecutive positions (2 x 4, 2 x 5, 2 x 6) replace it ({@code Layer.rowTiles}).
      * At 512 bits a 1 x 12 tile, a load for every fma, ran slower than 8x3 there (184-275 us against
      * 157-233), so none is used.
      */
@@ -110,14 +110,14 @@ final class DirectConv {
     }
 
     /**
-     * Whether the channel-lane tiles may take whole output rows ({@code Layer.runLaneRows}); tests turn it
+     * Whether the channel-lane tiles may take whole output rows ({@code Layer.rowTiles}); tests turn it
      * off to compare both tilings bit for bit.
      */
     static boolean laneRows = true;
 
     /**
      * Chunks of 4 to 6 positions per output row of {@code width} for the channel-lane tiles over whole
-     * rows ({@code Layer.runLaneRows}), widths differing by at most one: the fewest chunks of at most 6;
+     * rows ({@code Layer.rowTiles}), widths differing by at most one: the fewest chunks of at most 6;
      * 0 where those would be narrower than 4 (rows of 1 to 3 or 7).
      */
     static int rowChunks(int width) {
@@ -503,22 +503,19 @@ final class DirectConv {
         /**
          * {@link #run} with the lane tiles: channel blocks of mr x tiles of nv valid positions, or, where
          * each output row splits into {@link DirectConv#rowChunks} of 4 to 6 positions, tiles of one row's
-         * consecutive positions ({@link #runLaneRows}).
+         * consecutive positions ({@link #rowTiles}).
          */
         private void runLanes(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
-            if (laneRows && rowChunks(outW) > 0) {
-                runLaneRows(batch, src, packed, bias, dst);
-                return;
-            }
             int[] off = offsets();
             int valid = outH * outW;
-            int count = lanePositions();
-            int[] pos = new int[count];
-            for (int u = 0; u < count; u++) {
+            int chunks = laneRows ? rowChunks(outW) : 0;
+            int count = chunks > 0 ? valid : lanePositions();
+            int tiles = chunks > 0 ? 0 : count / nv;
+            int[] pos = new int[tiles * nv];
+            for (int u = 0; u < pos.length; u++) {
                 int v = Math.min(u, valid - 1);
                 pos[u] = v / outW * wp + v % outW;
             }
-            int tiles = count / nv;
             long[] ranges = new long[tiles];
             for (int t = 0; t < tiles; t++) {
                 ranges[t] = tapRange(pos[t * nv] / wp, pos[t * nv + nv - 1] / wp);
@@ -532,6 +529,9 @@ final class DirectConv {
                 for (int n = n0; n < n1; n++) {
                     pad(src, n * inImage, xp, 0);
                     for (int b = 0; b < blocks; b++) {
+                        if (chunks > 0) {
+                            rowTiles(b, chunks, packed, xp, off, ys);
+                        }
                         for (int t = 0; t < tiles; t++) {
                             int from = (int) (ranges[t] >>> 32);
                             int to = (int) ranges[t];
@@ -545,49 +545,34 @@ final class DirectConv {
         }
 
         /**
-         * The lane tiles over consecutive positions of one output row ({@code ConvTiles.fwdc2x*r}): each
-         * row in {@code rowChunks(outW)} chunks of 4 to 6 positions, widths differing by at most one. A
-         * tile's inputs for one tap are then one index plus constants, where the tile over any 6 valid
-         * positions ({@code fwdc2x6}) pays a bounds check and an add for each: measured on Zen 3 (two
-         * threads, two JVMs alternated, LeNet conv2 forward, 10-wide rows as 5 + 5, 16 rounds each way) 0.78x
-         * and 0.80x the time (584 -> 436 us, 786 -> 593 us in a slower phase). Each element is
-         * the same fma chain in tap order (a tile of one row leaves out only kernel rows that read zero
-         * padding for that row), so the bits are the same.
+         * Channel block b of one image with the lane tiles over consecutive positions of one output row
+         * ({@code ConvTiles.fwdc2x*r}), each row in {@code chunks} chunks of 4 to 6 positions, widths
+         * differing by at most one. A tile's inputs for one tap are then one index plus constants, where
+         * the tile over any 6 valid positions ({@code fwdc2x6}) pays a bounds check and an add for each:
+         * measured on Zen 3 (two threads, two JVMs alternated, LeNet conv2 forward, 10-wide rows as 5 + 5,
+         * 16 rounds each way) 0.78x and 0.80x the time (584 -> 436 us, 786 -> 593 us in a slower phase).
+         * Each element is the same fma chain in tap order (a tile of one row leaves out only kernel rows
+         * that read zero padding for that row), so the bits are the same.
          */
-        private void runLaneRows(int batch, float[] src, float[] packed, float[] bias, float[] dst) {
-            int[] off = offsets();
+        private void rowTiles(int b, int chunks, float[] packed, float[] xp, int[] off, float[] ys) {
             int valid = outH * outW;
-            int chunks = rowChunks(outW);
-            int blocks = (outC + mr - 1) / mr;
-            int inImage = inC * inH * inW;
-            Parallel.forRange(0, batch, 1, (n0, n1) -> {
-                float[] xp = Scratch.floats(Scratch.COLUMNS, paddedImage);
-                float[] ys = Scratch.floats(Scratch.STAGING, blocks * valid * mr);
-                Arrays.fill(xp, 0, paddedImage, 0f);
-                for (int n = n0; n < n1; n++) {
-                    pad(src, n * inImage, xp, 0);
-                    for (int b = 0; b < blocks; b++) {
-                        for (int r = 0; r < outH; r++) {
-                            long range = tapRange(r, r);
-                            int from = (int) (range >>> 32);
-                            int to = (int) range;
-                            int wi = (b * taps + from) * mr;
-                            for (int c = 0, col = 0; c < chunks; c++) {
-                                int width = outW / chunks + (c < outW % chunks ? 1 : 0);
-                                int q = r * wp + col;
-                                int yAt = (b * valid + r * outW + col) * mr;
-                                switch (width) {
-                                    case 6 -> ConvTiles.fwdc2x6r(packed, wi, xp, off, from, to, q, ys, yAt);
-                                    case 5 -> ConvTiles.fwdc2x5r(packed, wi, xp, off, from, to, q, ys, yAt);
-                                    default -> ConvTiles.fwdc2x4r(packed, wi, xp, off, from, to, q, ys, yAt);
-                                }
-                                col += width;
-                            }
-                        }
+            for (int r = 0; r < outH; r++) {
+                long range = tapRange(r, r);
+                int from = (int) (range >>> 32);
+                int to = (int) range;
+                int wi = (b * taps + from) * mr;
+                for (int c = 0, col = 0; c < chunks; c++) {
+                    int width = outW / chunks + (c < outW % chunks ? 1 : 0);
+                    int q = r * wp + col;
+                    int yAt = (b * valid + r * outW + col) * mr;
+                    switch (width) {
+                        case 6 -> ConvTiles.fwdc2x6r(packed, wi, xp, off, from, to, q, ys, yAt);
+                        case 5 -> ConvTiles.fwdc2x5r(packed, wi, xp, off, from, to, q, ys, yAt);
+                        default -> ConvTiles.fwdc2x4r(packed, wi, xp, off, from, to, q, ys, yAt);
                     }
-                    unpadLanes(ys, valid, bias, dst, n * outC * valid);
+                    col += width;
                 }
-            });
+            }
         }
 
         /** The lane tiles' output {@code ys[(o / mr * count + u) * mr + o % mr]}, plus the bias, into one image. */

@@ -59,6 +59,17 @@ class Conv2dTest {
         }
     }
 
+    /** The forward in double precision, plus the bias. */
+    private static double[] forwardReference(ConvGeometry g, float[] x, float[] w, float[] bias) {
+        double[] y = new double[g.outputSize()];
+        direct(g, (xi, wi, yi) -> y[yi] += (double) x[xi] * w[wi]);
+        int outHw = g.outH() * g.outW();
+        for (int i = 0; i < y.length; i++) {
+            y[i] += bias[(i / outHw) % g.outChannels()];
+        }
+        return y;
+    }
+
     private void checkAll(ConvGeometry g, boolean withBias) {
         float[] x = random(g.inputSize());
         float[] w = random(g.weightSize());
@@ -172,13 +183,7 @@ class Conv2dTest {
                 DirectConv.laneRows = false;
                 DirectConv.forward(g, x, w, bias, any, false);
                 assertArrayEquals(any, rows, "forward " + g);
-                double[] y = new double[g.outputSize()];
-                direct(g, (xi, wi, yi) -> y[yi] += (double) x[xi] * w[wi]);
-                int outHw = g.outH() * g.outW();
-                for (int i = 0; i < y.length; i++) {
-                    y[i] += bias[(i / outHw) % g.outChannels()];
-                }
-                assertClose(y, rows, "forward over whole rows " + g);
+                assertClose(forwardReference(g, x, w, bias), rows, "forward over whole rows " + g);
             }
         } finally {
             DirectConv.laneRows = before;
@@ -254,14 +259,8 @@ class Conv2dTest {
         float[] x = random(g.inputSize());
         float[] w = random(g.weightSize());
         float[] bias = random(g.outChannels());
-        double[] y = new double[g.outputSize()];
-        direct(g, (xi, wi, yi) -> y[yi] += (double) x[xi] * w[wi]);
-        int outHw = g.outH() * g.outW();
-        for (int i = 0; i < y.length; i++) {
-            y[i] += bias[(i / outHw) % g.outChannels()];
-        }
         float[] got = new float[g.outputSize()];
         DirectConv.forward(g, x, w, bias, got, true);
-        assertClose(y, got, "forward with images in the lanes " + g);
+        assertClose(forwardReference(g, x, w, bias), got, "forward with images in the lanes " + g);
     }
 }
