@@ -10,7 +10,7 @@
     benchmarks/scripts/ab.py --jar before.jar --jar-b after.jar "" "" GemmShapeBenchmark.gemm shape=NT:128x256x512
 
 Two Sampler JVMs (dev.flint.benchmarks.Sampler, the driver interleave.py uses for the peers) stay alive,
-each warmed up; then every round takes one sample from each, in alternating order, a short pause before
+each warmed up until its JIT is quiet; then every round takes one sample from each, in alternating order, a short pause before
 each sample. The VMs this project is measured on drift by up to 2x in phases of seconds to minutes, so two
 JVMs run one after the other compare two machines; samples a second apart compare the configurations.
 Prints both medians and the median of the per-round ratios B / A with their range. Run the same
@@ -72,6 +72,8 @@ def main():
     try:
         for proc in (a, b, a, b):
             ask(proc, "warm 1.5")
+        for proc in (a, b):
+            ask(proc, "settle 30")   # on until its JIT has been quiet for a second (the steps compile for 10 s)
         times = {a: [], b: []}
         ratios = []
         for i in range(args.rounds):

@@ -9,7 +9,8 @@ NN:128x256x10 ran 7.0-7.7 us for ten seconds in one JVM and then 5.2 with the sa
 Two figures taken minutes apart, as run.sh's earlier paired rounds took them, compare two speeds of
 the machine. Here, per workload:
   - a JVM runs Flint's JMH benchmark for it (dev.flint.benchmarks.Sampler: the benchmark class set
-    up as JMH sets it up, with the JVM arguments of run.sh's Vector API run), and warms it up; two JVMs
+    up as JMH sets it up, with the JVM arguments of run.sh's Vector API run), and warms it up (5 s, then
+    on until its JIT has finished no compilation for a second, at most 30 s more); two JVMs
     one after the other (three in full), as JMH forks, since C2's code and so the speed differ from
     one JVM to the next (AVX2's NT:128x512x784 ran 0.67-0.83 ms in one JVM, 0.89-0.98 in the next);
   - peers.py workers (--serve) run PyTorch, one per CPU capability as peers.py's own run tries them
@@ -53,6 +54,11 @@ PEER_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.
 # (warm-up seconds for Flint, for each peer configuration; seconds per sample, Flint and peer; rounds
 # per Flint JVM; Flint JVMs)
 TIMING = {"quick": (5.0, 0.3, 0.3, 0.15, 5, 2), "full": (8.0, 0.5, 0.5, 0.25, 5, 3)}
+# After the fixed warm-up, a Flint JVM is called on until its JIT has finished no compilation for a
+# second (the sampler's settle command), at most this long: on Zen 4 the MLP step was still compiling
+# after 5 s and its first samples timed C2 at work (3.9, 4.1, 3.4, 3.8 ms a call against 1.9-2.5 ms
+# once quiet, 6.5 s later). The seconds it took are kept per JVM ("flint_settle").
+FLINT_SETTLE_LIMIT_S = 30.0
 # settle(): a process counts as quiet after a window of 20 ms in which its threads ran under 5% of a
 # core; it is waited for at most 0.5 s (a JVM's compiler threads may stay busy longer).
 SETTLE_WINDOW_S, SETTLE_BUSY, SETTLE_LIMIT_S = 0.02, 0.05, 0.5
@@ -178,6 +184,11 @@ class Flint(Worker):
     def warm(self, seconds):
         self.command("warm %g" % seconds)
 
+    def settle(self, limit):
+        """Calls on until the JIT has been quiet for a second, at most limit seconds: (seconds, state)."""
+        words = self.command("settle %g" % limit)
+        return float(words[2]), words[3]
+
     def sample(self, seconds):
         """(wall seconds per call, the JVM's CPU seconds per call or None where it does not say)"""
         words = self.command("sample %g" % seconds)
@@ -249,7 +260,7 @@ def main():
     workers = []
     started = time.time()
     report = {"isa": args.isa, "mode": args.mode, "jvm_args": " ".join(jvm_args), "timing": {
-        "flint_warmup_s": flint_warm, "peer_warmup_s": peer_warm, "flint_sample_s": flint_sample,
+        "flint_warmup_s": flint_warm, "flint_settle_limit_s": FLINT_SETTLE_LIMIT_S, "peer_warmup_s": peer_warm, "flint_sample_s": flint_sample,
         "peer_sample_s": peer_sample, "rounds_per_jvm": rounds, "jvms": forks, "gap_s": args.gap,
         "settle": {"window_s": SETTLE_WINDOW_S, "busy": SETTLE_BUSY, "limit_s": SETTLE_LIMIT_S}
         if args.settle else None},
@@ -285,6 +296,7 @@ def main():
             flint = None
             try:
                 samples = {"flint": []}
+                flint_settle = []
                 meta = {}
                 cpu_samples = {}   # per sample: CPU seconds per call of the process (None where unknown)
                 last = [None]      # the worker timed (or warmed) last
@@ -313,6 +325,8 @@ def main():
                         # at 512 bits, a fresh JVM: 1.26 s for its first call, 25 ms a call at 2 s, 0.45 ms
                         # from 2.6-2.8 s on; warmed 2 s, its first samples took 13.2, 4.8 and 2.6 ms a call)
                         flint.warm(flint_warm)
+                        settle_s, settle_state = flint.settle(FLINT_SETTLE_LIMIT_S)
+                        flint_settle.append({"seconds": round(settle_s, 3), "state": settle_state})
                         last[0] = flint
                         if not peers_warm:
                             for _, w, fields in configs:
@@ -341,7 +355,7 @@ def main():
                     "params": dict(params, backend="cpu"), "flint": samples.pop("flint"),
                     "flint_cpu": cpu_samples.pop("flint", []),
                     "peers": {k: dict(meta[k], samples=v, cpu=cpu_samples.get(k, [])) for k, v in samples.items()},
-                    "settled_s": [round(x, 4) for x in settled]})
+                    "settled_s": [round(x, 4) for x in settled], "flint_settle": flint_settle})
                 f = sorted(report["workloads"][-1]["flint"])[rounds * forks // 2]
                 best = min(sorted(v)[rounds * forks // 2] for k, v in samples.items() if k.startswith("torch"))
                 print("interleave: [%s] %s: Flint %.4g ms, PyTorch's best configuration %.4g ms (medians)" % (

@@ -620,6 +620,21 @@ def peers_line(peers):
         ", ".join(t.get("capability") or "?" for t in peers["torch"]) or "—", env_text)
 
 
+def settle_note(interleaved):
+    """How long Flint's JVMs took, after the fixed warm-up, until their JIT was quiet ('' for older files)."""
+    runs = [(x["seconds"], x["state"], w["workload"]) for w in interleaved.get("workloads", [])
+            for x in w.get("flint_settle", [])]
+    if not runs:
+        return ""
+    warm = (interleaved.get("timing") or {}).get("flint_warmup_s")
+    longest = max(runs)
+    busy = [r for r in runs if r[1] != "quiet"]
+    return ("; each Flint JVM warmed %s s, then on until its JIT had been quiet for a second: median %.1f s "
+            "more, longest %.1f s (%s)%s" % (
+                "%g" % warm if warm is not None else "?", statistics.median(r[0] for r in runs), longest[0],
+                longest[2], ", %d JVMs still compiling at the limit" % len(busy) if busy else ""))
+
+
 def section(isa, rows, labels, peers, rounds=(), interleaved=None):
     """The Markdown of one instruction set, and its {target: status}. rounds: run.sh's earlier paired
     rounds, [(K, JMH rows, peers JSON or None)]; interleaved: interleave.py's JSON (its rows take
@@ -643,9 +658,10 @@ def section(isa, rows, labels, peers, rounds=(), interleaved=None):
         if interleaved:
             paired.update(interleaved_rows(interleaved))
             failed = interleaved.get("failed") or []
-            md.insert(3 + len(labels), "- Interleaved: %d workloads in %.0f s (`%s`)%s" % (
+            md.insert(3 + len(labels), "- Interleaved: %d workloads in %.0f s (`%s`)%s%s" % (
                 len(interleaved.get("workloads", [])), interleaved.get("seconds_taken", 0),
                 "scripts/interleave.py --isa %s --mode %s" % (interleaved.get("isa"), interleaved.get("mode")),
+                settle_note(interleaved),
                 "; failed: " + "; ".join("%s (%s)" % (f["workload"], f["error"]) for f in failed) if failed else ""))
         md += ["", "### Flint beside its peers (CPU)", ""] + peers_table(rows, peers, labels, False, paired)
         if any(p.get("how") == "interleaved" for p in paired.values()):

@@ -48,6 +48,30 @@ class SamplerTest {
     }
 
     @Test
+    void settlesOnceTheCompilerHasBeenQuietForASecondOrAtTheLimit() throws Throwable {
+        Sampler s = Sampler.open(new String[] {"GemmShapeBenchmark.gemm", "backend=cpu", "shape=NN:16x8x4"});
+        try {
+            s.command(new String[] {"warm", "0.2"});
+            long start = System.nanoTime();
+            String[] answer = s.command(new String[] {"settle", "20"}).split(" ");
+            double elapsed = (System.nanoTime() - start) * 1e-9;
+            assertEquals("settle", answer[0]);
+            assertTrue(Long.parseLong(answer[1]) > 0, "calls made while settling: " + answer[1]);
+            double taken = Double.parseDouble(answer[2]);
+            assertTrue(taken <= elapsed, "settle says " + taken + " s, the call took " + elapsed + " s");
+            switch (answer[3]) {
+                // quiet: at least the quiet second; a small GEMM's few methods compile well within 20 s
+                case "quiet" -> assertTrue(taken >= Sampler.QUIET_SECONDS && taken < 20, "quiet after " + taken + " s");
+                // a JVM without compilation time monitoring calls on to the limit
+                case "unknown" -> assertTrue(taken >= 20, "unknown state after " + taken + " s");
+                default -> throw new AssertionError("expected quiet or unknown, got " + String.join(" ", answer));
+            }
+        } finally {
+            s.tearDown();
+        }
+    }
+
+    @Test
     void theShapeParameterReachesTheBenchmark() {
         // GemmShapeBenchmark's own setup rejects a malformed shape: proof the argument was set
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -66,7 +90,9 @@ class SamplerTest {
 
         Sampler s = Sampler.open(new String[] {"GemmShapeBenchmark.gemm", "backend=cpu", "shape=NN:4x4x4"});
         try {
-            assertCommand(s, "expected 'warm SECONDS', 'sample SECONDS' or 'quit', got 'time 1'", "time", "1");
+            assertCommand(s, "expected 'warm SECONDS', 'settle SECONDS', 'sample SECONDS' or 'quit', got 'time 1'",
+                    "time", "1");
+            assertCommand(s, "seconds must be positive, got 0", "settle", "0");
             assertCommand(s, "seconds must be a number, got 'soon'", "sample", "soon");
             assertCommand(s, "seconds must be positive, got -1", "warm", "-1");
         } finally {
