@@ -78,6 +78,14 @@ interface Kernel {
         return 1L << 18;
     }
 
+    /**
+     * What a call of this shape costs, in multiply-adds or their worth, for the comparison with
+     * {@link #parallelMinWork()}: {@code m n k} unless the kernel knows better.
+     */
+    default long work(int m, int n, int k) {
+        return (long) m * n * k;
+    }
+
     /** A short name for the log line and the probe. */
     String name();
 }

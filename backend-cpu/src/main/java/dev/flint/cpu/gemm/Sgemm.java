@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (register-blocked fma micro-kernel, several times faster) when the JVM runs with
  * {@code --add-modules jdk.incubator.vector}, else a plain-Java kernel that C2 auto-vectorizes.
  * {@code -Dflint.cpu.vector=false} forces the plain one. Small calls (under the kernel's
- * {@link Kernel#parallelMinWork()} multiply-adds) run on the calling thread.
+ * {@link Kernel#parallelMinWork()} multiply-adds, as {@link Kernel#work} counts them) run on the calling thread.
  *
  * <p>The work is split over {@link Parallel} by output blocks only (never along k), and the
  * summation order of every element of C is fixed by k alone, so results are bitwise identical for
@@ -74,7 +74,7 @@ public final class Sgemm {
         GemmArgs call = new GemmArgs(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                 false);
         // inside a parallel region (a batch of products split by matrix) the call runs on its thread alone
-        int threads = (long) m * n * k < kernel.parallelMinWork() || Parallel.inside() ? 1 : Parallel.threads();
+        int threads = kernel.work(m, n, k) < kernel.parallelMinWork() || Parallel.inside() ? 1 : Parallel.threads();
         // a swapped call computes every element with the same bits, so the choice may depend on the
         // thread count
         run(kernel, kernel.swapsOperands(call, threads) ? call.swapped() : call, threads);

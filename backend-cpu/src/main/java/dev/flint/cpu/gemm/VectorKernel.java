@@ -339,6 +339,27 @@ final class VectorKernel implements Kernel {
         return WIDE ? 1L << 19 : 1L << 18;
     }
 
+    /**
+     * Multiply-adds each element of C counts for in {@link #work}, besides its k: a tile's set-up and
+     * its stores, which a product with a small k does not hide behind its fmas.
+     */
+    static final int ELEMENT_WORK = 16;
+
+    /**
+     * {@code m n (k + ELEMENT_WORK)}: a C of many elements with a small k is worth a second thread
+     * sooner than its multiply-adds say, a C of few elements is not. On Zen 4 (family 25, model 17),
+     * whose cores run a 512-bit fma as two 256-bit halves, NN:128x256x10 (the 10-class head's input
+     * gradient, 327,680 multiply-adds) took 0.90x and 0.92x the time on two threads (two JVMs alternated,
+     * 30 and 16 rounds; the same jar against itself 1.02x); on Zen 5 it was even, while TN:10x256x128,
+     * as many multiply-adds in 2,560 elements, lost there on two (3.41 -> 3.94 us) and stays on one
+     * (with 16, 368,640; NT:128x10x256 348,160). Among the training steps' shapes only NN:128x256x10
+     * changes; no shape at 256 bits, whose threshold is lower.
+     */
+    @Override
+    public long work(int m, int n, int k) {
+        return (long) m * n * (k + ELEMENT_WORK);
+    }
+
     @Override
     public String name() {
         return "Vector API";

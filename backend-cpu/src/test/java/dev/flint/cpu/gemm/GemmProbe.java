@@ -112,7 +112,7 @@ public final class GemmProbe {
         Arrays.sort(cpuMicros);
         double us = micros[micros.length / 2];
         // calls below the kernel's parallelMinWork() run on this thread alone, so its CPU time is the cost
-        String cpu = (long) m * n * k < kernel.parallelMinWork() || Parallel.threads() == 1
+        String cpu = kernel.work(m, n, k) < kernel.parallelMinWork() || Parallel.threads() == 1
                 ? String.format(", %8.2f us of CPU", cpuMicros[cpuMicros.length / 2]) : "";
         System.out.printf("%-12s threads=%d %4d x %4d x %4d %s  median %8.2f us/call  %7.1f GFLOP/s%s%n",
                 kernel.name(), Parallel.threads(), m, n, k, transB ? "NT" : "NN", us, 2.0 * m * n * k / us / 1e3, cpu);
